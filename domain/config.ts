@@ -1,0 +1,55 @@
+import type { Band, BandSchedule } from './usage/daily-usage.ts';
+
+/** Business settings with their defaults (DOMAIN.md "configurable"). Validated once where they are loaded. */
+export interface DomainConfig {
+  /** The utility's time zone; days are local days here. */
+  timeZone: string;
+  /** Share of bad rows above which a whole file is quarantined. */
+  quarantineShare: number;
+  /** Gaps of at most this many intervals are filled by linear interpolation (counted as estimated). */
+  maxInterpolatedGap: number;
+  classification: ClassificationConfig;
+  /** Band schedule used for daily band totals until a customer's tariff says otherwise. */
+  bands: BandSchedule;
+}
+
+export interface ClassificationConfig {
+  windowDays: number;
+  /** The previous window must have at least this share of its days for a trend. */
+  minPreviousCoverage: number;
+  tierShares: { a: number; b: number };
+  trendChange: number;
+  /** Weekday-vs-weekday / weekend-vs-weekend coefficient of variation above which a trend is volatile. */
+  volatileCv: number;
+  /** Decline beyond which the playbook asks for a visit. */
+  visitDecline: number;
+  peerGroups: { minK: number; maxK: number; seed: number };
+}
+
+function grid(rows: Record<number, Band>[]): Band[][] {
+  return Array.from({ length: 12 }, (_, m) => Array.from({ length: 24 }, (_, h) => rows[m === 6 || m === 7 ? 1 : 0]![h]!));
+}
+
+// Typical provincial large-industry schedule: valley 23–07, peak 08–11 and 18–23, flat otherwise;
+// in July and August 10–11 and 19–21 are sharp (尖峰).
+const base: Record<number, Band> = {};
+for (let h = 0; h < 24; h++) base[h] = h >= 23 || h < 7 ? 'valley' : (h >= 8 && h < 11) || (h >= 18 && h < 23) ? 'peak' : 'flat';
+const summer: Record<number, Band> = { ...base, 10: 'sharp', 19: 'sharp', 20: 'sharp' };
+
+export const DEFAULT_BANDS: BandSchedule = { weekday: grid([base, summer]), weekend: grid([base, summer]) };
+
+export const DEFAULT_CONFIG: DomainConfig = {
+  timeZone: 'Asia/Shanghai',
+  quarantineShare: 0.05,
+  maxInterpolatedGap: 2,
+  classification: {
+    windowDays: 90,
+    minPreviousCoverage: 0.8,
+    tierShares: { a: 0.7, b: 0.9 },
+    trendChange: 0.1,
+    volatileCv: 0.25,
+    visitDecline: 0.2,
+    peerGroups: { minK: 2, maxK: 8, seed: 42 },
+  },
+  bands: DEFAULT_BANDS,
+};

@@ -1,0 +1,50 @@
+/** What a reading parser emits. Parsers are streaming: they are fed lines and call the sink per interval. */
+
+/** A = actual, E = estimated, S = substituted (NEM12 F/S/E/V map onto these; see each parser). */
+export type Quality = 'A' | 'E' | 'S';
+
+/** 0 = active energy kWh, 1 = reactive energy kvarh. */
+export type Quantity = 0 | 1;
+export const KWH: Quantity = 0;
+export const KVARH: Quantity = 1;
+
+export interface ReadingSink {
+  /**
+   * One interval value.
+   * @param customerId the customer named in the row, when the format carries one (long CSV), else undefined
+   * @param startMs interval start, epoch milliseconds (UTC)
+   * @param line 1-based physical line number in the decoded file
+   */
+  interval(
+    meterId: string,
+    customerId: string | undefined,
+    startMs: number,
+    minutes: number,
+    quantity: Quantity,
+    value: number,
+    quality: Quality,
+    line: number,
+  ): void;
+  /** A row (or part of one) that cannot be used, with the reason in words. `count` = readings lost (default 1). */
+  reject(line: number, reason: string, count?: number): void;
+}
+
+/** A line-at-a-time parser. `end()` flushes anything buffered (for example a NEM12 300 row waiting for its 400s). */
+export interface LineParser {
+  readonly format: ReadingFormat;
+  line(text: string, lineNo: number): void;
+  end(): void;
+}
+
+export type ReadingFormat = 'long-csv' | 'wide-csv' | 'nem12' | 'nem13';
+
+/** Thrown for a file that cannot be read at all (no header, unknown format); carries the line. */
+export class FileFormatError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+    this.name = 'FileFormatError';
+  }
+}
