@@ -40,11 +40,10 @@ export type ReadingFormat = 'long-csv' | 'wide-csv' | 'nem12' | 'nem13';
 
 /** Thrown for a file that cannot be read at all (no header, unknown format); carries the line. */
 export class FileFormatError extends Error {
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
+  readonly line: number;
+  constructor(message: string, line: number) {
     super(message);
     this.name = 'FileFormatError';
+    this.line = line;
   }
 }
