@@ -1,0 +1,68 @@
+import { decodeLines, type Encoding } from './decode.ts';
+import { normalizeHeader, splitCsvLine } from './csv-fields.ts';
+import { type AliasMap, READING_ALIASES } from './header-aliases.ts';
+import { LongCsvParser } from './long-csv.ts';
+import { WideCsvParser } from './wide-csv.ts';
+import { detectNem, Nem12Parser } from './nem12.ts';
+import { FileFormatError, type LineParser, type ReadingFormat, type ReadingSink } from './reading-sink.ts';
+import type { Zone } from '../time/zone.ts';
+
+export interface ReadStats {
+  format: ReadingFormat;
+  encoding: Encoding;
+  compressed: boolean;
+  lines: number;
+  bytes: number;
+}
+
+export interface ReadOptions {
+  sink: ReadingSink;
+  zone: Zone;
+  aliases?: AliasMap;
+  fileName?: string;
+  /** Called every `progressEvery` lines (default 1,000,000) on long files. */
+  onProgress?: (lines: number, bytes: number) => void;
+  progressEvery?: number;
+}
+
+/** Picks the parser from the first non-empty line: NEM12/13 records, else a long or a wide CSV header. */
+export function parserFor(firstLine: string, lineNo: number, opts: ReadOptions): LineParser {
+  if (detectNem(firstLine)) return new Nem12Parser({ sink: opts.sink, zone: opts.zone, fileName: opts.fileName });
+  const cells = (splitCsvLine(firstLine) ?? []).map(normalizeHeader);
+  const aliases = opts.aliases ?? READING_ALIASES;
+  if (LongCsvParser.looksLike(cells, aliases)) return new LongCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
+  if (WideCsvParser.looksLike(cells, aliases)) return new WideCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
+  throw new FileFormatError(
+    `unrecognised reading file: the first line is neither a NEM12/NEM13 record nor a long CSV header ` +
+      `(customer_id,meter_id,interval_start,interval_minutes,kwh,...) nor a wide CSV header (meter/date + 24, 48 or 96 interval columns)`,
+    lineNo,
+  );
+}
+
+/** Streams a reading file (any supported format, UTF-8 or GBK, optionally gzip) into the sink. */
+export async function readReadings(source: AsyncIterable<Uint8Array>, opts: ReadOptions): Promise<ReadStats> {
+  const decoded = await decodeLines(source);
+  let parser: LineParser | null = null;
+  const every = opts.progressEvery ?? 1_000_000;
+  let nextProgress = every;
+  const lines = await decoded.forEachLine((text, lineNo) => {
+    if (parser === null) {
+      if (text.trim() === '' || text === '\uFEFF') return;
+      parser = parserFor(text, lineNo, opts);
+    }
+    parser.line(text, lineNo);
+    if (lineNo >= nextProgress && opts.onProgress) {
+      nextProgress += every;
+      opts.onProgress(lineNo, decoded.bytesRead());
+    }
+  });
+  if (parser === null) throw new FileFormatError('the file is empty', 1);
+  (parser as LineParser).end();
+  return {
+    format: (parser as LineParser).format,
+    encoding: decoded.encoding,
+    compressed: decoded.compressed,
+    lines,
+    bytes: decoded.bytesRead(),
+  };
+}

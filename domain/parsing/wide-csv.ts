@@ -1,0 +1,120 @@
+import type { LineParser, Quality, Quantity, ReadingSink } from './reading-sink.ts';
+import { FileFormatError, KVARH, KWH } from './reading-sink.ts';
+import { normalizeHeader, splitCsvLine } from './csv-fields.ts';
+import { type AliasMap, matchHeader, QUANTITY_ALIASES, READING_ALIASES } from './header-aliases.ts';
+import type { Zone } from '../time/zone.ts';
+
+const WIDTHS = new Set([24, 48, 96]);
+const DATE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$|^(\d{4})(\d{2})(\d{2})$/;
+
+/**
+ * Wide CSV: one meter-day a row with 24, 48 or 96 interval columns (the common export of Chinese metering systems).
+ * Column i holds the interval starting i × (1440 / width) minutes after local midnight, whatever its label says.
+ * An optional quantity column says whether a row is kWh or kvarh; an empty cell is a missing interval.
+ */
+export class WideCsvParser implements LineParser {
+  readonly format = 'wide-csv' as const;
+  private readonly sink: ReadingSink;
+  private readonly zone: Zone;
+  private readonly aliases: AliasMap;
+  private cols: Record<string, number> | null = null;
+  private valueCols: number[] = [];
+  private minutes = 0;
+  private width = 0;
+  private readonly quantityByText = new Map<string, Quantity>();
+
+  constructor(opts: { sink: ReadingSink; zone: Zone; aliases?: AliasMap }) {
+    this.sink = opts.sink;
+    this.zone = opts.zone;
+    this.aliases = opts.aliases ?? READING_ALIASES;
+    for (const t of QUANTITY_ALIASES.kwh) this.quantityByText.set(t.toLowerCase(), KWH);
+    for (const t of QUANTITY_ALIASES.kvarh) this.quantityByText.set(t.toLowerCase(), KVARH);
+  }
+
+  static looksLike(headerCells: readonly string[], aliases: AliasMap = READING_ALIASES): boolean {
+    const { index, unmatched } = matchHeader(headerCells, aliases);
+    return (index.meter_id !== undefined || index.customer_id !== undefined) && index.date !== undefined && WIDTHS.has(unmatched.length);
+  }
+
+  line(text: string, lineNo: number): void {
+    if (this.cols === null) return this.header(text, lineNo);
+    if (text.trim() === '') return;
+    const sink = this.sink;
+    const f = splitCsvLine(text);
+    if (f === null) return sink.reject(lineNo, 'unterminated quoted field');
+    const n = this.valueCols.length;
+    if (f.length < this.width) return sink.reject(lineNo, `expected ${this.width} fields, found ${f.length}`, n);
+    const c = this.cols;
+    const customerId = c.customer_id !== undefined ? f[c.customer_id]!.trim() || undefined : undefined;
+    const meterId = (c.meter_id !== undefined ? f[c.meter_id]!.trim() : '') || customerId;
+    if (!meterId) return sink.reject(lineNo, 'meter id and customer id are both empty', n);
+    const dateText = f[c.date!]!.trim();
+    const day = parseDay(dateText);
+    if (day === null) return sink.reject(lineNo, `date "${dateText}" is not a date (yyyy-mm-dd)`, n);
+    let quantity: Quantity = KWH;
+    if (c.quantity !== undefined) {
+      const q = this.quantityByText.get(f[c.quantity]!.trim().toLowerCase());
+      if (q === undefined) return sink.reject(lineNo, `quantity "${f[c.quantity]}" is neither active (kWh) nor reactive (kvarh)`, n);
+      quantity = q;
+    }
+    let quality: Quality = 'A';
+    if (c.quality !== undefined) {
+      const q = f[c.quality]!.trim();
+      if (q === 'E' || q === 'S') quality = q;
+      else if (q !== 'A' && q !== '') return sink.reject(lineNo, `quality "${q}" is not A, E or S`, n);
+    }
+    // Validate the whole row first so a bad cell rejects the row rather than half of it.
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const t = f[this.valueCols[i]!]!;
+      if (t === '' || t === ' ') {
+        values[i] = NaN;
+        continue;
+      }
+      const v = Number(t);
+      if (Number.isNaN(v)) return sink.reject(lineNo, `interval ${i + 1} value "${t}" is not a number`, n);
+      if (v < 0 && quantity === KWH) return sink.reject(lineNo, `interval ${i + 1} kWh ${t} is negative`, n);
+      values[i] = quantity === KVARH ? Math.abs(v) : v;
+    }
+    let midnight: number;
+    try {
+      midnight = this.zone.midnight(day);
+    } catch {
+      return sink.reject(lineNo, `date "${dateText}" does not exist`, n);
+    }
+    const step = this.minutes * 60_000;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      if (!Number.isNaN(v)) sink.interval(meterId, customerId, midnight + i * step, this.minutes, quantity, v, quality, lineNo);
+    }
+  }
+
+  end(): void {
+    if (this.cols === null) throw new FileFormatError('the file is empty: no header row', 1);
+  }
+
+  private header(text: string, lineNo: number): void {
+    const cells = (splitCsvLine(text) ?? []).map(normalizeHeader);
+    const { index, unmatched } = matchHeader(cells, this.aliases);
+    if (index.date === undefined) throw new FileFormatError('wide header has no date column (date/日期)', lineNo);
+    if (index.meter_id === undefined && index.customer_id === undefined) {
+      throw new FileFormatError('wide header has neither a meter id (meter_id/表号) nor a customer id (customer_id/户号) column', lineNo);
+    }
+    if (!WIDTHS.has(unmatched.length)) {
+      throw new FileFormatError(`wide header has ${unmatched.length} interval columns; expected 24, 48 or 96`, lineNo);
+    }
+    this.cols = index;
+    this.valueCols = unmatched;
+    this.minutes = 1440 / unmatched.length;
+    this.width = cells.length;
+  }
+}
+
+function parseDay(t: string): string | null {
+  const m = DATE.exec(t);
+  if (!m) return null;
+  const y = m[1] ?? m[4]!, mo = (m[2] ?? m[5]!).padStart(2, '0'), d = (m[3] ?? m[6]!).padStart(2, '0');
+  const day = `${y}-${mo}-${d}`;
+  const check = new Date(`${day}T00:00:00Z`);
+  return Number.isNaN(check.getTime()) || check.toISOString().slice(0, 10) !== day ? null : day;
+}

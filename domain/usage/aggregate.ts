@@ -1,0 +1,271 @@
+import type { Quality, Quantity, ReadingSink } from '../parsing/reading-sink.ts';
+import { KWH } from '../parsing/reading-sink.ts';
+import { dayKeyOfEpochDay, type Zone } from '../time/zone.ts';
+import type { MeterDay } from './meter-day.ts';
+
+/** Which customer a meter belongs to (customer master: `meter_ids`, else meter id = customer id). */
+export interface MeterDirectory {
+  /** `rowCustomerId` is the customer the row names, when its format carries one. */
+  customerOfMeter(meterId: string, rowCustomerId?: string): string | undefined;
+  hasCustomer(customerId: string): boolean;
+}
+
+export interface Reject {
+  line: number;
+  reason: string;
+}
+
+const Q_NONE = 0, Q_ACTUAL = 1, Q_ESTIMATED = 2;
+const MAX_KEPT_REJECTS = 1_000_000;
+
+/** Interval slots of one meter on one local day, while a file is being read. */
+class MeterDayAccumulator {
+  readonly minutes: number;
+  readonly kwh: Float64Array;
+  kvarh: Float64Array | null = null;
+  readonly quality: Uint8Array;
+  readonly line: Int32Array;
+  constructor(minutes: number, slots: number) {
+    this.minutes = minutes;
+    this.kwh = new Float64Array(slots).fill(NaN);
+    this.quality = new Uint8Array(slots);
+    this.line = new Int32Array(slots);
+  }
+}
+
+interface MeterState {
+  customerId: string;
+  days: Map<number, MeterDayAccumulator>;
+}
+
+interface OpenDay {
+  key: string;
+  meterId: string;
+  epochDay: number;
+  state: MeterState;
+  acc: MeterDayAccumulator;
+}
+
+/** Receives each meter-day after estimation. The same meter-day can come twice from an unsorted file; merge them. */
+export type MeterDayListener = (customerId: string, meterId: string, day: string, meterDay: MeterDay) => void;
+
+/**
+ * Validation and daily aggregation of interval readings (DOMAIN.md "Usage aggregation and data quality").
+ * At most `maxOpenDays` meter-days are held (about 1.7 KB each for 15-minute data); the least recently opened is
+ * emitted when more are needed, so memory stays flat however large the file. Files sorted by meter or by time emit
+ * each meter-day once; a meter-day that reappears after it was emitted is emitted again in parts (merge them), and
+ * duplicates across such parts are not detected.
+ */
+export class UsageAggregator implements ReadingSink {
+  private readonly zone: Zone;
+  private readonly directory: MeterDirectory;
+  private readonly maxGap: number;
+  private readonly meters = new Map<string, MeterState | string>();
+  readonly rejects: Reject[] = [];
+  rejectedRows = 0;
+  dataRows = 0;
+  readings = 0;
+  duplicatesIgnored = 0;
+  private lastLine = -1;
+  private lastRejectedLine = -1;
+  private curMeter = '';
+  private curState: MeterState | string = '';
+  private curDay: MeterDayAccumulator | undefined;
+  private curDayStart = 0;
+  private curDayEnd = 0;
+  private curEpochDay = 0;
+  private readonly midnights = new Map<number, number>();
+  private readonly open = new Map<string, OpenDay>();
+  private readonly maxOpen: number;
+  private readonly onMeterDay: MeterDayListener | undefined;
+
+  constructor(opts: { zone: Zone; directory: MeterDirectory; maxInterpolatedGap: number; maxOpenDays?: number; onMeterDay?: MeterDayListener }) {
+    this.zone = opts.zone;
+    this.directory = opts.directory;
+    this.maxGap = opts.maxInterpolatedGap;
+    this.maxOpen = opts.maxOpenDays ?? 100_000;
+    this.onMeterDay = opts.onMeterDay;
+  }
+
+  reject(line: number, reason: string): void {
+    if (line !== this.lastLine) {
+      this.lastLine = line;
+      this.dataRows++;
+    }
+    if (line === this.lastRejectedLine) return;
+    this.lastRejectedLine = line;
+    this.rejectedRows++;
+    if (this.rejects.length < MAX_KEPT_REJECTS) this.rejects.push({ line, reason });
+  }
+
+  interval(
+    meterId: string,
+    customerId: string | undefined,
+    startMs: number,
+    minutes: number,
+    quantity: Quantity,
+    value: number,
+    quality: Quality,
+    line: number,
+  ): void {
+    if (line !== this.lastLine) {
+      this.lastLine = line;
+      this.dataRows++;
+    } else if (line === this.lastRejectedLine) return;
+    let state: MeterState | string;
+    if (meterId === this.curMeter) state = this.curState;
+    else {
+      state = this.meterState(meterId, customerId);
+      this.curMeter = meterId;
+      this.curState = state;
+      this.curDay = undefined;
+    }
+    if (typeof state === 'string') {
+      return this.reject(
+        line,
+        customerId !== undefined && !this.directory.hasCustomer(customerId) ? `unknown customer ${customerId}` : state,
+      );
+    }
+    if (customerId !== undefined && customerId !== state.customerId) {
+      return this.reject(
+        line,
+        this.directory.hasCustomer(customerId)
+          ? `meter ${meterId} belongs to customer ${state.customerId}, not ${customerId}`
+          : `unknown customer ${customerId}`,
+      );
+    }
+    let acc = this.curDay;
+    if (acc === undefined || startMs < this.curDayStart || startMs >= this.curDayEnd) {
+      const epochDay = this.zone.localEpochDay(startMs);
+      this.curEpochDay = epochDay;
+      this.curDayStart = this.midnight(epochDay);
+      this.curDayEnd = this.midnight(epochDay + 1);
+      acc = state.days.get(epochDay);
+      if (acc === undefined) {
+        if (this.open.size >= this.maxOpen) this.evict(this.open.values().next().value!);
+        acc = new MeterDayAccumulator(minutes, Math.round((this.curDayEnd - this.curDayStart) / (minutes * 60_000)));
+        state.days.set(epochDay, acc);
+        const key = `${meterId}\u0000${epochDay}`;
+        this.open.set(key, { key, meterId, epochDay, state, acc });
+      }
+      this.curDay = acc;
+    }
+    if (acc.minutes !== minutes) {
+      return this.reject(
+        line,
+        `interval length ${minutes} min differs from ${acc.minutes} min already read for meter ${meterId} on ${dayKeyOfEpochDay(this.curEpochDay)}`,
+      );
+    }
+    const offset = (startMs - this.curDayStart) / (minutes * 60_000);
+    const slot = offset | 0;
+    if (slot !== offset) return this.reject(line, `interval start is not on a ${minutes}-minute boundary`);
+    let arr = acc.kwh;
+    if (quantity !== KWH) {
+      if (acc.kvarh === null) acc.kvarh = new Float64Array(acc.kwh.length).fill(NaN);
+      arr = acc.kvarh;
+    }
+    const prev = arr[slot]!;
+    if (prev === prev) {
+      if (prev === value) {
+        this.duplicatesIgnored++;
+        return;
+      }
+      return this.reject(line, `duplicate interval with a different value (${value} here, ${prev} at line ${acc.line[slot]})`);
+    }
+    arr[slot] = value;
+    if (quantity === KWH) {
+      acc.quality[slot] = quality === 'A' ? Q_ACTUAL : Q_ESTIMATED;
+      acc.line[slot] = line;
+      this.readings++;
+    }
+  }
+
+  /** Share of data rows rejected. */
+  rejectedShare(): number {
+    return this.dataRows === 0 ? 0 : this.rejectedRows / this.dataRows;
+  }
+
+  /** Emits every meter-day still open; call once at the end of the file. */
+  finish(): void {
+    const open = [...this.open.values()].sort((a, b) => (a.meterId < b.meterId ? -1 : a.meterId > b.meterId ? 1 : a.epochDay - b.epochDay));
+    for (const o of open) this.evict(o);
+  }
+
+  private evict(o: OpenDay): void {
+    this.open.delete(o.key);
+    o.state.days.delete(o.epochDay);
+    if (this.curDay === o.acc) this.curDay = undefined;
+    if (!o.acc.quality.some((q) => q !== Q_NONE)) return; // only kvarh that day: no usage to store
+    this.onMeterDay?.(o.state.customerId, o.meterId, dayKeyOfEpochDay(o.epochDay), this.estimate(o.acc));
+  }
+
+  private estimate(acc: MeterDayAccumulator): MeterDay {
+    const n = acc.kwh.length;
+    const kwh = Array.from(acc.kwh, (v) => (v === v ? v : null));
+    const kvarh = acc.kvarh ? Array.from(acc.kvarh, (v) => (v === v ? v : null)) : null;
+    let actual = 0, estimated = 0, missing = 0;
+    for (let s = 0; s < n; s++) {
+      if (acc.quality[s] === Q_ACTUAL) actual++;
+      else if (acc.quality[s] === Q_ESTIMATED) estimated++;
+    }
+    let s = 0;
+    while (s < n) {
+      if (kwh[s] !== null) {
+        s++;
+        continue;
+      }
+      let e = s;
+      while (e < n && kwh[e] === null) e++;
+      const gap = e - s;
+      if (s > 0 && e < n && gap <= this.maxGap) {
+        interpolate(kwh, s, e);
+        if (kvarh && kvarh[s - 1] !== null && kvarh[e] !== null) interpolate(kvarh, s, e);
+        estimated += gap;
+      } else missing += gap;
+      s = e;
+    }
+    return { minutes: acc.minutes, kwh, kvarh, actual, estimated, missing };
+  }
+
+  private meterState(meterId: string, rowCustomerId: string | undefined): MeterState | string {
+    let state = this.meters.get(meterId);
+    if (state === undefined) {
+      const customerId = this.directory.customerOfMeter(meterId, rowCustomerId);
+      state = customerId === undefined ? `unknown meter ${meterId}` : { customerId, days: new Map() };
+      this.meters.set(meterId, state);
+    }
+    return state;
+  }
+
+  private midnight(epochDay: number): number {
+    let ms = this.midnights.get(epochDay);
+    if (ms === undefined) {
+      ms = this.zone.midnight(dayKeyOfEpochDay(epochDay));
+      this.midnights.set(epochDay, ms);
+    }
+    return ms;
+  }
+}
+
+function interpolate(values: (number | null)[], from: number, to: number): void {
+  const a = values[from - 1]!, b = values[to]!;
+  const steps = to - from + 1;
+  for (let i = from; i < to; i++) values[i] = Math.round((a + ((b - a) * (i - from + 1)) / steps) * 1e6) / 1e6;
+}
+
+/** For checking a file without the customer master: every meter is accepted, as its row's customer or itself. */
+export const ANY_METER: MeterDirectory = {
+  customerOfMeter: (meterId, rowCustomerId) => rowCustomerId ?? meterId,
+  hasCustomer: () => true,
+};
+
+/** Combines two parts of one meter-day: intervals missing in `a` are taken from `b`. */
+export function mergeMeterDays(a: MeterDay, b: MeterDay): MeterDay {
+  if (a.minutes !== b.minutes) return a;
+  const kwh = a.kwh.map((v, i) => v ?? b.kwh[i] ?? null);
+  const kvarh = a.kvarh || b.kvarh ? kwh.map((_, i) => a.kvarh?.[i] ?? b.kvarh?.[i] ?? null) : null;
+  const missing = kwh.filter((v) => v === null).length;
+  const total = a.actual + a.estimated + b.actual + b.estimated;
+  const actual = Math.min(a.actual + b.actual, kwh.length - missing);
+  return { minutes: a.minutes, kwh, kvarh, actual, estimated: Math.max(0, Math.min(total, kwh.length - missing) - actual), missing };
+}

@@ -1,0 +1,92 @@
+import type { DomainConfig } from '../config.ts';
+import type { Customer } from '../customers/customer-master.ts';
+import { classifyAll, segmentChanged, type CustomerUsage, type Segment } from '../classification/classify.ts';
+import { yearEarlier, type FeatureResult } from '../classification/features.ts';
+import { dayKeyOfEpochDay, epochDayOf } from '../time/zone.ts';
+import type { CustomerRepository, UsageRepository } from './ports.ts';
+
+/** A customer's stored classification state. */
+export interface SegmentState {
+  customerId: string;
+  segment?: Segment;
+  featureResult?: FeatureResult;
+}
+
+export interface SegmentStore {
+  all(): Promise<SegmentState[]>;
+  /** Latest local day with usage for the customer, if any. */
+  latestDay(customerId: string): Promise<string | undefined>;
+  /** Stores current segments and appends history entries (`history` = customers whose entry is new). */
+  save(updates: readonly { segment: Segment; featureResult: FeatureResult; history: boolean }[]): Promise<void>;
+}
+
+export interface ClassifyPorts {
+  customers: CustomerRepository;
+  usage: UsageRepository;
+  segments: SegmentStore;
+}
+
+export interface ClassifyOutcome {
+  asOf: string | undefined;
+  classified: number;
+  moved: string[];
+}
+
+/**
+ * Re-classifies after an ingest. Features are recomputed from stored days for the touched customers; the others
+ * keep the features of their last classification, so tiers and peer groups stay population-wide without re-reading
+ * every customer's days. The window ends on the latest day with data across the population.
+ */
+export function classifyCustomers(ports: ClassifyPorts, config: DomainConfig) {
+  const cfg = config.classification;
+  return async (touched: ReadonlySet<string>): Promise<ClassifyOutcome> => {
+    const [customers, states] = await Promise.all([ports.customers.all(), ports.segments.all()]);
+    const stateById = new Map(states.map((s) => [s.customerId, s]));
+    const latest = await Promise.all([...touched].map((id) => ports.segments.latestDay(id)));
+    let asOf: string | undefined;
+    for (const d of [...latest, ...states.map((s) => s.segment?.asOf)]) if (d && (!asOf || d > asOf)) asOf = d;
+    if (!asOf) return { asOf, classified: 0, moved: [] };
+
+    const w = cfg.windowDays;
+    const from = dayKeyOfEpochDay(epochDayOf(asOf) - 2 * w + 1);
+    const yoyTo = yearEarlier(asOf);
+    const yoyFrom = dayKeyOfEpochDay(epochDayOf(yoyTo) - w + 1);
+    const population: CustomerUsage[] = [];
+    const recomputed = new Set<string>();
+    for (const c of customers) {
+      const facts = factsOf(c);
+      const state = stateById.get(c.customerId);
+      if (touched.has(c.customerId) || !state?.featureResult) {
+        const [recent, yearAgo] = await Promise.all([
+          ports.usage.range(c.customerId, from, asOf),
+          ports.usage.range(c.customerId, yoyFrom, yoyTo),
+        ]);
+        if (recent.length === 0 && yearAgo.length === 0 && !state?.featureResult) continue; // no usage yet
+        population.push({ facts, days: [...yearAgo, ...recent] });
+        recomputed.add(c.customerId);
+      } else population.push({ facts, precomputed: state.featureResult });
+    }
+    if (population.length === 0) return { asOf, classified: 0, moved: [] };
+    const result = classifyAll({ customers: population, asOf, cfg });
+    const featureById = new Map(result.features.map((f) => [f.customerId, f.featureResult]));
+    const moved: string[] = [];
+    const updates = result.segments.flatMap((segment) => {
+      const prev = stateById.get(segment.customerId)?.segment;
+      const changed = segmentChanged(prev, segment);
+      if (changed) moved.push(segment.customerId);
+      if (!changed && !recomputed.has(segment.customerId)) return [];
+      return [{ segment, featureResult: featureById.get(segment.customerId)!, history: true }];
+    });
+    await ports.segments.save(updates);
+    return { asOf, classified: updates.length, moved };
+  };
+}
+
+function factsOf(c: Customer) {
+  return {
+    customerId: c.customerId,
+    region: c.region,
+    ...(c.contractKw !== null ? { contractKw: c.contractKw } : {}),
+    ...(c.contractKva !== null ? { contractKva: c.contractKva } : {}),
+  };
+}

@@ -1,0 +1,206 @@
+import type { DomainConfig } from '../config.ts';
+import { type Customer, CustomerMasterParser, meterDirectory } from '../customers/customer-master.ts';
+import { decodeLines } from '../parsing/decode.ts';
+import { FileFormatError } from '../parsing/reading-sink.ts';
+import { rollUpDay, type MeterDay, type StoredDay } from '../usage/meter-day.ts';
+import { mergeMeterDays } from '../usage/aggregate.ts';
+import { Zone } from '../time/zone.ts';
+import { checkReadings, rejectsCsv } from './validate-readings.ts';
+import type { CustomerRepository, FileLedger, FileOutcome, FileRef, ObjectStore, UsageRepository } from './ports.ts';
+
+export interface IngestPorts {
+  files: FileLedger;
+  objects: ObjectStore;
+  customers: CustomerRepository;
+  usage: UsageRepository;
+  /** Re-classifies after an ingest; gets the customers whose usage changed. */
+  classify: (touched: ReadonlySet<string>) => Promise<void>;
+  clock: () => Date;
+  log?: (message: string, data?: Record<string, unknown>) => void;
+}
+
+export type IngestResult = { outcome: 'duplicate' | 'busy' } | { outcome: 'processed'; file: FileOutcome };
+
+export class RetryableError extends Error {
+  override name = 'RetryableError';
+}
+
+const KINDS = ['customers', 'readings', 'payments', 'tariffs'] as const;
+
+export function kindOf(key: string): FileOutcome['kind'] | undefined {
+  const top = key.split('/')[0];
+  return KINDS.find((k) => k === top);
+}
+
+export function rejectsKeyFor(key: string): string {
+  return `rejects/${key}.csv`;
+}
+
+/**
+ * Processes one object from the ingest bucket exactly once per content (bucket, key, ETag): the customer master is
+ * upserted; readings are validated, aggregated into customer-days that replace stored ones, and the customers they
+ * touch re-classified. Bad rows go to `rejects/<key>.csv`; a file over the bad-row threshold applies nothing.
+ */
+export function ingestFile(ports: IngestPorts, config: DomainConfig) {
+  const zone = new Zone(config.timeZone);
+  return async (file: FileRef): Promise<IngestResult> => {
+    const kind = kindOf(file.key);
+    const claim = await ports.files.claim(file, ports.clock());
+    if (claim !== 'claimed') return { outcome: claim };
+    let outcome: FileOutcome;
+    try {
+      if (kind === 'customers') outcome = await ingestCustomers(file);
+      else if (kind === 'readings') outcome = await ingestReadings(file);
+      else {
+        outcome = {
+          key: file.key,
+          kind: kind ?? 'readings',
+          status: 'failed',
+          rows: { accepted: 0, rejected: 0 },
+          error: kind
+            ? `${file.key}: ${kind}/ files are not processed by this release yet; the file is kept and will be processed when they are`
+            : `${file.key}: not under customers/, readings/, payments/ or tariffs/`,
+        };
+      }
+    } catch (err) {
+      // Infrastructure failures are retried by the queue; the claim is released so the retry can take it.
+      await ports.files.release(file);
+      throw err;
+    }
+    await ports.files.finish(file, outcome, ports.clock());
+    return { outcome: 'processed', file: outcome };
+  };
+
+  async function writeRejects(file: FileRef, rejects: readonly { line: number; reason: string }[]): Promise<string | undefined> {
+    if (!rejects.length) return undefined;
+    const key = rejectsKeyFor(file.key);
+    await ports.objects.writeReport(file.bucket, key, rejectsCsv(file.key, rejects));
+    return key;
+  }
+
+  async function ingestCustomers(file: FileRef): Promise<FileOutcome> {
+    const parser = new CustomerMasterParser();
+    const base = { key: file.key, kind: 'customers' as const };
+    try {
+      const decoded = await decodeLines(await ports.objects.read(file));
+      let started = false;
+      await decoded.forEachLine((text, lineNo) => {
+        if (!started && text.trim() === '') return;
+        started = true;
+        parser.line(text, lineNo);
+      });
+      parser.end();
+    } catch (err) {
+      if (!(err instanceof FileFormatError)) throw err;
+      const rejectsKey = await writeRejects(file, [{ line: err.line, reason: err.message }]);
+      return { ...base, status: 'failed', rows: { accepted: 0, rejected: 0 }, error: `${file.key}, line ${err.line}: ${err.message}`, rejectsKey };
+    }
+    const rows = { accepted: parser.customers.length, rejected: parser.rejects.length };
+    const rejectsKey = await writeRejects(file, parser.rejects);
+    const share = parser.dataRows ? parser.rejects.length / parser.dataRows : 0;
+    if (share > config.quarantineShare) {
+      return {
+        ...base,
+        status: 'quarantined',
+        rows,
+        rejectsKey,
+        error: `${file.key}: ${(share * 100).toFixed(1)}% of rows rejected, above the ${(config.quarantineShare * 100).toFixed(1)}% quarantine threshold; nothing applied`,
+      };
+    }
+    await ports.customers.upsert(parser.customers);
+    // A changed master (region, meters) can change segments; re-classify those customers.
+    await ports.classify(new Set(parser.customers.map((c) => c.customerId)));
+    return { ...base, status: 'accepted', rows, rejectsKey, customers: parser.customers.length };
+  }
+
+  async function ingestReadings(file: FileRef): Promise<FileOutcome> {
+    const customers = await ports.customers.all();
+    const byId = new Map(customers.map((c) => [c.customerId, c]));
+    const directory = meterDirectory(customers);
+    // Pass 1 validates only: a file over the bad-row threshold must apply nothing, and that is known at its end.
+    const check = await checkReadings(file.key, await ports.objects.read(file), { directory, config });
+    const rejectsKey = await writeRejects(file, check.rejects);
+    const base = {
+      key: file.key,
+      kind: 'readings' as const,
+      rows: check.rows,
+      format: check.stats?.format,
+      encoding: check.stats?.encoding,
+      rejectsKey,
+    };
+    if (check.status !== 'accepted') return { ...base, status: check.status, error: check.error };
+    // Pass 2 re-reads the object and writes customer-days as they complete, so memory stays flat.
+    const writer = new DayWriter(ports.usage, byId, zone, config);
+    await checkReadings(file.key, await ports.objects.read(file), {
+      directory,
+      config,
+      onMeterDay: (customerId, meterId, day, md) => writer.add(customerId, meterId, day, md),
+    });
+    await writer.flush();
+    await ports.classify(writer.touched);
+    return { ...base, status: 'accepted', customers: writer.touched.size, days: writer.written.size };
+  }
+}
+
+/**
+ * Buffers meter-days into customer-days and writes them in batches. A day replaces the stored one (corrections),
+ * except that a customer with several meters keeps the stored meters this file does not restate, and parts of one
+ * meter-day written earlier in the same file are merged rather than replaced.
+ */
+class DayWriter {
+  readonly touched = new Set<string>();
+  readonly written = new Set<string>();
+  private pending = new Map<string, { customerId: string; day: string; meters: Record<string, MeterDay> }>();
+  private chain: Promise<void> = Promise.resolve();
+  private readonly usage: UsageRepository;
+  private readonly byId: Map<string, Customer>;
+  private readonly zone: Zone;
+  private readonly config: DomainConfig;
+
+  constructor(usage: UsageRepository, byId: Map<string, Customer>, zone: Zone, config: DomainConfig) {
+    this.usage = usage;
+    this.byId = byId;
+    this.zone = zone;
+    this.config = config;
+  }
+
+  add(customerId: string, meterId: string, day: string, md: MeterDay): void {
+    this.touched.add(customerId);
+    const key = `${customerId}|${day}`;
+    let p = this.pending.get(key);
+    if (!p) this.pending.set(key, (p = { customerId, day, meters: {} }));
+    const prev = p.meters[meterId];
+    p.meters[meterId] = prev ? mergeMeterDays(prev, md) : md;
+    if (this.pending.size >= 500) this.chain = this.chain.then(() => this.write());
+  }
+
+  async flush(): Promise<void> {
+    this.chain = this.chain.then(() => this.write());
+    await this.chain;
+  }
+
+  private async write(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    const needStored = batch.filter(
+      (b) => this.written.has(`${b.customerId}|${b.day}`) || (this.byId.get(b.customerId)?.meterIds.length ?? 1) > 1,
+    );
+    const stored = new Map((await this.usage.get(needStored)).map((d) => [`${d.customerId}|${d.day}`, d]));
+    const days: StoredDay[] = batch.map(({ customerId, day, meters }) => {
+      const key = `${customerId}|${day}`;
+      const prior = stored.get(key)?.meters ?? {};
+      const known = new Set(this.byId.get(customerId)?.meterIds ?? []);
+      const writtenNow = this.written.has(key);
+      const merged: Record<string, MeterDay> = {};
+      for (const [m, md] of Object.entries(prior)) {
+        if (meters[m] && writtenNow) merged[m] = mergeMeterDays(md, meters[m]);
+        else if (!meters[m] && (writtenNow || known.has(m))) merged[m] = md;
+      }
+      for (const [m, md] of Object.entries(meters)) merged[m] ??= md;
+      this.written.add(key);
+      return rollUpDay(customerId, day, merged, this.zone, this.config.bands);
+    });
+    await this.usage.put(days, (id) => this.byId.get(id)?.region ?? 'unknown');
+  }
+}

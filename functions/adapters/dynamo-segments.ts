@@ -1,0 +1,66 @@
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Segment } from '../../domain/classification/classify.ts';
+import type { FeatureResult } from '../../domain/classification/features.ts';
+import type { SegmentState, SegmentStore } from '../../domain/use-cases/classify-customers.ts';
+import type { Table } from './dynamo-table.ts';
+import { customerKey, type DynamoCustomers } from './dynamo-usage.ts';
+
+/** Current segment on the PROFILE item (indexed by tier and pattern); history as SEG#<as-of> items. */
+export class DynamoSegments implements SegmentStore {
+  private readonly table: Table;
+  private readonly customers: DynamoCustomers;
+  constructor(table: Table, customers: DynamoCustomers) {
+    this.table = table;
+    this.customers = customers;
+  }
+
+  async all(): Promise<SegmentState[]> {
+    return (await this.customers.profiles()).map((i) => ({
+      customerId: (i.customer as { customerId: string }).customerId,
+      segment: i.segment as Segment | undefined,
+      featureResult: i.featureResult as FeatureResult | undefined,
+    }));
+  }
+
+  async latestDay(customerId: string): Promise<string | undefined> {
+    const res = await this.table.doc.send(
+      new QueryCommand({
+        TableName: this.table.name,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
+        ExpressionAttributeValues: { ':pk': `CUST#${customerId}`, ':d': 'DAY#' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ProjectionExpression: '#d',
+        ExpressionAttributeNames: { '#d': 'day' },
+      }),
+    );
+    return res.Items?.[0]?.day as string | undefined;
+  }
+
+  async save(updates: readonly { segment: Segment; featureResult: FeatureResult; history: boolean }[]): Promise<void> {
+    const history = updates
+      .filter((u) => u.history)
+      .map((u) => ({ pk: `CUST#${u.segment.customerId}`, sk: `SEG#${u.segment.asOf}`, type: 'segment', segment: u.segment }));
+    await this.table.putAll(history);
+    for (const u of updates) {
+      const s = u.segment;
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: customerKey(s.customerId),
+          UpdateExpression: 'SET segment = :s, featureResult = :f, gsi1sk = :g',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':s': s, ':f': u.featureResult, ':g': `${s.tier}#${s.pattern}#${s.customerId}` },
+        }),
+      );
+    }
+  }
+
+  async history(customerId: string): Promise<Segment[]> {
+    const items = await this.table.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':pk': `CUST#${customerId}`, ':s': 'SEG#' },
+    });
+    return items.map((i) => i.segment as Segment);
+  }
+}

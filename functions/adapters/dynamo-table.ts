@@ -1,0 +1,59 @@
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+
+export type Item = Record<string, unknown> & { pk: string; sk: string };
+
+/** Thin helpers over the single table: batched writes/reads with retry of unprocessed items, paged queries. */
+export class Table {
+  readonly doc: DynamoDBDocumentClient;
+  readonly name: string;
+  constructor(doc: DynamoDBDocumentClient, name: string) {
+    this.doc = doc;
+    this.name = name;
+  }
+
+  async putAll(items: readonly Item[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length; attempt++) {
+        const res = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.name]: requests } }));
+        requests = (res.UnprocessedItems?.[this.name] ?? []) as typeof requests;
+        if (requests.length) await backoff(attempt);
+      }
+    }
+  }
+
+  async getAll(keys: readonly { pk: string; sk: string }[]): Promise<Item[]> {
+    const out: Item[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      let pending: Record<string, unknown>[] = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+      for (let attempt = 0; pending.length; attempt++) {
+        const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending } } }));
+        out.push(...((res.Responses?.[this.name] ?? []) as Item[]));
+        pending = (res.UnprocessedKeys?.[this.name]?.Keys ?? []) as Record<string, unknown>[];
+        if (pending.length) await backoff(attempt);
+      }
+    }
+    return out;
+  }
+
+  async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const out: Item[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(new QueryCommand({ ...input, TableName: this.name, ExclusiveStartKey }));
+      out.push(...((res.Items ?? []) as Item[]));
+      ExclusiveStartKey = res.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return out;
+  }
+}
+
+function backoff(attempt: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+}
+
+/** Strips the table's key and index attributes from an item. */
+export function body<T>(item: Item): T {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, gsi3pk: _e, gsi3sk: _f, type: _t, ...rest } = item;
+  return rest as T;
+}

@@ -1,0 +1,25 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+
+/**
+ * SDK clients, created once per process. Endpoints come from the standard AWS_ENDPOINT_URL_<SERVICE> variables,
+ * which is how the same handlers talk to the local AWS stack; the emulators need path-style S3 and checksums only
+ * when required, and SQS must not route by queue URL.
+ */
+const local = (service: string): boolean => Boolean(process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL);
+
+export function makeClients() {
+  const dynamo = new DynamoDBClient({});
+  return {
+    dynamo,
+    doc: DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false } }),
+    s3: new S3Client(
+      local('S3') ? { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {},
+    ),
+    sqs: new SQSClient(local('SQS') ? { useQueueUrlAsEndpoint: false } : {}),
+  };
+}
+
+export type Clients = ReturnType<typeof makeClients>;

@@ -1,0 +1,45 @@
+import middy from '@middy/core';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { makeClients } from './commons/clients.ts';
+import { loadConfig } from './commons/config.ts';
+import { logger, metrics, tracer } from './commons/powertools.ts';
+import { s3ObjectsFromSqsBody } from './adapters/s3-events.ts';
+import { ingestPorts } from './adapters/ports.ts';
+import { ingestFile } from '../domain/use-cases/ingest-file.ts';
+
+const config = loadConfig();
+const ingest = ingestFile(ingestPorts(makeClients(), config, logger), config.domain);
+const processor = new BatchProcessor(EventType.SQS);
+
+/** One SQS message = one S3 notification (one or more objects). A failed message is retried, then dead-lettered. */
+async function recordHandler(record: SQSRecord): Promise<void> {
+  for (const file of s3ObjectsFromSqsBody(record.body)) {
+    logger.appendKeys({ correlationId: `${file.key}#${file.etag}` });
+    metrics.addMetric('FilesReceived', MetricUnit.Count, 1);
+    const result = await ingest(file);
+    if (result.outcome !== 'processed') {
+      if (result.outcome === 'busy') throw new Error(`${file.key} is being processed by another invocation; retry later`);
+      metrics.addMetric('FilesDuplicate', MetricUnit.Count, 1);
+      logger.info('file already processed; nothing to do', { key: file.key });
+      continue;
+    }
+    const f = result.file;
+    const metric = f.status === 'accepted' ? 'FilesAccepted' : f.status === 'quarantined' ? 'FilesQuarantined' : 'FilesFailed';
+    metrics.addMetric(metric, MetricUnit.Count, 1);
+    metrics.addMetric('RowsAccepted', MetricUnit.Count, f.rows.accepted);
+    metrics.addMetric('RowsRejected', MetricUnit.Count, f.rows.rejected);
+    logger.info('file processed', { key: f.key, kind: f.kind, status: f.status, rows: f.rows, format: f.format, error: f.error });
+  }
+}
+
+export const handler = middy(async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, recordHandler, processor, { context }),
+)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));
