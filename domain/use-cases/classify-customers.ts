@@ -1,7 +1,7 @@
 import type { DomainConfig } from '../config.ts';
 import type { Customer } from '../customers/customer-master.ts';
-import { classifyAll, segmentChanged, type CustomerUsage, type Segment } from '../classification/classify.ts';
-import { yearEarlier, type FeatureResult } from '../classification/features.ts';
+import { classifyComputed, segmentChanged, type ComputedCustomer, type Segment } from '../classification/classify.ts';
+import { computeFeatures, yearEarlier, type FeatureResult } from '../classification/features.ts';
 import { dayKeyOfEpochDay, epochDayOf } from '../time/zone.ts';
 import type { CustomerRepository, UsageRepository } from './ports.ts';
 
@@ -51,7 +51,7 @@ export function classifyCustomers(ports: ClassifyPorts, config: DomainConfig) {
     const from = dayKeyOfEpochDay(epochDayOf(asOf) - 2 * w + 1);
     const yoyTo = yearEarlier(asOf);
     const yoyFrom = dayKeyOfEpochDay(epochDayOf(yoyTo) - w + 1);
-    const population: CustomerUsage[] = [];
+    const population: ComputedCustomer[] = [];
     const recomputed = new Set<string>();
     for (const c of customers) {
       const facts = factsOf(c);
@@ -62,13 +62,13 @@ export function classifyCustomers(ports: ClassifyPorts, config: DomainConfig) {
           ports.usage.range(c.customerId, yoyFrom, yoyTo),
         ]);
         if (recent.length === 0 && yearAgo.length === 0 && !state?.featureResult) continue; // no usage yet
-        population.push({ facts, days: [...yearAgo, ...recent] });
+        population.push({ facts, ...computeFeatures([...yearAgo, ...recent], asOf, cfg) });
         recomputed.add(c.customerId);
-      } else population.push({ facts, precomputed: state.featureResult });
+      } else population.push({ facts, ...state.featureResult });
     }
     if (population.length === 0) return { asOf, classified: 0, moved: [] };
-    const result = classifyAll({ customers: population, asOf, cfg });
-    const featureById = new Map(result.features.map((f) => [f.customerId, f.featureResult]));
+    const result = classifyComputed({ customers: population, asOf, cfg });
+    const featureById = new Map(population.map((c) => [c.facts.customerId, { features: c.features, profile: c.profile }]));
     const moved: string[] = [];
     const updates = result.segments.flatMap((segment) => {
       const prev = stateById.get(segment.customerId)?.segment;
