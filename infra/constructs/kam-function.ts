@@ -1,0 +1,168 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, type IPrincipal, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeWildcard } from './nag.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+// NodejsFunction silently falls back to Docker when esbuild is missing; bundling here must stay local.
+try {
+  createRequire(import.meta.url).resolve('esbuild');
+} catch {
+  throw new Error('esbuild is not installed (run npm ci): Lambda bundles are built locally, never in Docker');
+}
+
+export const METRICS_NAMESPACE = 'KeyAccounts';
+
+const TABLE_READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
+const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+export type TableAccess = 'read' | 'readWrite';
+export type QueueAccess = 'send' | 'consume';
+
+/** Key prefixes (each ending in `/`) the function may read or write; nothing outside them, and never delete. */
+export interface BucketAccess {
+  read?: readonly string[];
+  write?: readonly string[];
+}
+
+export interface KamFunctionProps {
+  /** Handler file relative to the repository root, e.g. `functions/ingest-readings.ts`. */
+  entry: string;
+  handler?: string;
+  description?: string;
+  memorySize?: number;
+  timeout?: Duration;
+  environment?: Record<string, string>;
+  reservedConcurrentExecutions?: number;
+}
+
+/**
+ * The one Lambda shape of this project: Node 24 on ARM64, ESM bundle with source maps, X-Ray, JSON logs into an
+ * explicit log group, and a role that starts empty (no managed policies). `bind*` methods add an environment
+ * variable and the matching least-privilege grant in one call.
+ */
+export class KamFunction extends Construct implements IGrantable {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  readonly grantPrincipal: IPrincipal;
+
+  constructor(scope: Construct, id: string, props: KamFunctionProps) {
+    super(scope, id);
+
+    // A year covers a full billing cycle of statements and notices that a customer may dispute.
+    this.logGroup = new LogGroup(this, 'LogGroup', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    // Own role instead of AWSLambdaBasicExecutionRole: log writes are granted on this function's log group only.
+    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    this.grantPrincipal = this.role;
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(REPO_ROOT, props.entry),
+      handler: props.handler ?? 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      ...(props.description ? { description: props.description } : {}),
+      ...(props.reservedConcurrentExecutions ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: METRICS_NAMESPACE,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies call require(), which ESM output does not define.
+        banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Ship the SDK version the tests ran against instead of whatever the runtime has.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
+      },
+    });
+    // The construct id is the template's logical id (IngestReadings), stable across refactors.
+    (this.function.node.defaultChild as CfnFunction).overrideLogicalId(id);
+
+    acknowledgeWildcard(this.policy, 'Resource', '*', 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (Tracing.ACTIVE).');
+  }
+
+  addEnvironment(name: string, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  /** Item-level access to the table and, for queries, to the named GSIs only (never `index/*`). */
+  bindTable(table: ITable, access: TableAccess, envName = 'TABLE_NAME', indexes: readonly string[] = []): this {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: access === 'read' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE], resources: [table.tableArn] }),
+    );
+    // Indexes are only ever read: Query (and Scan where granted) on the named ones, never a wildcard.
+    if (indexes.length) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((name) => `${table.tableArn}/index/${name}`) }),
+      );
+    }
+    if (table.encryptionKey) {
+      if (access === 'read') table.encryptionKey.grantDecrypt(this.role);
+      else table.encryptionKey.grantEncryptDecrypt(this.role);
+    }
+    return this.addEnvironment(envName, table.tableName);
+  }
+
+  /** GetObject under `read` prefixes, PutObject under `write` prefixes; no List, no Delete, no bucket-level actions. */
+  bindBucket(bucket: IBucket, access: BucketAccess, envName = 'BUCKET_NAME'): this {
+    const grant = (actions: string[], prefixes: readonly string[], verb: string): void => {
+      if (prefixes.length === 0) return;
+      const resources = prefixes.map((prefix) => {
+        if (!/^[^*]+\/$/.test(prefix)) throw new Error(`bucket prefix "${prefix}" must end with "/" and hold no wildcard`);
+        return bucket.arnForObjects(`${prefix}*`);
+      });
+      this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources }));
+      resources.forEach((arn, i) =>
+        acknowledgeWildcard(this.policy, 'Resource', arn, `Object keys under ${prefixes[i]} are not known in advance; ${verb} is limited to that prefix.`),
+      );
+    };
+    grant(['s3:GetObject'], access.read ?? [], 'reading');
+    // PutObject also covers multipart uploads; parts of an abandoned one expire by the bucket's lifecycle rule.
+    grant(['s3:PutObject'], access.write ?? [], 'writing');
+    if (bucket.encryptionKey) {
+      if (access.write?.length) bucket.encryptionKey.grantEncryptDecrypt(this.role);
+      else bucket.encryptionKey.grantDecrypt(this.role);
+    }
+    return this.addEnvironment(envName, bucket.bucketName);
+  }
+
+  bindQueue(queue: IQueue, access: QueueAccess, envName = 'QUEUE_URL'): this {
+    if (access === 'send') queue.grantSendMessages(this.role);
+    else queue.grantConsumeMessages(this.role);
+    return this.addEnvironment(envName, queue.queueUrl);
+  }
+
+  /** The role's default policy, where every grant of this function lands. */
+  private get policy(): Policy {
+    return this.role.node.findChild('DefaultPolicy') as Policy;
+  }
+}

@@ -1,0 +1,103 @@
+import { CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IConstruct } from 'constructs';
+import { INGEST_PREFIXES, INGEST_VISIBILITY_TIMEOUT, TABLE_INDEXES } from './config.ts';
+
+/** Everything that holds data: the ingest bucket, the single table and the ingest queue. Functions live elsewhere. */
+export class StatefulStack extends Stack {
+  readonly bucket: Bucket;
+  readonly table: Table;
+  readonly ingestQueue: Queue;
+  readonly ingestDlq: Queue;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    const accessLogs = new Bucket(this, 'AccessLogBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+    });
+    pinLogicalId(accessLogs, 'AccessLogBucket');
+
+    this.bucket = new Bucket(this, 'IngestBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'ingest-bucket/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+    pinLogicalId(this.bucket, 'IngestBucket');
+
+    this.table = new Table(this, 'UsageTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'ttl',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of Object.values(TABLE_INDEXES)) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.pk, type: AttributeType.STRING },
+        sortKey: { name: index.sk, type: AttributeType.STRING },
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    pinLogicalId(this.table, 'UsageTable');
+
+    this.ingestDlq = new Queue(this, 'IngestDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    pinLogicalId(this.ingestDlq, 'IngestDlq');
+
+    // SSE-SQS rather than KMS: S3 can deliver to it without a key policy, and nothing else reads the events.
+    this.ingestQueue = new Queue(this, 'IngestQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: INGEST_VISIBILITY_TIMEOUT,
+      deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: 5 },
+    });
+    pinLogicalId(this.ingestQueue, 'IngestQueue');
+
+    for (const prefix of INGEST_PREFIXES) {
+      this.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.ingestQueue), { prefix });
+    }
+    this.acknowledgeNotificationsHandler();
+
+    new CfnOutput(this, 'IngestBucketName', { value: this.bucket.bucketName, description: 'Upload customers/, readings/, payments/, tariffs/ files here' });
+    new CfnOutput(this, 'UsageTableName', { value: this.table.tableName });
+    new CfnOutput(this, 'IngestQueueUrl', { value: this.ingestQueue.queueUrl });
+    new CfnOutput(this, 'IngestDlqUrl', { value: this.ingestDlq.queueUrl });
+  }
+
+  /** CDK's own singleton Lambda that writes the bucket's NotificationConfiguration (a custom resource). */
+  private acknowledgeNotificationsHandler(): void {
+    const handler = this.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'));
+    if (!handler) throw new Error('expected the CDK BucketNotificationsHandler after addEventNotification');
+    Validations.of(handler.node.findChild('Role').node.defaultChild!).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'CDK-managed BucketNotificationsHandler role; its log permissions are fixed by aws-cdk-lib and not configurable.',
+    });
+  }
+}
+
+/** Stateful resources keep a fixed logical id: a changed id would make CloudFormation replace (and orphan) them. */
+function pinLogicalId<T extends IConstruct>(construct: T, logicalId: string): T {
+  (construct.node.defaultChild as CfnResource).overrideLogicalId(logicalId);
+  return construct;
+}
