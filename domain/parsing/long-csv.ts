@@ -32,44 +32,96 @@ export class LongCsvParser implements LineParser {
 
   line(text: string, lineNo: number): void {
     if (this.cols === null) return this.header(text, lineNo);
-    if (text.length === 0 || text.trim() === '') return;
-    const f = splitCsvLine(text);
-    const sink = this.sink;
-    if (f === null) return sink.reject(lineNo, 'unterminated quoted field');
-    if (f.length < this.width) return sink.reject(lineNo, `expected ${this.width} fields, found ${f.length}`);
-    const c = this.cols;
-    const customerId = f[c.customer_id!]!.trim();
-    const meterId = f[c.meter_id!]!.trim() || customerId;
-    if (!customerId) return sink.reject(lineNo, 'customer_id is empty');
-    const startText = f[c.interval_start!]!;
-    const start = this.parseStart(startText);
-    if (Number.isNaN(start)) return sink.reject(lineNo, `interval_start "${startText}" is not an ISO-8601 time`);
-    const minutesText = f[c.interval_minutes!]!;
-    const minutes = Number(minutesText);
-    if (!VALID_INTERVALS.has(minutes)) {
-      return sink.reject(lineNo, `interval_minutes "${minutesText}" is not one of 1, 5, 10, 15, 30, 60`);
+    if (text.length === 0) return;
+    // Hot path: field boundaries by indexOf, numbers and times parsed in place; quoted lines take the slow path.
+    if (text.indexOf('"') !== -1) return this.quotedLine(text, lineNo);
+    const b = this.bounds;
+    let n = 0;
+    let from = 0;
+    for (;;) {
+      b[n++] = from;
+      const c = text.indexOf(',', from);
+      if (c === -1 || n > 63) {
+        b[n] = text.length + 1;
+        break;
+      }
+      from = c + 1;
     }
-    const kwhText = f[c.kwh!]!;
-    const kwh = kwhText === '' ? NaN : Number(kwhText);
-    if (Number.isNaN(kwh)) return sink.reject(lineNo, `kwh "${kwhText}" is not a number`);
-    if (kwh < 0) return sink.reject(lineNo, `kwh ${kwhText} is negative`);
+    if (n < this.width) {
+      if (text.trim() === '') return;
+      return this.sink.reject(lineNo, `expected ${this.width} fields, found ${n}`);
+    }
+    this.fields(text, lineNo, b);
+  }
+
+  private quotedLine(text: string, lineNo: number): void {
+    const f = splitCsvLine(text);
+    if (f === null) return this.sink.reject(lineNo, 'unterminated quoted field');
+    if (f.length < this.width) return this.sink.reject(lineNo, `expected ${this.width} fields, found ${f.length}`);
+    const joined = f.map((x) => x.replace(/,/g, ' ')).join(',');
+    const b = this.bounds;
+    let pos = 0;
+    for (let i = 0; i < f.length && i < 64; i++) {
+      b[i] = pos;
+      pos += f[i]!.length + 1;
+    }
+    b[Math.min(f.length, 64)] = pos;
+    this.fields(joined, lineNo, b);
+  }
+
+  private readonly bounds = new Int32Array(66);
+  private lastCustomer = '';
+  private lastMeter = '';
+
+  /** Field i spans text[b[i], b[i+1] - 1). */
+  private fields(text: string, lineNo: number, b: Int32Array): void {
+    const c = this.cols!;
+    const sink = this.sink;
+    const customerId = this.idField(text, b, c.customer_id!, true);
+    if (!customerId) return sink.reject(lineNo, 'customer_id is empty');
+    const meterId = this.idField(text, b, c.meter_id!, false) || customerId;
+    const ts = c.interval_start!;
+    const start = this.parseStart(text, b[ts]!, b[ts + 1]! - 1);
+    if (Number.isNaN(start)) return sink.reject(lineNo, `interval_start "${field(text, b, ts)}" is not an ISO-8601 time`);
+    const mi = c.interval_minutes!;
+    const minutes = parseDecimal(text, b[mi]!, b[mi + 1]! - 1);
+    if (!VALID_INTERVALS.has(minutes)) {
+      return sink.reject(lineNo, `interval_minutes "${field(text, b, mi)}" is not one of 1, 5, 10, 15, 30, 60`);
+    }
+    const k = c.kwh!;
+    const kwh = parseDecimal(text, b[k]!, b[k + 1]! - 1);
+    if (Number.isNaN(kwh)) return sink.reject(lineNo, `kwh "${field(text, b, k)}" is not a number`);
+    if (kwh < 0) return sink.reject(lineNo, `kwh ${field(text, b, k)} is negative`);
     let quality: Quality = 'A';
     if (c.quality !== undefined) {
-      const q = f[c.quality]!;
-      if (q === 'A' || q === 'E' || q === 'S') quality = q;
-      else if (q === '') quality = 'A';
-      else return sink.reject(lineNo, `quality "${q}" is not A, E or S`);
+      const qs = b[c.quality]!, qe = b[c.quality + 1]! - 1;
+      const q = qe - qs === 1 ? text.charCodeAt(qs) : qe === qs ? 65 : 0;
+      if (q === 65) quality = 'A';
+      else if (q === 69) quality = 'E';
+      else if (q === 83) quality = 'S';
+      else return sink.reject(lineNo, `quality "${field(text, b, c.quality)}" is not A, E or S`);
     }
     let kvarh = NaN;
     if (c.kvarh !== undefined) {
-      const t = f[c.kvarh]!;
-      if (t !== '') {
-        kvarh = Number(t);
-        if (Number.isNaN(kvarh)) return sink.reject(lineNo, `kvarh "${t}" is not a number`);
+      const vs = b[c.kvarh]!, ve = b[c.kvarh + 1]! - 1;
+      if (ve > vs) {
+        kvarh = parseDecimal(text, vs, ve);
+        if (Number.isNaN(kvarh)) return sink.reject(lineNo, `kvarh "${field(text, b, c.kvarh)}" is not a number`);
       }
     }
     sink.interval(meterId, customerId, start, minutes, KWH, kwh, quality, lineNo);
     if (!Number.isNaN(kvarh)) sink.interval(meterId, customerId, start, minutes, KVARH, Math.abs(kvarh), quality, lineNo);
+  }
+
+  /** An id field, reusing the previous row's string when equal (rows of one meter come together). */
+  private idField(text: string, b: Int32Array, i: number, customer: boolean): string {
+    const s = b[i]!, e = b[i + 1]! - 1;
+    const prev = customer ? this.lastCustomer : this.lastMeter;
+    if (prev.length === e - s && text.startsWith(prev, s)) return prev;
+    const v = text.slice(s, e).trim();
+    if (customer) this.lastCustomer = v;
+    else this.lastMeter = v;
+    return v;
   }
 
   end(): void {
@@ -85,48 +137,95 @@ export class LongCsvParser implements LineParser {
     this.width = Math.max(...Object.values(index)) + 1;
   }
 
-  /** `yyyy-mm-ddTHH:MM[:SS[.fff]]` followed by `Z`, `±HH:MM` or `±HHMM`; without an offset, the utility's zone. */
-  private parseStart(s: string): number {
-    s = s.trim();
-    if (s.length < 16 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return NaN;
-    const sep = s.charCodeAt(10);
+  /** `yyyy-mm-ddTHH:MM[:SS[.fff]]` then `Z`, `±HH:MM` or `±HHMM`, in text[from, to); without an offset, the utility's zone. */
+  private parseStart(s: string, from: number, to: number): number {
+    while (from < to && s.charCodeAt(from) === 32) from++;
+    while (to > from && s.charCodeAt(to - 1) === 32) to--;
+    if (to - from < 16 || s.charCodeAt(from + 4) !== 45 || s.charCodeAt(from + 7) !== 45) return NaN;
+    const sep = s.charCodeAt(from + 10);
     if (sep !== 84 && sep !== 32) return NaN; // 'T' or ' '
-    const date = s.slice(0, 10);
     let dayMs: number;
-    if (date === this.lastDate) dayMs = this.lastDateMs;
+    if (this.lastDate.length === 10 && s.startsWith(this.lastDate, from)) dayMs = this.lastDateMs;
     else {
-      const y = num(s, 0, 4), mo = num(s, 5, 2), d = num(s, 8, 2);
+      const y = num(s, from, 4), mo = num(s, from + 5, 2), d = num(s, from + 8, 2);
       if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
       dayMs = Date.UTC(y, mo - 1, d);
       if (new Date(dayMs).getUTCDate() !== d) return NaN;
-      this.lastDate = date;
+      this.lastDate = s.slice(from, from + 10);
       this.lastDateMs = dayMs;
     }
-    const hh = num(s, 11, 2), mi = num(s, 14, 2);
-    if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || s.charCodeAt(13) !== 58) return NaN;
-    let i = 16;
+    const hh = num(s, from + 11, 2), mi = num(s, from + 14, 2);
+    if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || s.charCodeAt(from + 13) !== 58) return NaN;
+    let i = from + 16;
     let sec = 0;
     if (s.charCodeAt(i) === 58) {
-      sec = num(s, 17, 2);
+      sec = num(s, i + 1, 2);
       if (sec < 0 || sec > 59) return NaN;
-      i = 19;
+      i += 3;
       if (s.charCodeAt(i) === 46) {
         i++;
-        while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+        while (i < to && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
       }
     }
     const wall = dayMs + hh * 3_600_000 + mi * 60_000 + sec * 1000;
-    if (i === s.length) return this.zone.localToUtc(date, hh * 60 + mi) + sec * 1000;
+    if (i === to) return this.zone.localToUtc(this.lastDate, hh * 60 + mi) + sec * 1000;
     const z = s.charCodeAt(i);
-    if (z === 90 && i + 1 === s.length) return wall;
+    if (z === 90 && i + 1 === to) return wall;
     if (z !== 43 && z !== 45) return NaN;
+    const colon = s.charCodeAt(i + 3) === 58;
     const oh = num(s, i + 1, 2);
-    const om = s.charCodeAt(i + 3) === 58 ? num(s, i + 4, 2) : num(s, i + 3, 2);
-    const expectedLen = s.charCodeAt(i + 3) === 58 ? i + 6 : i + 5;
-    if (oh < 0 || om < 0 || s.length !== expectedLen) return NaN;
+    const om = colon ? num(s, i + 4, 2) : num(s, i + 3, 2);
+    if (oh < 0 || om < 0 || to !== (colon ? i + 6 : i + 5)) return NaN;
     const off = (oh * 60 + om) * 60_000;
     return z === 43 ? wall - off : wall + off;
   }
+}
+
+function field(text: string, b: Int32Array, i: number): string {
+  return text.slice(b[i]!, b[i + 1]! - 1);
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/**
+ * A decimal number in text[from, to): plain `-12.345` forms are parsed in place (exactly as Number would for up to
+ * 15 significant digits); anything else (exponents, long mantissas, spaces) goes through Number. NaN when empty.
+ */
+export function parseDecimal(s: string, from: number, to: number): number {
+  if (from >= to) return NaN;
+  let i = from;
+  let neg = false;
+  const c0 = s.charCodeAt(i);
+  if (c0 === 45) {
+    neg = true;
+    i++;
+  } else if (c0 === 43) i++;
+  let int = 0;
+  let digits = 0;
+  let c = 0;
+  for (; i < to; i++) {
+    c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    int = int * 10 + c;
+    digits++;
+  }
+  let frac = 0;
+  let fracDigits = 0;
+  if (i < to && s.charCodeAt(i) === 46) {
+    for (i++; i < to; i++) {
+      c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      frac = frac * 10 + c;
+      fracDigits++;
+    }
+  }
+  if (i !== to || digits + fracDigits === 0 || digits + fracDigits > 15 || fracDigits > 9) {
+    const t = s.slice(from, to).trim();
+    return t === '' ? NaN : Number(t);
+  }
+  // Dividing by an exact power of ten rounds once, like Number's own conversion.
+  const v = fracDigits ? (int * POW10[fracDigits]! + frac) / POW10[fracDigits]! : int;
+  return neg ? -v : v;
 }
 
 /** Parses `len` ASCII digits at `at`; -1 when any is not a digit. */

@@ -25,6 +25,20 @@ export interface ReadingSink {
     quality: Quality,
     line: number,
   ): void;
+  /**
+   * Optional bulk form of `interval` for one meter-day row: values[i] is the interval starting at
+   * `midnightMs + i × minutes`; NaN = no value. Equivalent to calling `interval` for each non-NaN value.
+   */
+  row?(
+    meterId: string,
+    customerId: string | undefined,
+    midnightMs: number,
+    minutes: number,
+    quantity: Quantity,
+    values: Float64Array,
+    quality: Quality,
+    line: number,
+  ): void;
   /** A row (or part of one) that cannot be used, with the reason in words. `count` = readings lost (default 1). */
   reject(line: number, reason: string, count?: number): void;
 }

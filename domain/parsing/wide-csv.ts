@@ -2,6 +2,7 @@ import type { LineParser, Quality, Quantity, ReadingSink } from './reading-sink.
 import { FileFormatError, KVARH, KWH } from './reading-sink.ts';
 import { normalizeHeader, splitCsvLine } from './csv-fields.ts';
 import { type AliasMap, matchHeader, QUANTITY_ALIASES, READING_ALIASES } from './header-aliases.ts';
+import { parseDecimal } from './long-csv.ts';
 import type { Zone } from '../time/zone.ts';
 
 const WIDTHS = new Set([24, 48, 96]);
@@ -36,44 +37,82 @@ export class WideCsvParser implements LineParser {
     return (index.meter_id !== undefined || index.customer_id !== undefined) && index.date !== undefined && WIDTHS.has(unmatched.length);
   }
 
+  private readonly bounds = new Int32Array(160);
+  private lastDateText = '';
+  private lastDay: string | null = null;
+  private values = new Float64Array(96);
+
   line(text: string, lineNo: number): void {
     if (this.cols === null) return this.header(text, lineNo);
-    if (text.trim() === '') return;
     const sink = this.sink;
-    const f = splitCsvLine(text);
-    if (f === null) return sink.reject(lineNo, 'unterminated quoted field');
     const n = this.valueCols.length;
-    if (f.length < this.width) return sink.reject(lineNo, `expected ${this.width} fields, found ${f.length}`, n);
+    const b = this.bounds;
+    let f: string[] | null = null;
+    let count = 0;
+    if (text.indexOf('"') === -1) {
+      // Hot path: field boundaries by indexOf; values parsed in place without splitting the row.
+      let from = 0;
+      for (;;) {
+        b[count++] = from;
+        const c = text.indexOf(',', from);
+        if (c === -1 || count >= 158) {
+          b[count] = text.length + 1;
+          break;
+        }
+        from = c + 1;
+      }
+    } else {
+      f = splitCsvLine(text);
+      if (f === null) return sink.reject(lineNo, 'unterminated quoted field', n);
+      count = f.length;
+    }
+    if (count < this.width) {
+      if (text.trim() === '') return;
+      return sink.reject(lineNo, `expected ${this.width} fields, found ${count}`, n);
+    }
+    const get = (i: number): string => (f ? f[i]! : text.slice(b[i]!, b[i + 1]! - 1));
     const c = this.cols;
-    const customerId = c.customer_id !== undefined ? f[c.customer_id]!.trim() || undefined : undefined;
-    const meterId = (c.meter_id !== undefined ? f[c.meter_id]!.trim() : '') || customerId;
+    const customerId = c.customer_id !== undefined ? get(c.customer_id).trim() || undefined : undefined;
+    const meterId = (c.meter_id !== undefined ? get(c.meter_id).trim() : '') || customerId;
     if (!meterId) return sink.reject(lineNo, 'meter id and customer id are both empty', n);
-    const dateText = f[c.date!]!.trim();
-    const day = parseDay(dateText);
+    const dateText = get(c.date!).trim();
+    let day: string | null;
+    if (dateText === this.lastDateText) day = this.lastDay;
+    else {
+      day = parseDay(dateText);
+      this.lastDateText = dateText;
+      this.lastDay = day;
+    }
     if (day === null) return sink.reject(lineNo, `date "${dateText}" is not a date (yyyy-mm-dd)`, n);
     let quantity: Quantity = KWH;
     if (c.quantity !== undefined) {
-      const q = this.quantityByText.get(f[c.quantity]!.trim().toLowerCase());
-      if (q === undefined) return sink.reject(lineNo, `quantity "${f[c.quantity]}" is neither active (kWh) nor reactive (kvarh)`, n);
+      const q = this.quantityByText.get(get(c.quantity).trim().toLowerCase());
+      if (q === undefined) return sink.reject(lineNo, `quantity "${get(c.quantity)}" is neither active (kWh) nor reactive (kvarh)`, n);
       quantity = q;
     }
     let quality: Quality = 'A';
     if (c.quality !== undefined) {
-      const q = f[c.quality]!.trim();
+      const q = get(c.quality).trim();
       if (q === 'E' || q === 'S') quality = q;
       else if (q !== 'A' && q !== '') return sink.reject(lineNo, `quality "${q}" is not A, E or S`, n);
     }
     // Validate the whole row first so a bad cell rejects the row rather than half of it.
-    const values = new Float64Array(n);
+    const values = this.values;
     for (let i = 0; i < n; i++) {
-      const t = f[this.valueCols[i]!]!;
-      if (t === '' || t === ' ') {
-        values[i] = NaN;
-        continue;
+      const col = this.valueCols[i]!;
+      let v: number;
+      if (f) {
+        const t = f[col]!.trim();
+        v = t === '' ? NaN : Number(t);
+        if (t !== '' && Number.isNaN(v)) return sink.reject(lineNo, `interval ${i + 1} value "${t}" is not a number`, n);
+      } else {
+        const s = b[col]!, e = b[col + 1]! - 1;
+        v = e === s ? NaN : parseDecimal(text, s, e);
+        if (Number.isNaN(v) && text.slice(s, e).trim() !== '') {
+          return sink.reject(lineNo, `interval ${i + 1} value "${text.slice(s, e)}" is not a number`, n);
+        }
       }
-      const v = Number(t);
-      if (Number.isNaN(v)) return sink.reject(lineNo, `interval ${i + 1} value "${t}" is not a number`, n);
-      if (v < 0 && quantity === KWH) return sink.reject(lineNo, `interval ${i + 1} kWh ${t} is negative`, n);
+      if (v < 0 && quantity === KWH) return sink.reject(lineNo, `interval ${i + 1} kWh ${v} is negative`, n);
       values[i] = quantity === KVARH ? Math.abs(v) : v;
     }
     let midnight: number;
@@ -82,6 +121,7 @@ export class WideCsvParser implements LineParser {
     } catch {
       return sink.reject(lineNo, `date "${dateText}" does not exist`, n);
     }
+    if (sink.row) return sink.row(meterId, customerId, midnight, this.minutes, quantity, values, quality, lineNo);
     const step = this.minutes * 60_000;
     for (let i = 0; i < n; i++) {
       const v = values[i]!;
@@ -106,6 +146,7 @@ export class WideCsvParser implements LineParser {
     this.cols = index;
     this.valueCols = unmatched;
     this.minutes = 1440 / unmatched.length;
+    this.values = new Float64Array(unmatched.length);
     this.width = cells.length;
   }
 }

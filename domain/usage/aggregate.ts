@@ -17,19 +17,32 @@ export interface Reject {
 
 const Q_NONE = 0, Q_ACTUAL = 1, Q_ESTIMATED = 2;
 const MAX_KEPT_REJECTS = 1_000_000;
+const COMPLETE_LAG = 64;
 
 /** Interval slots of one meter on one local day, while a file is being read. */
 class MeterDayAccumulator {
-  readonly minutes: number;
+  minutes: number;
   readonly kwh: Float64Array;
   kvarh: Float64Array | null = null;
   readonly quality: Uint8Array;
   readonly line: Int32Array;
+  /** kWh slots filled so far; a full day is handed on soon after, which keeps memory flat for sorted files. */
+  filled = 0;
+  open: OpenDay | null = null;
   constructor(minutes: number, slots: number) {
     this.minutes = minutes;
     this.kwh = new Float64Array(slots).fill(NaN);
     this.quality = new Uint8Array(slots);
     this.line = new Int32Array(slots);
+  }
+
+  reset(minutes: number): void {
+    this.minutes = minutes;
+    this.kwh.fill(NaN);
+    this.kvarh = null;
+    this.quality.fill(0);
+    this.filled = 0;
+    this.open = null;
   }
 }
 
@@ -76,6 +89,7 @@ export class UsageAggregator implements ReadingSink {
   private curEpochDay = 0;
   private readonly midnights = new Map<number, number>();
   private readonly open = new Map<string, OpenDay>();
+  private readonly complete: OpenDay[] = [];
   private readonly maxOpen: number;
   private readonly onMeterDay: MeterDayListener | undefined;
 
@@ -98,20 +112,12 @@ export class UsageAggregator implements ReadingSink {
     if (this.rejects.length < MAX_KEPT_REJECTS) this.rejects.push({ line, reason });
   }
 
-  interval(
-    meterId: string,
-    customerId: string | undefined,
-    startMs: number,
-    minutes: number,
-    quantity: Quantity,
-    value: number,
-    quality: Quality,
-    line: number,
-  ): void {
+  /** Line bookkeeping, meter and customer checks, and the day's accumulator; undefined when the line was rejected. */
+  private prepare(meterId: string, customerId: string | undefined, startMs: number, minutes: number, line: number): MeterDayAccumulator | undefined {
     if (line !== this.lastLine) {
       this.lastLine = line;
       this.dataRows++;
-    } else if (line === this.lastRejectedLine) return;
+    } else if (line === this.lastRejectedLine) return undefined;
     let state: MeterState | string;
     if (meterId === this.curMeter) state = this.curState;
     else {
@@ -121,13 +127,13 @@ export class UsageAggregator implements ReadingSink {
       this.curDay = undefined;
     }
     if (typeof state === 'string') {
-      return this.reject(
+      return void this.reject(
         line,
         customerId !== undefined && !this.directory.hasCustomer(customerId) ? `unknown customer ${customerId}` : state,
       );
     }
     if (customerId !== undefined && customerId !== state.customerId) {
-      return this.reject(
+      return void this.reject(
         line,
         this.directory.hasCustomer(customerId)
           ? `meter ${meterId} belongs to customer ${state.customerId}, not ${customerId}`
@@ -143,22 +149,85 @@ export class UsageAggregator implements ReadingSink {
       acc = state.days.get(epochDay);
       if (acc === undefined) {
         if (this.open.size >= this.maxOpen) this.evict(this.open.values().next().value!);
-        acc = new MeterDayAccumulator(minutes, Math.round((this.curDayEnd - this.curDayStart) / (minutes * 60_000)));
+        acc = this.newAccumulator(minutes, Math.round((this.curDayEnd - this.curDayStart) / (minutes * 60_000)));
         state.days.set(epochDay, acc);
         const key = `${meterId}\u0000${epochDay}`;
-        this.open.set(key, { key, meterId, epochDay, state, acc });
+        const o: OpenDay = { key, meterId, epochDay, state, acc };
+        acc.open = o;
+        this.open.set(key, o);
+        // Complete days are emitted a little later than they fill, so a trailing kvarh row still finds its day.
+        while (this.complete.length > COMPLETE_LAG) {
+          const done = this.complete.shift()!;
+          if (this.open.get(done.key) === done) this.evict(done);
+        }
       }
       this.curDay = acc;
     }
     if (acc.minutes !== minutes) {
-      return this.reject(
+      return void this.reject(
         line,
         `interval length ${minutes} min differs from ${acc.minutes} min already read for meter ${meterId} on ${dayKeyOfEpochDay(this.curEpochDay)}`,
       );
     }
-    const offset = (startMs - this.curDayStart) / (minutes * 60_000);
+    return acc;
+  }
+
+  interval(
+    meterId: string,
+    customerId: string | undefined,
+    startMs: number,
+    minutes: number,
+    quantity: Quantity,
+    value: number,
+    quality: Quality,
+    line: number,
+  ): void {
+    const acc = this.prepare(meterId, customerId, startMs, minutes, line);
+    if (acc === undefined) return;
+    this.put(acc, (startMs - this.curDayStart) / (minutes * 60_000), minutes, quantity, value, quality, line);
+  }
+
+  row(
+    meterId: string,
+    customerId: string | undefined,
+    midnightMs: number,
+    minutes: number,
+    quantity: Quantity,
+    values: Float64Array,
+    quality: Quality,
+    line: number,
+  ): void {
+    const step = minutes * 60_000;
+    const acc = this.prepare(meterId, customerId, midnightMs, minutes, line);
+    if (acc === undefined) return;
+    const first = (midnightMs - this.curDayStart) / step;
+    // A row longer than its local day (a 23-hour DST day) spills into the next: take the general path.
+    if (first !== 0 || values.length > acc.kwh.length) {
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] === values[i]) this.interval(meterId, customerId, midnightMs + i * step, minutes, quantity, values[i]!, quality, line);
+      }
+      return;
+    }
+    // A duplicate with a different value rejects the whole row before any of it is stored.
+    const target = quantity === KWH ? acc.kwh : acc.kvarh;
+    if (target !== null && (quantity === KWH ? acc.filled > 0 : true)) {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!, prev = target[i]!;
+        if (v === v && prev === prev && prev !== v) {
+          return this.reject(line, `duplicate interval with a different value (${v} here, ${prev} at line ${acc.line[i]})`);
+        }
+      }
+    }
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v === v) this.put(acc, i, minutes, quantity, v, quality, line);
+    }
+  }
+
+  /** Stores one value; true when it rejected the line. */
+  private put(acc: MeterDayAccumulator, offset: number, minutes: number, quantity: Quantity, value: number, quality: Quality, line: number): boolean {
     const slot = offset | 0;
-    if (slot !== offset) return this.reject(line, `interval start is not on a ${minutes}-minute boundary`);
+    if (slot !== offset) return this.rejectTrue(line, `interval start is not on a ${minutes}-minute boundary`);
     let arr = acc.kwh;
     if (quantity !== KWH) {
       if (acc.kvarh === null) acc.kvarh = new Float64Array(acc.kwh.length).fill(NaN);
@@ -168,16 +237,23 @@ export class UsageAggregator implements ReadingSink {
     if (prev === prev) {
       if (prev === value) {
         this.duplicatesIgnored++;
-        return;
+        return false;
       }
-      return this.reject(line, `duplicate interval with a different value (${value} here, ${prev} at line ${acc.line[slot]})`);
+      return this.rejectTrue(line, `duplicate interval with a different value (${value} here, ${prev} at line ${acc.line[slot]})`);
     }
     arr[slot] = value;
     if (quantity === KWH) {
       acc.quality[slot] = quality === 'A' ? Q_ACTUAL : Q_ESTIMATED;
       acc.line[slot] = line;
       this.readings++;
+      if (++acc.filled === acc.kwh.length) this.complete.push(acc.open!);
     }
+    return false;
+  }
+
+  private rejectTrue(line: number, reason: string): true {
+    this.reject(line, reason);
+    return true;
   }
 
   /** Share of data rows rejected. */
@@ -195,34 +271,69 @@ export class UsageAggregator implements ReadingSink {
     this.open.delete(o.key);
     o.state.days.delete(o.epochDay);
     if (this.curDay === o.acc) this.curDay = undefined;
-    if (!o.acc.quality.some((q) => q !== Q_NONE)) return; // only kvarh that day: no usage to store
-    this.onMeterDay?.(o.state.customerId, o.meterId, dayKeyOfEpochDay(o.epochDay), this.estimate(o.acc));
+    const md = this.estimate(o.acc);
+    // Accumulators are recycled: allocating four typed arrays per meter-day costs more than parsing it.
+    if (this.pool.length < 1024) this.pool.push(o.acc);
+    this.onMeterDay?.(o.state.customerId, o.meterId, this.dayKey(o.epochDay), md);
+  }
+
+  private readonly pool: MeterDayAccumulator[] = [];
+  private readonly dayKeys = new Map<number, string>();
+
+  private newAccumulator(minutes: number, slots: number): MeterDayAccumulator {
+    for (let i = this.pool.length - 1; i >= Math.max(0, this.pool.length - 8); i--) {
+      const acc = this.pool[i]!;
+      if (acc.kwh.length !== slots) continue;
+      this.pool.splice(i, 1);
+      acc.reset(minutes);
+      return acc;
+    }
+    return new MeterDayAccumulator(minutes, slots);
+  }
+
+  private dayKey(epochDay: number): string {
+    let k = this.dayKeys.get(epochDay);
+    if (k === undefined) this.dayKeys.set(epochDay, (k = dayKeyOfEpochDay(epochDay)));
+    return k;
   }
 
   private estimate(acc: MeterDayAccumulator): MeterDay {
     const n = acc.kwh.length;
-    const kwh = Array.from(acc.kwh, (v) => (v === v ? v : null));
-    const kvarh = acc.kvarh ? Array.from(acc.kvarh, (v) => (v === v ? v : null)) : null;
-    let actual = 0, estimated = 0, missing = 0;
-    for (let s = 0; s < n; s++) {
-      if (acc.quality[s] === Q_ACTUAL) actual++;
-      else if (acc.quality[s] === Q_ESTIMATED) estimated++;
+    const kwh = new Array<number | null>(n);
+    let actual = 0, estimated = 0;
+    for (let i = 0; i < n; i++) {
+      const v = acc.kwh[i]!;
+      kwh[i] = v === v ? v : null;
+      const q = acc.quality[i];
+      if (q === Q_ACTUAL) actual++;
+      else if (q === Q_ESTIMATED) estimated++;
     }
-    let s = 0;
-    while (s < n) {
-      if (kwh[s] !== null) {
-        s++;
-        continue;
+    let kvarh: (number | null)[] | null = null;
+    if (acc.kvarh) {
+      kvarh = new Array<number | null>(n);
+      for (let i = 0; i < n; i++) {
+        const v = acc.kvarh[i]!;
+        kvarh[i] = v === v ? v : null;
       }
-      let e = s;
-      while (e < n && kwh[e] === null) e++;
-      const gap = e - s;
-      if (s > 0 && e < n && gap <= this.maxGap) {
-        interpolate(kwh, s, e);
-        if (kvarh && kvarh[s - 1] !== null && kvarh[e] !== null) interpolate(kvarh, s, e);
-        estimated += gap;
-      } else missing += gap;
-      s = e;
+    }
+    let missing = 0;
+    if (acc.filled < n) {
+      let s = 0;
+      while (s < n) {
+        if (kwh[s] !== null) {
+          s++;
+          continue;
+        }
+        let e = s;
+        while (e < n && kwh[e] === null) e++;
+        const gap = e - s;
+        if (s > 0 && e < n && gap <= this.maxGap) {
+          interpolate(kwh, s, e);
+          if (kvarh && kvarh[s - 1] !== null && kvarh[e] !== null) interpolate(kvarh, s, e);
+          estimated += gap;
+        } else missing += gap;
+        s = e;
+      }
     }
     return { minutes: acc.minutes, kwh, kvarh, actual, estimated, missing };
   }

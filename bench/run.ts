@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { writeLongCsv, writeWideCsv } from './generate.ts';
+
+const HELP = `npm run bench [-- --meters N --days N]
+
+Generates (under bench/out/, not committed) a canonical long CSV and a 96-column wide CSV of at least 10 M
+15-minute readings each, then measures the \`kam validate\` path (parse + validate + aggregate) on each, and the
+same file through csv-parse as a baseline, each in its own process so peak RSS is its own.`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(HELP);
+  process.exit(0);
+}
+const opt = (name: string, dflt: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const meters = opt('--meters', 1000);
+const days = opt('--days', 105);
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const out = join(root, 'bench', 'out');
+mkdirSync(out, { recursive: true });
+
+interface Result { mode: string; bytes: number; rows: number; readings: number; seconds: number; maxRssMB: number }
+
+// Measured as an esbuild bundle, like the Lambda runs it (running .ts directly adds ~40 MB for type stripping).
+const measureJs = join(out, 'measure.mjs');
+await build({
+  entryPoints: [join(root, 'bench', 'measure.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  outfile: measureJs,
+  banner: { js: "import{createRequire}from'module';const require=createRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+
+function measure(mode: 'kam' | 'csv-parse', file: string): Result {
+  const stdout = execFileSync(process.execPath, [measureJs, mode, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Result;
+}
+
+const files = [
+  { name: 'long CSV', path: join(out, `long-${meters}x${days}.csv`), write: writeLongCsv },
+  { name: 'wide CSV (96 columns)', path: join(out, `wide-${meters}x${days}.csv`), write: writeWideCsv },
+];
+console.log(`node ${process.version}, ${meters} meters × ${days} days × 96 intervals = ${(meters * days * 96).toLocaleString('en')} readings per file`);
+for (const f of files) {
+  if (!existsSync(f.path)) {
+    const t = Date.now();
+    process.stdout.write(`generating ${f.path} ... `);
+    await f.write(f.path, meters, days);
+    console.log(`${(statSync(f.path).size / 1e6).toFixed(0)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const kam = measure('kam', f.path);
+  const base = measure('csv-parse', f.path);
+  const rate = (r: Result) => r.readings / r.seconds;
+  console.log(`\n${f.name}: ${(kam.bytes / 1e6).toFixed(0)} MB, ${kam.readings.toLocaleString('en')} readings, ${kam.rows.toLocaleString('en')} rows`);
+  console.log(`  kam parse+validate+aggregate  ${kam.seconds.toFixed(2)} s  ${(rate(kam) / 1e6).toFixed(2)} M readings/s  ${(kam.bytes / 1e6 / kam.seconds).toFixed(0)} MB/s  peak RSS ${kam.maxRssMB.toFixed(0)} MB (one core)`);
+  console.log(`  csv-parse (parse only)        ${base.seconds.toFixed(2)} s  ${(rate(base) / 1e6).toFixed(2)} M readings/s  ${(base.bytes / 1e6 / base.seconds).toFixed(0)} MB/s  peak RSS ${base.maxRssMB.toFixed(0)} MB`);
+  console.log(`  ratio vs csv-parse: ${(base.seconds / kam.seconds).toFixed(2)}×`);
+}
+
+// Streaming check: peak RSS for a file a tenth the size should be about the same.
+const small = join(out, `long-${Math.max(1, Math.round(meters / 10))}x${days}.csv`);
+if (!existsSync(small)) await writeLongCsv(small, Math.max(1, Math.round(meters / 10)), days);
+const s = measure('kam', small);
+console.log(`\nmemory vs file size (long CSV): ${(s.bytes / 1e6).toFixed(0)} MB → peak RSS ${s.maxRssMB.toFixed(0)} MB; ` +
+  `${(statSync(files[0]!.path).size / 1e6).toFixed(0)} MB → see above`);
