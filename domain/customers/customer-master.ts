@@ -65,6 +65,11 @@ export class CustomerMasterParser implements LineParser {
     if (this.cols === null) throw new FileFormatError('the file is empty: no header row', 1);
   }
 
+  /** Reads another master file (with its own header) into the same result. */
+  nextFile(): void {
+    this.cols = null;
+  }
+
   private row(text: string, lineNo: number): string | undefined {
     const f = splitCsvLine(text);
     if (f === null) return 'unterminated quoted field';

@@ -1,0 +1,127 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { validateFiles } from './validate.ts';
+
+const number = (name: string) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** Builds the `kam` program; every command prints help with --help and takes --json where it prints data. */
+export function program(): Command {
+  const kam = new Command('kam')
+    .description('Key-account management for electricity utilities: meter-data ingestion, classification and more.\n' +
+      'Commands work on the local state under .kam/ (created by `kam local`), or on a deployed stack with --stack NAME.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  kam
+    .command('validate')
+    .description('check meter-data files before uploading them: the same parse + validate + aggregate code as the ingest Lambda, no AWS needed.\n' +
+      'Exit status 1 when a file would be quarantined or cannot be read.')
+    .argument('<file...>', 'reading files: long CSV, wide CSV (24/48/96 columns, UTF-8 or GBK), NEM12/NEM13; .gz and .zip accepted')
+    .option('--customers <file>', 'customer master CSV; readings for meters it does not list are rejected (repeatable)', collect)
+    .option('--time-zone <zone>', 'the utility\'s IANA time zone', 'Asia/Shanghai')
+    .option('--quarantine-share <share>', 'rejected-row share above which a file is quarantined', number('--quarantine-share'), 0.05)
+    .option('--max-rejects <n>', 'rejects to list per file', number('--max-rejects'), 10)
+    .option('--json', 'print one JSON document')
+    .action(async (files: string[], o) => {
+      process.exitCode = await validateFiles(files, {
+        json: o.json,
+        customers: o.customers,
+        timeZone: o.timeZone,
+        quarantineShare: o.quarantineShare,
+        maxRejects: o.maxRejects,
+      });
+    });
+
+  registerStateCommands(kam);
+  return kam;
+}
+
+function registerStateCommands(kam: Command): void {
+  const stack = () => new Option('--stack <name>', 'work on a deployed stack prefix (default: the local state under .kam/)');
+  const json = () => new Option('--json', 'print JSON');
+
+  kam
+    .command('local')
+    .description('start the embedded local AWS stack on a fresh state under .kam/, upload DIR in the order customers/, tariffs/, readings/, payments/,\n' +
+      'run the same handlers as in AWS until every file is processed, and print a summary')
+    .option('--data <dir>', 'directory with customers/, tariffs/, readings/, payments/ subfolders', 'samples')
+    .option('--keep', 'leave the servers up (and print their endpoints) until Ctrl-C')
+    .addOption(json())
+    .action(async (o) => {
+      const { runLocal } = await import('./local.ts');
+      process.exitCode = await runLocal(o);
+    });
+
+  kam
+    .command('upload')
+    .description('upload files to the ingest bucket under a prefix and wait until they are processed')
+    .argument('<file...>', 'files to upload')
+    .requiredOption('--prefix <prefix>', 'customers | readings | payments | tariffs')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (files: string[], o) => {
+      const { upload } = await import('./state.ts');
+      process.exitCode = await upload(files, o);
+    });
+
+  kam
+    .command('files')
+    .description('list processed files with their status and row counts')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (o) => {
+      const { files } = await import('./state.ts');
+      process.exitCode = await files(o);
+    });
+
+  kam
+    .command('customers')
+    .description('list key accounts with their current segment')
+    .option('--tier <tier>', 'A, B or C')
+    .option('--pattern <pattern>', 'continuous, day-shift, evening-peak, night-shift, weekday-only or irregular')
+    .option('--region <region>', 'region id')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (o) => {
+      const { customers } = await import('./state.ts');
+      process.exitCode = await customers(o);
+    });
+
+  kam
+    .command('customer')
+    .description("one customer's profile, segment with reasons and actions, segment history and recent days")
+    .argument('<id>', 'customer id')
+    .option('--days <n>', 'recent days to show', number('--days'), 14)
+    .addOption(stack())
+    .addOption(json())
+    .action(async (id: string, o) => {
+      const { customer } = await import('./state.ts');
+      process.exitCode = await customer(id, o);
+    });
+
+  kam
+    .command('regions')
+    .description('kWh per region per month, with the change against the month before')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (o) => {
+      const { regions } = await import('./state.ts');
+      process.exitCode = await regions(o);
+    });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const kam = program();
+  try {
+    await kam.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    console.error(`kam: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
