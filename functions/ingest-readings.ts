@@ -21,7 +21,14 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   for (const file of s3ObjectsFromSqsBody(record.body)) {
     logger.appendKeys({ correlationId: `${file.key}#${file.etag}` });
     metrics.addMetric('FilesReceived', MetricUnit.Count, 1);
-    const result = await ingest(file);
+    let result;
+    try {
+      result = await ingest(file);
+    } catch (err) {
+      metrics.addMetric('FilesErrored', MetricUnit.Count, 1);
+      logger.error('file processing failed; the message will be retried', { key: file.key, error: err as Error });
+      throw err;
+    }
     if (result.outcome !== 'processed') {
       if (result.outcome === 'busy') throw new Error(`${file.key} is being processed by another invocation; retry later`);
       metrics.addMetric('FilesDuplicate', MetricUnit.Count, 1);

@@ -37,8 +37,8 @@ export class DynamoFileLedger implements FileLedger {
       new UpdateCommand({
         TableName: this.table.name,
         Key: key(file),
-        UpdateExpression: 'SET #s = :done, outcome = :o, processedAt = :at, bucket = :b, etag = :e, gsi1pk = :g, gsi1sk = :gs REMOVE leaseUntil',
-        ExpressionAttributeNames: { '#s': 'state' },
+        UpdateExpression: 'SET #s = :done, #o = :o, #at = :at, #b = :b, #e = :e, gsi1pk = :g, gsi1sk = :gs REMOVE leaseUntil',
+        ExpressionAttributeNames: { '#s': 'state', '#o': 'outcome', '#at': 'processedAt', '#b': 'bucket', '#e': 'etag' },
         ExpressionAttributeValues: {
           ':done': 'done',
           ':o': outcome,

@@ -42,18 +42,25 @@ export class DynamoSegments implements SegmentStore {
       .filter((u) => u.history)
       .map((u) => ({ pk: `CUST#${u.segment.customerId}`, sk: `SEG#${u.segment.asOf}`, type: 'segment', segment: u.segment }));
     await this.table.putAll(history);
-    for (const u of updates) {
-      const s = u.segment;
-      await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: customerKey(s.customerId),
-          UpdateExpression: 'SET segment = :s, featureResult = :f, gsi1sk = :g',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':s': s, ':f': u.featureResult, ':g': `${s.tier}#${s.pattern}#${s.customerId}` },
-        }),
-      );
-    }
+    // A few updates in flight at a time: fast enough for 100,000 profiles, gentle on on-demand capacity.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < updates.length) {
+        const u = updates[next++]!;
+        const s = u.segment;
+        await this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: customerKey(s.customerId),
+            UpdateExpression: 'SET #s = :s, #f = :f, gsi1sk = :g',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#s': 'segment', '#f': 'featureResult' },
+            ExpressionAttributeValues: { ':s': s, ':f': u.featureResult, ':g': `${s.tier}#${s.pattern}#${s.customerId}` },
+          }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, updates.length) }, worker));
   }
 
   async history(customerId: string): Promise<Segment[]> {

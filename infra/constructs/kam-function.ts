@@ -105,6 +105,8 @@ export class KamFunction extends Construct implements IGrantable {
     });
     // The construct id is the template's logical id (IngestReadings), stable across refactors.
     (this.function.node.defaultChild as CfnFunction).overrideLogicalId(id);
+    // The local runner reads this to run the same handler source on the local AWS stack.
+    (this.function.node.defaultChild as CfnFunction).addMetadata('kam:entry', props.entry);
 
     acknowledgeWildcard(this.policy, 'Resource', '*', 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (Tracing.ACTIVE).');
   }

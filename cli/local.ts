@@ -1,0 +1,143 @@
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { startLocalApp } from '../local/app.ts';
+import { makeClients } from '../functions/commons/clients.ts';
+import { stores } from '../functions/adapters/ports.ts';
+import type { FileOutcome } from '../domain/use-cases/ports.ts';
+import { fmtNumber, pct, printJson, table } from './output.ts';
+import { loadCustomers, loadRegions, segmentJson } from './state.ts';
+import { DATA_DIR, LOG_DIR, SESSION_FILE, STATE_DIR, type Session, type Target } from './target.ts';
+
+export interface LocalOptions {
+  data: string;
+  json?: boolean;
+  keep?: boolean;
+}
+
+const ORDER = ['customers', 'tariffs', 'readings', 'payments'] as const;
+/** Prefixes this release processes; the others are listed as skipped, not uploaded to fail. */
+const PROCESSED = new Set(['customers', 'readings']);
+
+/** `kam local`: the whole pipeline on the embedded local AWS stack, on a fresh state. */
+export async function runLocal(opts: LocalOptions): Promise<number> {
+  const dataDir = resolve(opts.data);
+  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) {
+    console.error(`kam: --data ${opts.data}: no such directory`);
+    return 2;
+  }
+  const say = (msg: string) => {
+    if (!opts.json) console.log(msg);
+  };
+  rmSync(STATE_DIR, { recursive: true, force: true });
+  mkdirSync(STATE_DIR, { recursive: true });
+  say('starting the local AWS stack (DynamoDB Local, S3, SES, SQS on 127.0.0.1) ...');
+  const t0 = Date.now();
+  const app = await startLocalApp({ dataDir: DATA_DIR, pipeline: true, logDir: LOG_DIR });
+  const stopAll = async () => {
+    rmSync(SESSION_FILE, { force: true });
+    await app.stop();
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    say(`  up in ${((Date.now() - t0) / 1000).toFixed(1)} s; resources created from the synthesized CDK templates; function logs in ${LOG_DIR}`);
+    Object.assign(process.env, app.aws.env());
+    const clients = makeClients();
+    const s = stores(clients, app.names.table);
+    const skipped: { key: string; reason: string }[] = [];
+    for (const prefix of ORDER) {
+      const dir = join(dataDir, prefix);
+      if (!existsSync(dir)) continue;
+      const names = readdirSync(dir).filter((n) => statSync(join(dir, n)).isFile() && !n.startsWith('.')).sort();
+      for (const name of names) {
+        const key = `${prefix}/${name}`;
+        if (!PROCESSED.has(prefix)) {
+          skipped.push({ key, reason: `${prefix}/ files are processed from a later release on; not uploaded` });
+          continue;
+        }
+        const t = Date.now();
+        await clients.s3.send(new PutObjectCommand({ Bucket: app.names.bucket, Key: key, Body: readFileSync(join(dir, name)) }));
+        // One file at a time, in name order, so a correction file is applied after the data it corrects.
+        await app.idle();
+        const outcome = (await s.files.list()).find((f) => f.key === key);
+        say(`  ${key}: ${outcome ? `${outcome.status}, ${fmtNumber(outcome.rows.accepted)} rows accepted, ${fmtNumber(outcome.rows.rejected)} rejected` : 'NOT PROCESSED'} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      }
+    }
+    const target: Target = { clients, stores: s, names: app.names, waitForFiles: async () => [], close: async () => undefined };
+    const summary = await buildSummary(target);
+    const dlq = await dlqDepth(clients, app.names.ingestDlq);
+    if (opts.json) printJson({ ...summary, skipped, deadLetters: dlq });
+    else printSummary(summary, skipped, Date.now() - t0, dlq);
+    if (opts.keep) {
+      const session: Session = { pid: process.pid, env: app.aws.env(), names: app.names };
+      writeFileSync(SESSION_FILE, JSON.stringify(session, null, 2));
+      const e = app.aws.endpoints;
+      console.error(
+        `\nservers are up until Ctrl-C (other kam commands in another terminal use them):\n` +
+          `  DynamoDB ${e.dynamodb}\n  S3       ${e.s3}   bucket ${app.names.bucket}\n  SQS      ${e.sqs}\n  SES      ${e.ses} (sent mail: ${e.ses}/store)\n` +
+          `  table ${app.names.table}; credentials S3RVER/S3RVER, region ${app.aws.region}`,
+      );
+      await new Promise(() => undefined);
+    }
+    const failed = summary.files.some((f) => f.status === 'failed');
+    return failed ? 1 : 0;
+  } finally {
+    if (!opts.keep) await stopAll();
+  }
+}
+
+export interface LocalSummary {
+  files: { key: string; status: FileOutcome['status']; rows: { accepted: number; rejected: number }; error?: string }[];
+  customers: ({ id: string } & Partial<ReturnType<typeof segmentJson>>)[];
+  regions: { region: string; month: string; kwh: number; change: number | null }[];
+}
+
+export async function buildSummary(t: Target): Promise<LocalSummary> {
+  const files = (await t.stores.files.list())
+    .sort((a, b) => (a.processedAt < b.processedAt ? -1 : a.processedAt > b.processedAt ? 1 : 0))
+    .map((f) => ({ key: f.key, status: f.status, rows: f.rows, ...(f.error ? { error: f.error } : {}) }));
+  const customers = (await loadCustomers(t)).map((c) => ({
+    id: c.customer.customerId,
+    ...(c.segment ? segmentJson(c.segment) : {}),
+  }));
+  const regions = (await loadRegions(t)).map((r) => ({ region: r.region, month: r.month, kwh: Math.round(r.kwh * 1000) / 1000, change: r.change }));
+  return { files, customers, regions };
+}
+
+async function dlqDepth(clients: ReturnType<typeof makeClients>, url: string): Promise<number> {
+  const res = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  return Number(res.Attributes?.ApproximateNumberOfMessages ?? 0);
+}
+
+function printSummary(s: LocalSummary, skipped: { key: string; reason: string }[], ms: number, dlq: number): void {
+  console.log(`\nFiles (${s.files.length} processed in ${(ms / 1000).toFixed(1)} s; ${dlq} message(s) in the dead-letter queue)`);
+  console.log(table(s.files.map((f) => ({ key: f.key, status: f.status, accepted: f.rows.accepted, rejected: f.rows.rejected, note: f.error ?? '' }))).replace(/^/gm, '  '));
+  for (const k of skipped) console.log(`  skipped ${k.key}: ${k.reason}`);
+  const classified = s.customers.filter((c) => c.tier);
+  const count = (key: 'tier' | 'pattern' | 'trend') =>
+    Object.entries(classified.reduce<Record<string, number>>((m, c) => ((m[c[key]!] = (m[c[key]!] ?? 0) + 1), m), {}))
+      .sort()
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  console.log(`\nCustomers: ${s.customers.length} in the master, ${classified.length} classified`);
+  console.log(`  tiers: ${count('tier')}\n  patterns: ${count('pattern')}\n  trends: ${count('trend')}`);
+  console.log(
+    table(
+      classified.map((c) => ({
+        customer: c.id,
+        tier: c.tier,
+        pattern: c.pattern,
+        trend: c.trend,
+        peers: c.peerGroup,
+        'kWh/day': Math.round(c.features!.avgDailyKwh),
+        'load f.': c.features!.loadFactor.toFixed(2),
+        change: pct(c.features!.change),
+        'first action': c.actions?.[0] ?? '',
+      })),
+    ).replace(/^/gm, '  '),
+  );
+  console.log('\nRegional sales (kWh per month)');
+  console.log(table(s.regions.map((r) => ({ region: r.region, month: r.month, kWh: Math.round(r.kwh), change: pct(r.change) }))).replace(/^/gm, '  '));
+  console.log('\nMore: kam customer <id>, kam customers --tier A, kam files, kam regions (on this local state).');
+}

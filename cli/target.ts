@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { makeClients, type Clients } from '../functions/commons/clients.ts';
+import { stores } from '../functions/adapters/ports.ts';
+import type { FileOutcome } from '../domain/use-cases/ports.ts';
+
+export const STATE_DIR = resolve('.kam');
+export const SESSION_FILE = join(STATE_DIR, 'session.json');
+export const DATA_DIR = join(STATE_DIR, 'state');
+export const LOG_DIR = join(STATE_DIR, 'logs');
+
+export interface TargetOptions {
+  stack?: string;
+  /** Also run the functions (needed when the command makes work for them, e.g. upload). */
+  pipeline?: boolean;
+}
+
+export interface Target {
+  clients: Clients;
+  stores: ReturnType<typeof stores>;
+  names: { table: string; bucket: string };
+  /** Waits until each key has been processed and returns its latest outcome. */
+  waitForFiles(keys: readonly string[]): Promise<FileOutcome[]>;
+  close(): Promise<void>;
+}
+
+export interface Session {
+  pid: number;
+  env: Record<string, string>;
+  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function latest(s: ReturnType<typeof stores>, keys: readonly string[]): Promise<Map<string, FileOutcome>> {
+  const out = new Map<string, FileOutcome & { processedAt: string }>();
+  for (const f of await s.files.list()) {
+    const prev = out.get(f.key);
+    if (keys.includes(f.key) && (!prev || prev.processedAt < f.processedAt)) out.set(f.key, f);
+  }
+  return out;
+}
+
+async function poll(s: ReturnType<typeof stores>, keys: readonly string[], timeoutMs: number): Promise<FileOutcome[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await latest(s, keys);
+    if (keys.every((k) => got.has(k))) return keys.map((k) => got.get(k)!);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${keys.filter((k) => !got.has(k)).join(', ')} to be processed`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/**
+ * Where a command works: a deployed stack (--stack, names from its outputs), the servers of a running
+ * `kam local --keep`, or the local state under .kam/ (servers started for the command and stopped after).
+ */
+export async function openTarget(opts: TargetOptions): Promise<Target> {
+  if (opts.stack) return deployedTarget(opts.stack);
+  if (existsSync(SESSION_FILE)) {
+    const session = JSON.parse(readFileSync(SESSION_FILE, 'utf8')) as Session;
+    if (alive(session.pid)) {
+      Object.assign(process.env, session.env);
+      const clients = makeClients();
+      const s = stores(clients, session.names.table);
+      return { clients, stores: s, names: session.names, waitForFiles: (keys) => poll(s, keys, 15 * 60_000), close: async () => undefined };
+    }
+  }
+  if (!existsSync(DATA_DIR)) throw new Error('no local state yet: run `kam local` first (or pass --stack NAME for a deployed stack)');
+  const { startLocalApp } = await import('../local/app.ts');
+  const app = await startLocalApp({ dataDir: DATA_DIR, pipeline: opts.pipeline, logDir: LOG_DIR });
+  Object.assign(process.env, app.aws.env());
+  const clients = makeClients();
+  const s = stores(clients, app.names.table);
+  return {
+    clients,
+    stores: s,
+    names: app.names,
+    waitForFiles: async (keys) => {
+      await app.idle();
+      return poll(s, keys, 10_000);
+    },
+    close: () => app.stop(),
+  };
+}
+
+async function deployedTarget(prefix: string): Promise<Target> {
+  const cfn = new CloudFormationClient({});
+  const res = await cfn.send(new DescribeStacksCommand({ StackName: `${prefix}Stateful` }));
+  const outputs = Object.fromEntries((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+  const table = outputs.UsageTableName, bucket = outputs.IngestBucketName;
+  if (!table || !bucket) throw new Error(`stack ${prefix}Stateful has no UsageTableName/IngestBucketName outputs`);
+  const clients = makeClients();
+  const s = stores(clients, table);
+  return { clients, stores: s, names: { table, bucket }, waitForFiles: (keys) => poll(s, keys, 15 * 60_000), close: async () => undefined };
+}
