@@ -25,6 +25,7 @@ export function program(): Command {
     .option('--time-zone <zone>', 'the utility\'s IANA time zone', 'Asia/Shanghai')
     .option('--quarantine-share <share>', 'rejected-row share above which a file is quarantined', number('--quarantine-share'), 0.05)
     .option('--max-rejects <n>', 'rejects to list per file', number('--max-rejects'), 10)
+    .option('--aliases <file>', 'JSON file of extra header aliases, e.g. {"meter_id":["计量点号"],"date":["采集日期"]}')
     .option('--json', 'print one JSON document')
     .action(async (files: string[], o) => {
       process.exitCode = await validateFiles(files, {
@@ -33,6 +34,7 @@ export function program(): Command {
         timeZone: o.timeZone,
         quarantineShare: o.quarantineShare,
         maxRejects: o.maxRejects,
+        aliases: o.aliases,
       });
     });
 

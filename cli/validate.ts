@@ -15,6 +15,8 @@ export interface ValidateOptions {
   timeZone?: string;
   quarantineShare?: number;
   maxRejects?: number;
+  /** JSON file: logical column → extra header texts. */
+  aliases?: string;
 }
 
 /** `kam validate`: the ingest code path (parse + validate + aggregate) on local files, with no AWS at all. */
@@ -23,6 +25,7 @@ export async function validateFiles(files: string[], opts: ValidateOptions): Pro
     ...DEFAULT_CONFIG,
     ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
     ...(opts.quarantineShare !== undefined ? { quarantineShare: opts.quarantineShare } : {}),
+    ...(opts.aliases ? { aliases: readAliases(opts.aliases) } : {}),
   };
   const directory = opts.customers?.length ? await loadDirectory(opts.customers) : ANY_METER;
   const results: (ReadingsCheck & { seconds: number })[] = [];
@@ -112,4 +115,16 @@ async function loadDirectory(files: string[]): Promise<MeterDirectory> {
     });
   }
   return meterDirectory(parser.customers);
+}
+
+function readAliases(file: string): Record<string, string[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`--aliases ${file}: ${(err as Error).message}`);
+  }
+  const ok = parsed && typeof parsed === 'object' && Object.values(parsed).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  if (!ok) throw new Error(`--aliases ${file}: must be a JSON object mapping a column (customer_id, meter_id, date, kwh, ...) to an array of header texts`);
+  return parsed as Record<string, string[]>;
 }

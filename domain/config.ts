@@ -1,4 +1,5 @@
 import type { Band, BandSchedule } from './usage/daily-usage.ts';
+import type { AliasMap } from './parsing/header-aliases.ts';
 
 /** Business settings with their defaults (DOMAIN.md "configurable"). Validated once where they are loaded. */
 export interface DomainConfig {
@@ -11,6 +12,8 @@ export interface DomainConfig {
   classification: ClassificationConfig;
   /** Band schedule used for daily band totals until a customer's tariff says otherwise. */
   bands: BandSchedule;
+  /** Extra reading-file header aliases (logical column → header texts), merged over the built-in ones. */
+  aliases?: AliasMap;
 }
 
 export interface ClassificationConfig {

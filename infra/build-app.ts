@@ -45,6 +45,7 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     ingestDlq: stateful.ingestDlq,
     timeZone: config.timeZone,
     quarantineShare: config.quarantineShare,
+    ...(config.headerAliases ? { headerAliases: config.headerAliases } : {}),
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
   });
 

@@ -26,6 +26,8 @@ export interface AppConfig {
   quarantineShare: number;
   /** Operators' address for alarm mail; no subscription when absent. */
   alarmEmail?: string;
+  /** Extra reading-file header aliases (logical column → header texts), e.g. `-c headerAliases='{"meter_id":["计量点号"]}'`. */
+  headerAliases?: Record<string, string[]>;
 }
 
 export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -48,5 +50,14 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   const alarmEmail = rawEmail === undefined || rawEmail === '' ? undefined : String(rawEmail);
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`alarmEmail "${alarmEmail}" is not an email address`);
 
-  return { stackPrefix, timeZone, quarantineShare, ...(alarmEmail ? { alarmEmail } : {}) };
+  const rawAliases = context('headerAliases');
+  let headerAliases: Record<string, string[]> | undefined;
+  if (rawAliases !== undefined && rawAliases !== '') {
+    const parsed: unknown = typeof rawAliases === 'string' ? JSON.parse(rawAliases) : rawAliases;
+    const ok = parsed !== null && typeof parsed === 'object' && Object.values(parsed).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string' && x !== ''));
+    if (!ok) throw new Error('headerAliases must be an object mapping a column name to an array of header texts');
+    headerAliases = parsed as Record<string, string[]>;
+  }
+
+  return { stackPrefix, timeZone, quarantineShare, ...(alarmEmail ? { alarmEmail } : {}), ...(headerAliases ? { headerAliases } : {}) };
 }

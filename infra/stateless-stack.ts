@@ -20,6 +20,7 @@ export interface StatelessStackProps extends StackProps {
   ingestDlq: IQueue;
   timeZone: string;
   quarantineShare: number;
+  headerAliases?: Record<string, string[]>;
   alarmEmail?: string;
   /** Upper bound on concurrent ingest invocations, to protect the table's write capacity. */
   ingestMaxConcurrency?: number;
@@ -38,7 +39,11 @@ export class StatelessStack extends Stack {
       description: 'Parses, validates and aggregates uploaded files into daily usage; writes rejects/ reports',
       memorySize: 1024,
       timeout: INGEST_TIMEOUT,
-      environment: { TIME_ZONE: props.timeZone, QUARANTINE_SHARE: String(props.quarantineShare) },
+      environment: {
+        TIME_ZONE: props.timeZone,
+        QUARANTINE_SHARE: String(props.quarantineShare),
+        ...(props.headerAliases ? { HEADER_ALIASES: JSON.stringify(props.headerAliases) } : {}),
+      },
     })
       .bindTable(props.table, 'readWrite', 'TABLE_NAME', ['bySegment'])
       .bindBucket(props.bucket, { read: INGEST_PREFIXES, write: [REJECTS_PREFIX] });

@@ -47,19 +47,21 @@ export function assignTiers(items: readonly TierInput[], shares: TierShares): Ti
   });
 }
 
-/** "window kWh 1,234,567 — top 70% of key-account kWh (rank 3 of 60)". */
-export function tierReason(t: TierAssignment, count: number, shares: TierShares): string {
+/**
+ * The tier in words. No rank or cumulative share: the reason is stored with the segment, and those would go stale
+ * whenever another customer's usage changes while this customer's segment does not.
+ */
+export function tierReason(t: TierAssignment, _count: number, shares: TierShares): string {
   const head = `window kWh ${fmtInt(t.windowKwh)}`;
-  const rank = `(rank ${t.rank} of ${count})`;
   if (t.cumulativeShare === 0 && t.tier === 'C' && t.windowKwh <= 0) {
-    return `${head} — no share of key-account kWh ${rank}`;
+    return `${head} — no share of key-account kWh`;
   }
   switch (t.tier) {
     case 'A':
-      return `${head} — top ${fmtPct(shares.a)} of key-account kWh ${rank}`;
+      return `${head} — top ${fmtPct(shares.a)} of key-account kWh`;
     case 'B':
-      return `${head} — next ${fmtPct(shares.b - shares.a)} of key-account kWh, cumulative ${fmtPct(shares.a)}–${fmtPct(shares.b)} ${rank}`;
+      return `${head} — next ${fmtPct(shares.b - shares.a)} of key-account kWh, cumulative ${fmtPct(shares.a)}–${fmtPct(shares.b)}`;
     case 'C':
-      return `${head} — remaining ${fmtPct(1 - shares.b)} of key-account kWh ${rank}`;
+      return `${head} — remaining ${fmtPct(1 - shares.b)} of key-account kWh`;
   }
 }

@@ -74,8 +74,11 @@ export function classifyCustomers(ports: ClassifyPorts, config: DomainConfig) {
       const prev = stateById.get(segment.customerId)?.segment;
       const changed = segmentChanged(prev, segment);
       if (changed) moved.push(segment.customerId);
-      if (!changed && !recomputed.has(segment.customerId)) return [];
-      return [{ segment, featureResult: featureById.get(segment.customerId)!, history: true }];
+      const recomputedNow = recomputed.has(segment.customerId);
+      // Reasons cite population figures (peer group size and medians), so a stored segment is refreshed whenever
+      // its content differs, even when the customer's own labels did not move; history records labels and features.
+      if (!changed && !recomputedNow && stable(prev) === stable(segment)) return [];
+      return [{ segment, featureResult: featureById.get(segment.customerId)!, history: changed || recomputedNow }];
     });
     await ports.segments.save(updates);
     return { asOf, classified: updates.length, moved };
@@ -89,4 +92,13 @@ function factsOf(c: Customer) {
     ...(c.contractKw !== null ? { contractKw: c.contractKw } : {}),
     ...(c.contractKva !== null ? { contractKva: c.contractKva } : {}),
   };
+}
+
+/** JSON with object keys sorted: stored items come back from the table with their keys in any order. */
+function stable(v: unknown): string {
+  return JSON.stringify(v, (_k, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]))
+      : value,
+  );
 }

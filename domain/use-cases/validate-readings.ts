@@ -1,6 +1,6 @@
 import type { DomainConfig } from '../config.ts';
 import { readReadings, type ReadStats } from '../parsing/read-readings.ts';
-import type { AliasMap } from '../parsing/header-aliases.ts';
+import { type AliasMap, mergeAliases, READING_ALIASES } from '../parsing/header-aliases.ts';
 import { FileFormatError } from '../parsing/reading-sink.ts';
 import { mergeMeterDays, type MeterDayListener, type MeterDirectory, type Reject, UsageAggregator } from '../usage/aggregate.ts';
 import type { MeterDay } from '../usage/meter-day.ts';
@@ -61,7 +61,8 @@ export async function checkReadings(
   });
   let stats: ReadStats | null = null;
   try {
-    stats = await readReadings(source, { sink: agg, zone, aliases: deps.aliases, fileName: file, onProgress: deps.onProgress });
+    const aliases = deps.aliases ?? (deps.config.aliases ? mergeAliases(READING_ALIASES, deps.config.aliases) : undefined);
+    stats = await readReadings(source, { sink: agg, zone, aliases, fileName: file, onProgress: deps.onProgress });
   } catch (err) {
     if (!(err instanceof FileFormatError)) throw err;
     return {

@@ -8,6 +8,19 @@ const Env = z.object({
   QUARANTINE_SHARE: z.coerce.number().min(0).max(1).default(DEFAULT_CONFIG.quarantineShare),
   MAX_INTERPOLATED_GAP: z.coerce.number().int().min(0).max(96).default(DEFAULT_CONFIG.maxInterpolatedGap),
   WINDOW_DAYS: z.coerce.number().int().min(7).max(366).default(DEFAULT_CONFIG.classification.windowDays),
+  /** JSON object: logical column → extra header texts, e.g. {"meter_id":["计量点号"]}. */
+  HEADER_ALIASES: z
+    .string()
+    .optional()
+    .transform((t, ctx) => {
+      if (!t) return undefined;
+      try {
+        return z.record(z.string(), z.array(z.string().min(1))).parse(JSON.parse(t));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of string arrays' });
+        return z.NEVER;
+      }
+    }),
 });
 
 export interface FunctionConfig {
@@ -32,6 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
       quarantineShare: e.QUARANTINE_SHARE,
       maxInterpolatedGap: e.MAX_INTERPOLATED_GAP,
       classification: { ...DEFAULT_CONFIG.classification, windowDays: e.WINDOW_DAYS },
+      ...(e.HEADER_ALIASES ? { aliases: e.HEADER_ALIASES } : {}),
     },
   };
 }

@@ -59,10 +59,10 @@ describe('assignTiers', () => {
 });
 
 describe('tierReason', () => {
-  it('says the share band and the rank', () => {
+  it('says the share band (no rank, which would go stale in the stored segment)', () => {
     const result = assignTiers(kwh({ w: 1_234_567, x: 600_000, y: 400_000, z: 100_000 }), shares);
-    expect(tierReason(result[0]!, 4, shares)).toBe('window kWh 1,234,567 — top 70% of key-account kWh (rank 1 of 4)');
-    expect(tierReason(result[2]!, 4, shares)).toBe('window kWh 400,000 — next 20% of key-account kWh, cumulative 70%–90% (rank 3 of 4)');
-    expect(tierReason(result[3]!, 4, shares)).toBe('window kWh 100,000 — remaining 10% of key-account kWh (rank 4 of 4)');
+    expect(tierReason(result[0]!, 4, shares)).toBe('window kWh 1,234,567 — top 70% of key-account kWh');
+    expect(tierReason(result[2]!, 4, shares)).toBe('window kWh 400,000 — next 20% of key-account kWh, cumulative 70%–90%');
+    expect(tierReason(result[3]!, 4, shares)).toBe('window kWh 100,000 — remaining 10% of key-account kWh');
   });
 });

@@ -146,6 +146,17 @@ describe('wide CSV and encodings', () => {
   });
 });
 
+describe('configurable header aliases', () => {
+  it('reads a wide export whose headers are only known through configured aliases', async () => {
+    const text = ['计量点号,采集日期,' + Array.from({ length: 24 }, (_, h) => `H${h + 1}`).join(','), `C1,2026-03-02,${Array(24).fill('1.5').join(',')}`].join('\n');
+    const without = await run('x.csv', bytes(text), { directory, config: DEFAULT_CONFIG });
+    expect(without.status).toBe('failed');
+    const withAliases = await run('x.csv', bytes(text), { directory, config: { ...DEFAULT_CONFIG, aliases: { meter_id: ['计量点号'], date: ['采集日期'] } } });
+    expect(withAliases.status).toBe('accepted');
+    expect(withAliases.customers).toEqual([{ customerId: 'C1', days: 1, kwh: 36 }]);
+  });
+});
+
 describe('bounded memory', () => {
   it('gives an unsorted file the same days when only one meter-day may be open at a time', async () => {
     const a = longRows('C1', 'C1', '2026-03-02', Array.from({ length: 24 }, (_, h) => h));
