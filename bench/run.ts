@@ -4,12 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { writeLongCsv, writeWideCsv } from './generate.ts';
+import { V8_FLAGS } from '../infra/runtime-flags.ts';
 
 const HELP = `npm run bench [-- --meters N --days N]
 
 Generates (under bench/out/, not committed) a canonical long CSV and a 96-column wide CSV of at least 10 M
 15-minute readings each, then measures the \`kam validate\` path (parse + validate + aggregate) on each, and the
-same file through csv-parse as a baseline, each in its own process so peak RSS is its own.`;
+same file through csv-parse as a baseline, each in its own process so peak RSS is its own. Both run with the V8
+flags the Lambdas use (${'`'}--max-semi-space-size=16${'`'}); --v8-defaults measures without them.`;
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -40,8 +42,11 @@ await build({
   logLevel: 'warning',
 });
 
+// The Lambdas run with these V8 flags (infra/constructs/kam-function.ts); both contenders get them here too.
+const v8Flags = args.includes('--v8-defaults') ? [] : V8_FLAGS;
+
 function measure(mode: 'kam' | 'csv-parse', file: string): Result {
-  const stdout = execFileSync(process.execPath, [measureJs, mode, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const stdout = execFileSync(process.execPath, [...v8Flags, measureJs, mode, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Result;
 }
 
@@ -49,6 +54,7 @@ const files = [
   { name: 'long CSV', path: join(out, `long-${meters}x${days}.csv`), write: writeLongCsv },
   { name: 'wide CSV (96 columns)', path: join(out, `wide-${meters}x${days}.csv`), write: writeWideCsv },
 ];
+console.log(`V8 flags: ${v8Flags.join(' ') || '(defaults)'}`);
 console.log(`node ${process.version}, ${meters} meters × ${days} days × 96 intervals = ${(meters * days * 96).toLocaleString('en')} readings per file`);
 for (const f of files) {
   if (!existsSync(f.path)) {

@@ -151,7 +151,26 @@ export class WideCsvParser implements LineParser {
   }
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digits(t: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) {
+    const c = t.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
 function parseDay(t: string): string | null {
+  // Fast path for the canonical yyyy-mm-dd; other spellings (2026/3/2, 20260302) go through the regex.
+  if (t.length === 10 && t.charCodeAt(4) === 45 && t.charCodeAt(7) === 45) {
+    const y = digits(t, 0, 4), m = digits(t, 5, 7), d = digits(t, 8, 10);
+    if (y < 0 || m < 1 || m > 12 || d < 1) return null;
+    const leap = m === 2 && (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)) ? 1 : 0;
+    return d <= DAYS_IN_MONTH[m - 1]! + leap ? t : null;
+  }
   const m = DATE.exec(t);
   if (!m) return null;
   const y = m[1] ?? m[4]!, mo = (m[2] ?? m[5]!).padStart(2, '0'), d = (m[3] ?? m[6]!).padStart(2, '0');

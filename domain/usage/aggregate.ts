@@ -52,7 +52,6 @@ interface MeterState {
 }
 
 interface OpenDay {
-  key: string;
   meterId: string;
   epochDay: number;
   state: MeterState;
@@ -61,6 +60,8 @@ interface OpenDay {
 
 /** Receives each meter-day after estimation. The same meter-day can come twice from an unsorted file; merge them. */
 export type MeterDayListener = (customerId: string, meterId: string, day: string, meterDay: MeterDay) => void;
+/** A lighter listener: only the kWh of each emitted meter-day (after estimation). */
+export type DayTotalListener = (customerId: string, day: string, kwh: number) => void;
 
 /**
  * Validation and daily aggregation of interval readings (DOMAIN.md "Usage aggregation and data quality").
@@ -88,12 +89,22 @@ export class UsageAggregator implements ReadingSink {
   private curDayEnd = 0;
   private curEpochDay = 0;
   private readonly midnights = new Map<number, number>();
-  private readonly open = new Map<string, OpenDay>();
+  private readonly open = new Set<OpenDay>();
   private readonly complete: OpenDay[] = [];
   private readonly maxOpen: number;
   private readonly onMeterDay: MeterDayListener | undefined;
 
-  constructor(opts: { zone: Zone; directory: MeterDirectory; maxInterpolatedGap: number; maxOpenDays?: number; onMeterDay?: MeterDayListener }) {
+  private readonly onDayTotal: DayTotalListener | undefined;
+
+  constructor(opts: {
+    zone: Zone;
+    directory: MeterDirectory;
+    maxInterpolatedGap: number;
+    maxOpenDays?: number;
+    onMeterDay?: MeterDayListener;
+    onDayTotal?: DayTotalListener;
+  }) {
+    this.onDayTotal = opts.onDayTotal;
     this.zone = opts.zone;
     this.directory = opts.directory;
     this.maxGap = opts.maxInterpolatedGap;
@@ -151,14 +162,13 @@ export class UsageAggregator implements ReadingSink {
         if (this.open.size >= this.maxOpen) this.evict(this.open.values().next().value!);
         acc = this.newAccumulator(minutes, Math.round((this.curDayEnd - this.curDayStart) / (minutes * 60_000)));
         state.days.set(epochDay, acc);
-        const key = `${meterId}\u0000${epochDay}`;
-        const o: OpenDay = { key, meterId, epochDay, state, acc };
+        const o: OpenDay = { meterId, epochDay, state, acc };
         acc.open = o;
-        this.open.set(key, o);
+        this.open.add(o);
         // Complete days are emitted a little later than they fill, so a trailing kvarh row still finds its day.
         while (this.complete.length > COMPLETE_LAG) {
           const done = this.complete.shift()!;
-          if (this.open.get(done.key) === done) this.evict(done);
+          if (this.open.has(done)) this.evict(done);
         }
       }
       this.curDay = acc;
@@ -268,13 +278,26 @@ export class UsageAggregator implements ReadingSink {
   }
 
   private evict(o: OpenDay): void {
-    this.open.delete(o.key);
+    this.open.delete(o);
     o.state.days.delete(o.epochDay);
     if (this.curDay === o.acc) this.curDay = undefined;
-    const md = this.estimate(o.acc);
+    const acc = o.acc;
+    const counts = this.estimate(acc);
+    const day = this.dayKey(o.epochDay);
+    this.onDayTotal?.(o.state.customerId, day, counts.kwh);
+    if (this.onMeterDay) {
+      const md: MeterDay = {
+        minutes: acc.minutes,
+        kwh: toNullable(acc.kwh),
+        kvarh: acc.kvarh ? toNullable(acc.kvarh) : null,
+        actual: counts.actual,
+        estimated: counts.estimated,
+        missing: counts.missing,
+      };
+      this.onMeterDay(o.state.customerId, o.meterId, day, md);
+    }
     // Accumulators are recycled: allocating four typed arrays per meter-day costs more than parsing it.
-    if (this.pool.length < 1024) this.pool.push(o.acc);
-    this.onMeterDay?.(o.state.customerId, o.meterId, this.dayKey(o.epochDay), md);
+    if (this.pool.length < 1024) this.pool.push(acc);
   }
 
   private readonly pool: MeterDayAccumulator[] = [];
@@ -297,45 +320,40 @@ export class UsageAggregator implements ReadingSink {
     return k;
   }
 
-  private estimate(acc: MeterDayAccumulator): MeterDay {
+  /**
+   * Estimation in place on the accumulator: gaps of at most `maxInterpolatedGap` intervals between two readings are
+   * filled linearly and counted as estimated. Returns the interval counts and the day's kWh.
+   */
+  private estimate(acc: MeterDayAccumulator): { actual: number; estimated: number; missing: number; kwh: number } {
     const n = acc.kwh.length;
-    const kwh = new Array<number | null>(n);
-    let actual = 0, estimated = 0;
+    const k = acc.kwh;
+    const r = acc.kvarh;
+    let actual = 0, estimated = 0, missing = 0, total = 0;
     for (let i = 0; i < n; i++) {
-      const v = acc.kwh[i]!;
-      kwh[i] = v === v ? v : null;
       const q = acc.quality[i];
       if (q === Q_ACTUAL) actual++;
       else if (q === Q_ESTIMATED) estimated++;
     }
-    let kvarh: (number | null)[] | null = null;
-    if (acc.kvarh) {
-      kvarh = new Array<number | null>(n);
-      for (let i = 0; i < n; i++) {
-        const v = acc.kvarh[i]!;
-        kvarh[i] = v === v ? v : null;
-      }
-    }
-    let missing = 0;
     if (acc.filled < n) {
       let s = 0;
       while (s < n) {
-        if (kwh[s] !== null) {
+        if (k[s] === k[s]) {
           s++;
           continue;
         }
         let e = s;
-        while (e < n && kwh[e] === null) e++;
+        while (e < n && k[e] !== k[e]) e++;
         const gap = e - s;
         if (s > 0 && e < n && gap <= this.maxGap) {
-          interpolate(kwh, s, e);
-          if (kvarh && kvarh[s - 1] !== null && kvarh[e] !== null) interpolate(kvarh, s, e);
+          interpolate(k, s, e);
+          if (r && r[s - 1] === r[s - 1] && r[e] === r[e]) interpolate(r, s, e);
           estimated += gap;
         } else missing += gap;
         s = e;
       }
     }
-    return { minutes: acc.minutes, kwh, kvarh, actual, estimated, missing };
+    for (let i = 0; i < n; i++) if (k[i] === k[i]) total += k[i]!;
+    return { actual, estimated, missing, kwh: total };
   }
 
   private meterState(meterId: string, rowCustomerId: string | undefined): MeterState | string {
@@ -358,7 +376,16 @@ export class UsageAggregator implements ReadingSink {
   }
 }
 
-function interpolate(values: (number | null)[], from: number, to: number): void {
+function toNullable(values: Float64Array): (number | null)[] {
+  const out = new Array<number | null>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    out[i] = v === v ? v : null;
+  }
+  return out;
+}
+
+function interpolate(values: Float64Array, from: number, to: number): void {
   const a = values[from - 1]!, b = values[to]!;
   const steps = to - from + 1;
   for (let i = from; i < to; i++) values[i] = Math.round((a + ((b - a) * (i - from + 1)) / steps) * 1e6) / 1e6;

@@ -45,19 +45,19 @@ export async function checkReadings(
 ): Promise<ReadingsCheck> {
   const zone = new Zone(deps.config.timeZone);
   const totals = new Map<string, { days: Set<string>; kwh: number }>();
-  const onMeterDay: MeterDayListener = (customerId, meterId, day, md) => {
+  const onDayTotal = (customerId: string, day: string, kwh: number) => {
     let t = totals.get(customerId);
     if (!t) totals.set(customerId, (t = { days: new Set(), kwh: 0 }));
     t.days.add(day);
-    for (const v of md.kwh) if (v !== null) t.kwh += v;
-    deps.onMeterDay?.(customerId, meterId, day, md);
+    t.kwh += kwh;
   };
   const agg = new UsageAggregator({
     zone,
     directory: deps.directory,
     maxInterpolatedGap: deps.config.maxInterpolatedGap,
     maxOpenDays: deps.maxOpenDays,
-    onMeterDay,
+    onDayTotal,
+    ...(deps.onMeterDay ? { onMeterDay: deps.onMeterDay } : {}),
   });
   let stats: ReadStats | null = null;
   try {

@@ -11,6 +11,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard } from './nag.ts';
+import { V8_FLAGS } from '../runtime-flags.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -83,7 +84,9 @@ export class KamFunction extends Construct implements IGrantable {
       ...(props.description ? { description: props.description } : {}),
       ...(props.reservedConcurrentExecutions ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        // A 16 MB young generation keeps streaming ingest near 140 MB resident; V8's default lets it grow to ~250 MB
+        // of mostly garbage for no speed gain (npm run bench measures both).
+        NODE_OPTIONS: `--enable-source-maps ${V8_FLAGS.join(' ')}`,
         POWERTOOLS_SERVICE_NAME: METRICS_NAMESPACE,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,

@@ -307,7 +307,7 @@ describe('ingest function (IngestReadings)', () => {
     expect(env).toMatchObject({
       TIME_ZONE: 'Asia/Shanghai',
       QUARANTINE_SHARE: '0.05',
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=16',
       POWERTOOLS_SERVICE_NAME: 'KeyAccounts',
       POWERTOOLS_METRICS_NAMESPACE: 'KeyAccounts',
     });
