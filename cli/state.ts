@@ -171,7 +171,7 @@ export async function loadRegions(t: Target): Promise<RegionalMonth[]> {
 export async function regions(opts: TargetOptions & Json): Promise<number> {
   return withTarget(opts, async (t) => {
     const months = await loadRegions(t);
-    if (opts.json) printJson({ regions: months });
+    if (opts.json) printJson({ regions: months.map((m) => ({ ...m, kwh: Math.round(m.kwh * 1000) / 1000 })) });
     else console.log(table(months.map((m) => ({ region: m.region, month: m.month, kWh: Math.round(m.kwh), change: pct(m.change) }))));
     return 0;
   });
