@@ -3,6 +3,7 @@ import { FileFormatError } from '../parsing/reading-sink.ts';
 import { normalizeHeader, splitCsvLine } from '../parsing/csv-fields.ts';
 import { type AliasMap, CUSTOMER_ALIASES, matchHeader } from '../parsing/header-aliases.ts';
 import type { Reject } from '../usage/aggregate.ts';
+import type { BasicChargeMode } from '../tariffs/tariff.ts';
 
 export type Locale = 'zh-CN' | 'en';
 export type PfStandard = 0.9 | 0.85 | 0.8 | null;
@@ -21,6 +22,8 @@ export interface Customer {
   pfStandard: PfStandard;
   /** Meters whose readings belong to this customer; [customerId] when the master lists none. */
   meterIds: string[];
+  /** Basic-charge mode chosen for the customer (optional `basic_charge_mode` column); null = the tariff's default. */
+  basicChargeMode: BasicChargeMode | null;
 }
 
 const REQUIRED = ['customer_id', 'name', 'email', 'locale', 'region', 'tariff_id', 'account_manager_email'] as const;
@@ -98,6 +101,9 @@ export class CustomerMasterParser implements LineParser {
     const pf = pfText === '' || pfText === 'none' ? null : Number(pfText);
     if (pf !== null && pf !== 0.9 && pf !== 0.85 && pf !== 0.8) return `pf_standard "${pfText}" is not 0.90, 0.85, 0.80 or none`;
     const meterIds = get('meter_ids').split(/[;；]/).map((m) => m.trim()).filter(Boolean);
+    const modeText = get('basic_charge_mode').toLowerCase();
+    const basicChargeMode = modeText === '' ? null : (['capacity', 'contract-demand', 'actual-demand'] as const).find((m) => m === modeText);
+    if (basicChargeMode === undefined) return `basic_charge_mode "${modeText}" is not capacity, contract-demand or actual-demand`;
     const badMeter = meterIds.find((m) => !ID.test(m));
     if (badMeter) return `meter id "${badMeter}" must be letters, digits, '_', '-' or '.'`;
     this.seen.set(customerId, lineNo);
@@ -113,6 +119,7 @@ export class CustomerMasterParser implements LineParser {
       accountManagerEmail: manager,
       pfStandard: pf as PfStandard,
       meterIds: meterIds.length ? meterIds : [customerId],
+      basicChargeMode,
     });
     return undefined;
   }

@@ -34,6 +34,7 @@ export const CUSTOMER_ALIASES: AliasMap = {
   account_manager_email: ['account_manager_email', '客户经理邮箱'],
   pf_standard: ['pf_standard', '功率因数标准', '力调标准'],
   meter_ids: ['meter_ids', '表号', '电能表号'],
+  basic_charge_mode: ['basic_charge_mode', '基本电费计收方式', '基本电费方式'],
 };
 
 export const PAYMENT_ALIASES: AliasMap = {

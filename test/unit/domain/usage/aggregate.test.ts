@@ -9,7 +9,7 @@ import { Zone } from '../../../../domain/time/zone.ts';
 
 const customer = (id: string, meterIds = [id]): Customer => ({
   customerId: id, name: 'x', email: 'a@example.com', locale: 'en', region: 'east', tariffId: 't',
-  contractKva: null, contractKw: null, accountManagerEmail: 'm@example.com', pfStandard: 0.9, meterIds,
+  contractKva: null, contractKw: null, accountManagerEmail: 'm@example.com', pfStandard: 0.9, meterIds, basicChargeMode: null,
 });
 const directory = meterDirectory([customer('C1'), customer('C2', ['M2a', 'M2b'])]);
 const bytes = (s: string | Buffer) => (async function* () { yield typeof s === 'string' ? Buffer.from(s) : s; })();
