@@ -7,6 +7,7 @@ import { makeClients } from '../functions/commons/clients.ts';
 import { stores } from '../functions/adapters/ports.ts';
 import type { FileOutcome } from '../domain/use-cases/ports.ts';
 import { fmtNumber, pct, printJson, table } from './output.ts';
+import { periodRange, shiftPeriod } from '../domain/statements/compose-statement.ts';
 import { loadCustomers, loadRegions, segmentJson } from './state.ts';
 import { DATA_DIR, LOG_DIR, SESSION_FILE, STATE_DIR, type Session, type Target } from './target.ts';
 
@@ -18,7 +19,7 @@ export interface LocalOptions {
 
 const ORDER = ['customers', 'tariffs', 'readings', 'payments'] as const;
 /** Prefixes this release processes; the others are listed as skipped, not uploaded to fail. */
-const PROCESSED = new Set(['customers', 'readings']);
+const PROCESSED = new Set(['customers', 'tariffs', 'readings']);
 
 /** `kam local`: the whole pipeline on the embedded local AWS stack, on a fresh state. */
 export async function runLocal(opts: LocalOptions): Promise<number> {
@@ -64,8 +65,21 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
         say(`  ${key}: ${outcome ? `${outcome.status}, ${fmtNumber(outcome.rows.accepted)} rows accepted, ${fmtNumber(outcome.rows.rejected)} rejected` : 'NOT PROCESSED'} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       }
     }
-    const target: Target = { clients, stores: s, names: app.names, waitForFiles: async () => [], close: async () => undefined };
-    const summary = await buildSummary(target);
+    const target: Target = { clients, stores: s, names: app.names, waitForFiles: async () => [], waitForQueues: () => app.idle(), close: async () => undefined };
+    // The statement run for the last complete month of the data, as the monthly schedule would start it.
+    let period: string | undefined;
+    const runner = app.functions.find((f) => f.logicalId === 'RunStatements');
+    const latest = (await s.segments.all()).reduce<string | undefined>((m, x) => (x.segment && (!m || x.segment.asOf > m) ? x.segment.asOf : m), undefined);
+    if (runner && latest) {
+      const month = latest.slice(0, 7);
+      period = latest === periodRange(month).to ? month : shiftPeriod(month, -1);
+      const t = Date.now();
+      const r = (await runner.invoke({ period })) as { queued: number };
+      await app.idle();
+      const list = await s.statements.listPeriod(period);
+      say(`  statement run ${period}: ${r.queued} job(s), ${list.length} statement(s), ${list.filter((x) => x.email.state === 'sent').length} emailed (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+    }
+    const summary = await buildSummary(target, period);
     const dlq = await dlqDepth(clients, app.names.ingestDlq);
     if (opts.json) printJson({ ...summary, skipped, deadLetters: dlq });
     else printSummary(summary, skipped, Date.now() - t0, dlq);
@@ -88,12 +102,13 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
 }
 
 export interface LocalSummary {
+  statements: { customer: string; period: string; version: number; total: string; currency: string; emailed: boolean; messageId: string | null }[];
   files: { key: string; status: FileOutcome['status']; rows: { accepted: number; rejected: number }; error?: string }[];
   customers: ({ id: string } & Partial<ReturnType<typeof segmentJson>>)[];
   regions: { region: string; month: string; kwh: number; change: number | null }[];
 }
 
-export async function buildSummary(t: Target): Promise<LocalSummary> {
+export async function buildSummary(t: Target, period?: string): Promise<LocalSummary> {
   const files = (await t.stores.files.list())
     .sort((a, b) => (a.processedAt < b.processedAt ? -1 : a.processedAt > b.processedAt ? 1 : 0))
     .map((f) => ({ key: f.key, status: f.status, rows: f.rows, ...(f.error ? { error: f.error } : {}) }));
@@ -102,7 +117,12 @@ export async function buildSummary(t: Target): Promise<LocalSummary> {
     ...(c.segment ? segmentJson(c.segment) : {}),
   }));
   const regions = (await loadRegions(t)).map((r) => ({ region: r.region, month: r.month, kwh: Math.round(r.kwh * 1000) / 1000, change: r.change }));
-  return { files, customers, regions };
+  const statements = period
+    ? (await t.stores.statements.listPeriod(period))
+        .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.version - b.version))
+        .map((x) => ({ customer: x.customerId, period: x.period, version: x.version, total: x.bill.total, currency: x.bill.currency, emailed: x.email.state === 'sent', messageId: x.email.messageId ?? null }))
+    : [];
+  return { files, customers, regions, statements };
 }
 
 async function dlqDepth(clients: ReturnType<typeof makeClients>, url: string): Promise<number> {
@@ -139,5 +159,12 @@ function printSummary(s: LocalSummary, skipped: { key: string; reason: string }[
   );
   console.log('\nRegional sales (kWh per month)');
   console.log(table(s.regions.map((r) => ({ region: r.region, month: r.month, kWh: Math.round(r.kwh), change: pct(r.change) }))).replace(/^/gm, '  '));
-  console.log('\nMore: kam customer <id>, kam customers --tier A, kam files, kam regions (on this local state).');
+  if (s.statements.length) {
+    const period = s.statements[0]!.period;
+    const sum = s.statements.reduce((a, x) => a + Number(x.total), 0);
+    console.log(`\nStatements ${period}: ${s.statements.length}, ${s.statements.filter((x) => x.emailed).length} emailed, total ${s.statements[0]!.currency} ${fmtNumber(Math.round(sum * 100) / 100)}`);
+    console.log(table(s.statements.slice(0, 12).map((x) => ({ customer: x.customer, version: x.version, total: x.total, currency: x.currency, emailed: x.emailed ? 'yes' : 'no', messageId: x.messageId ?? '' }))).replace(/^/gm, '  '));
+    if (s.statements.length > 12) console.log(`  … ${s.statements.length - 12} more (kam statements --period ${period})`);
+  }
+  console.log('\nMore: kam customer <id>, kam customers --tier A, kam statements --period <yyyy-mm>, kam statement <id> <yyyy-mm> --html FILE, kam advise <id>.');
 }

@@ -105,6 +105,58 @@ function registerStateCommands(kam: Command): void {
       process.exitCode = await customer(id, o);
     });
 
+  const run = kam.command('run').description('run a scheduled job now (what EventBridge Scheduler runs in AWS)');
+  run
+    .command('statements')
+    .description('compute, store and email the monthly statements of a period (one job per customer on the statement queue), then list them')
+    .option('--period <yyyy-mm>', 'billing period; default: the last complete month in the utility\'s time zone')
+    .option('--customer <id>', 'only this customer (repeatable)', collect)
+    .option('--dry-run', 'compute and print the statements without storing or emailing anything')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (o) => {
+      const { runStatementsCommand } = await import('./statements.ts');
+      process.exitCode = await runStatementsCommand(o);
+    });
+
+  kam
+    .command('statements')
+    .description("a period's statements: version, total, due date, email state and message id")
+    .requiredOption('--period <yyyy-mm>', 'billing period')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (o) => {
+      const { statementsCommand } = await import('./statements.ts');
+      process.exitCode = await statementsCommand(o);
+    });
+
+  kam
+    .command('statement')
+    .description("one statement's charge lines; --html writes the email as the customer receives it")
+    .argument('<customer>', 'customer id')
+    .argument('<period>', 'billing period yyyy-mm')
+    .option('--version <n>', 'a given version (default: the latest)', number('--version'))
+    .option('--html <file>', 'write the rendered HTML email to this file')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (customer: string, period: string, o) => {
+      const { statementCommand } = await import('./statements.ts');
+      process.exitCode = await statementCommand(customer, period, o);
+    });
+
+  kam
+    .command('advise')
+    .description('tariff advice for a customer: the bill under each basic-charge mode, valley shifting and power factor, in money')
+    .argument('<customer>', 'customer id')
+    .option('--period <yyyy-mm>', 'the month to evaluate (default: the last complete month with usage)')
+    .option('--shift <share>', 'share of peak kWh moved to valley hours', number('--shift'), 0.1)
+    .addOption(stack())
+    .addOption(json())
+    .action(async (customer: string, o) => {
+      const { adviseCommand } = await import('./statements.ts');
+      process.exitCode = await adviseCommand(customer, o);
+    });
+
   kam
     .command('regions')
     .description('kWh per region per month, with the change against the month before')

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { makeClients, type Clients } from '../functions/commons/clients.ts';
+import { drain } from '../local/sqs-poller.ts';
 import { stores } from '../functions/adapters/ports.ts';
 import type { FileOutcome } from '../domain/use-cases/ports.ts';
 
@@ -19,16 +20,23 @@ export interface TargetOptions {
 export interface Target {
   clients: Clients;
   stores: ReturnType<typeof stores>;
-  names: { table: string; bucket: string };
+  names: { table: string; bucket: string; statementQueue?: string; alertQueue?: string; ingestQueue?: string };
   /** Waits until each key has been processed and returns its latest outcome. */
   waitForFiles(keys: readonly string[]): Promise<FileOutcome[]>;
+  /** Waits until the work queues are empty and nothing is in flight. */
+  waitForQueues(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface Session {
   pid: number;
   env: Record<string, string>;
-  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string };
+  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string };
+}
+
+async function quiet(clients: Clients, names: Target['names'], timeoutMs: number): Promise<void> {
+  const urls = [names.ingestQueue, names.statementQueue, names.alertQueue].filter((u): u is string => Boolean(u));
+  await drain({ sqs: clients.sqs, queueUrls: urls, timeoutMs, intervalMs: 1000 });
 }
 
 function alive(pid: number): boolean {
@@ -71,7 +79,14 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
       Object.assign(process.env, session.env);
       const clients = makeClients();
       const s = stores(clients, session.names.table);
-      return { clients, stores: s, names: session.names, waitForFiles: (keys) => poll(s, keys, 15 * 60_000), close: async () => undefined };
+      return {
+        clients,
+        stores: s,
+        names: session.names,
+        waitForFiles: (keys) => poll(s, keys, 15 * 60_000),
+        waitForQueues: () => quiet(clients, session.names, 30 * 60_000),
+        close: async () => undefined,
+      };
     }
   }
   if (!existsSync(DATA_DIR)) throw new Error('no local state yet: run `kam local` first (or pass --stack NAME for a deployed stack)');
@@ -88,6 +103,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
       await app.idle();
       return poll(s, keys, 10_000);
     },
+    waitForQueues: () => app.idle(),
     close: () => app.stop(),
   };
 }
@@ -100,5 +116,13 @@ async function deployedTarget(prefix: string): Promise<Target> {
   if (!table || !bucket) throw new Error(`stack ${prefix}Stateful has no UsageTableName/IngestBucketName outputs`);
   const clients = makeClients();
   const s = stores(clients, table);
-  return { clients, stores: s, names: { table, bucket }, waitForFiles: (keys) => poll(s, keys, 15 * 60_000), close: async () => undefined };
+  const names = { table, bucket, ingestQueue: outputs.IngestQueueUrl, statementQueue: outputs.StatementQueueUrl, alertQueue: outputs.AlertQueueUrl };
+  return {
+    clients,
+    stores: s,
+    names,
+    waitForFiles: (keys) => poll(s, keys, 15 * 60_000),
+    waitForQueues: () => quiet(clients, names, 30 * 60_000),
+    close: async () => undefined,
+  };
 }

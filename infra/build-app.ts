@@ -35,7 +35,7 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
   const config = readAppConfig(app, props.config);
 
   const stateful = new StatefulStack(app, `${config.stackPrefix}Stateful`, {
-    description: 'Key accounts: ingest bucket, single table, ingest queue (retained data)',
+    description: 'Key accounts: ingest bucket, single table, ingest, statement and alert queues (retained data)',
   });
   const stateless = new StatelessStack(app, `${config.stackPrefix}Stateless`, {
     description: 'Key accounts: functions, triggers and alarms',
@@ -43,6 +43,13 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     table: stateful.table,
     ingestQueue: stateful.ingestQueue,
     ingestDlq: stateful.ingestDlq,
+    statementQueue: stateful.statementQueue,
+    statementDlq: stateful.statementDlq,
+    alertQueue: stateful.alertQueue,
+    alertDlq: stateful.alertDlq,
+    runStatementsDlq: stateful.runStatementsDlq,
+    sesFeedbackDlq: stateful.sesFeedbackDlq,
+    statements: config,
     timeZone: config.timeZone,
     quarantineShare: config.quarantineShare,
     ...(config.headerAliases ? { headerAliases: config.headerAliases } : {}),

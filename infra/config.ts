@@ -11,12 +11,35 @@ export const INGEST_TIMEOUT = Duration.minutes(5);
 /** AWS guidance: visibility timeout ≥ 6 × function timeout, so retries of a throttled batch don't double-deliver. */
 export const INGEST_VISIBILITY_TIMEOUT = Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6);
 
+/** Lists every customer and enqueues one statement job each (100,000 at the design point): one long invocation. */
+export const RUN_STATEMENTS_TIMEOUT = Duration.minutes(15);
+/** A batch of 10 statements at the per-worker send rate, plus rendering, with room to spare. */
+export const SEND_STATEMENT_TIMEOUT = Duration.minutes(2);
+export const STATEMENT_VISIBILITY_TIMEOUT = Duration.seconds(SEND_STATEMENT_TIMEOUT.toSeconds() * 6);
+export const SEND_ALERT_TIMEOUT = Duration.minutes(1);
+export const ALERT_VISIBILITY_TIMEOUT = Duration.seconds(SEND_ALERT_TIMEOUT.toSeconds() * 6);
+
+/** Statement and alert defaults (business settings, overridable through context). */
+export const STATEMENT_DEFAULTS = {
+  sesFromAddress: 'statements@example.com',
+  // 06:00 on the 2nd of each month: the previous month's last readings have usually arrived by then.
+  statementSchedule: 'cron(0 6 2 * ? *)',
+  maxSendRate: 10,
+  statementConcurrency: 5,
+  dueDays: 15,
+  alertDemandShare: 0.95,
+  alertBillIncrease: 0.2,
+} as const;
+
 /** GSI names; handlers query them by these names, grants list them explicitly (no `index/*`). */
 export const TABLE_INDEXES = {
   bySegment: { name: 'bySegment', pk: 'gsi1pk', sk: 'gsi1sk' },
   byDueDate: { name: 'byDueDate', pk: 'gsi2pk', sk: 'gsi2sk' },
   byRegionMonth: { name: 'byRegionMonth', pk: 'gsi3pk', sk: 'gsi3sk' },
 } as const;
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 /** Deployment settings, from `buildApp` props first, then CDK context (`cdk synth -c timeZone=...`). */
 export interface AppConfig {
@@ -28,6 +51,26 @@ export interface AppConfig {
   alarmEmail?: string;
   /** Extra reading-file header aliases (logical column → header texts), e.g. `-c headerAliases='{"meter_id":["计量点号"]}'`. */
   headerAliases?: Record<string, string[]>;
+  /** The From address of every statement, alert and account-manager notice. */
+  sesFromAddress: string;
+  /** The verified SES identity the From address belongs to: its domain (`example.com`) or the address itself. */
+  sesIdentity: string;
+  /** Create the SES identity in the stateless stack (it still has to be verified: DNS records or a link); at most one copy per account and region may. */
+  createSesIdentity: boolean;
+  /** EventBridge Scheduler cron expression of the monthly statement run. */
+  statementSchedule: string;
+  /** The zone the schedule's cron is read in. */
+  statementTimeZone: string;
+  /** Emails per second per SendStatement worker; total ≈ maxSendRate × statementConcurrency, keep it under SES's quota. */
+  maxSendRate: number;
+  /** Upper bound on concurrent SendStatement invocations. */
+  statementConcurrency: number;
+  /** Days from the statement date to its due date. */
+  dueDays: number;
+  /** Alert when a customer's peak demand reaches this share of its contracted demand. */
+  alertDemandShare: number;
+  /** Alert when a bill grows by more than this share over the previous one. */
+  alertBillIncrease: number;
 }
 
 export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -37,18 +80,14 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   if (!/^[A-Za-z][A-Za-z0-9-]{0,60}$/.test(stackPrefix)) throw new Error(`stackPrefix "${stackPrefix}" is not a valid stack name prefix`);
 
   const timeZone = String(context('timeZone') ?? DEFAULT_CONFIG.timeZone);
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-  } catch {
-    throw new Error(`timeZone "${timeZone}" is not an IANA time zone`);
-  }
+  checkTimeZone('timeZone', timeZone);
 
   const quarantineShare = Number(context('quarantineShare') ?? DEFAULT_CONFIG.quarantineShare);
   if (!(quarantineShare > 0 && quarantineShare <= 1)) throw new Error(`quarantineShare must be in (0, 1], got ${String(context('quarantineShare'))}`);
 
   const rawEmail = context('alarmEmail');
   const alarmEmail = rawEmail === undefined || rawEmail === '' ? undefined : String(rawEmail);
-  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new Error(`alarmEmail "${alarmEmail}" is not an email address`);
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) throw new Error(`alarmEmail "${alarmEmail}" is not an email address`);
 
   const rawAliases = context('headerAliases');
   let headerAliases: Record<string, string[]> | undefined;
@@ -59,5 +98,69 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     headerAliases = parsed as Record<string, string[]>;
   }
 
-  return { stackPrefix, timeZone, quarantineShare, ...(alarmEmail ? { alarmEmail } : {}), ...(headerAliases ? { headerAliases } : {}) };
+  const sesFromAddress = String(context('sesFromAddress') ?? STATEMENT_DEFAULTS.sesFromAddress);
+  if (!EMAIL.test(sesFromAddress)) throw new Error(`sesFromAddress "${sesFromAddress}" is not an email address`);
+  const fromDomain = sesFromAddress.slice(sesFromAddress.lastIndexOf('@') + 1).toLowerCase();
+  const sesIdentity = String(context('sesIdentity') ?? fromDomain);
+  // A domain identity covers its addresses and subdomains; an address identity only itself.
+  const covers = EMAIL.test(sesIdentity)
+    ? sesIdentity.toLowerCase() === sesFromAddress.toLowerCase()
+    : DOMAIN.test(sesIdentity) && (fromDomain === sesIdentity.toLowerCase() || fromDomain.endsWith(`.${sesIdentity.toLowerCase()}`));
+  if (!covers) throw new Error(`sesIdentity "${sesIdentity}" must be the domain of sesFromAddress "${sesFromAddress}" (or a parent domain), or that address`);
+
+  const rawCreate = context('createSesIdentity');
+  if (!([undefined, true, false, 'true', 'false'] as unknown[]).includes(rawCreate)) throw new Error(`createSesIdentity must be true or false, got ${String(rawCreate)}`);
+  const createSesIdentity = rawCreate === true || rawCreate === 'true';
+
+  const statementSchedule = String(context('statementSchedule') ?? STATEMENT_DEFAULTS.statementSchedule);
+  if (!isSchedulerCron(statementSchedule)) {
+    throw new Error(`statementSchedule "${statementSchedule}" is not an EventBridge Scheduler cron(min hour day-of-month month day-of-week year) with one of the day fields "?"`);
+  }
+  const statementTimeZone = String(context('statementTimeZone') ?? timeZone);
+  checkTimeZone('statementTimeZone', statementTimeZone);
+
+  const number = (key: keyof AppConfig, fallback: number, valid: (n: number) => boolean, rule: string): number => {
+    const raw = context(key);
+    const value = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isFinite(value) || !valid(value)) throw new Error(`${key} must be ${rule}, got ${String(raw)}`);
+    return value;
+  };
+  const maxSendRate = number('maxSendRate', STATEMENT_DEFAULTS.maxSendRate, (n) => n > 0 && n <= 1000, 'in (0, 1000] emails per second');
+  const statementConcurrency = number('statementConcurrency', STATEMENT_DEFAULTS.statementConcurrency, (n) => Number.isInteger(n) && n >= 2 && n <= 1000, 'an integer in [2, 1000] (SQS event source limits)');
+  const dueDays = number('dueDays', STATEMENT_DEFAULTS.dueDays, (n) => Number.isInteger(n) && n >= 1 && n <= 90, 'an integer number of days in [1, 90]');
+  const alertDemandShare = number('alertDemandShare', STATEMENT_DEFAULTS.alertDemandShare, (n) => n > 0 && n <= 2, 'in (0, 2]');
+  const alertBillIncrease = number('alertBillIncrease', STATEMENT_DEFAULTS.alertBillIncrease, (n) => n > 0 && n <= 10, 'in (0, 10]');
+
+  return {
+    stackPrefix,
+    timeZone,
+    quarantineShare,
+    ...(alarmEmail ? { alarmEmail } : {}),
+    ...(headerAliases ? { headerAliases } : {}),
+    sesFromAddress,
+    sesIdentity,
+    createSesIdentity,
+    statementSchedule,
+    statementTimeZone,
+    maxSendRate,
+    statementConcurrency,
+    dueDays,
+    alertDemandShare,
+    alertBillIncrease,
+  };
+}
+
+function checkTimeZone(key: string, timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new Error(`${key} "${timeZone}" is not an IANA time zone`);
+  }
+}
+
+/** Six fields; EventBridge requires exactly one of day-of-month and day-of-week to be `?`. */
+function isSchedulerCron(expression: string): boolean {
+  const fields = /^cron\((.+)\)$/.exec(expression)?.[1]?.trim().split(/\s+/);
+  if (!fields || fields.length !== 6 || !fields.every((f) => /^[0-9A-Za-z*?,\-\/#]+$/.test(f))) return false;
+  return (fields[2] === '?') !== (fields[4] === '?');
 }

@@ -4,14 +4,24 @@ import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
-import { INGEST_PREFIXES, INGEST_VISIBILITY_TIMEOUT, TABLE_INDEXES } from './config.ts';
+import { ALERT_VISIBILITY_TIMEOUT, INGEST_PREFIXES, INGEST_VISIBILITY_TIMEOUT, STATEMENT_VISIBILITY_TIMEOUT, TABLE_INDEXES } from './config.ts';
 
-/** Everything that holds data: the ingest bucket, the single table and the ingest queue. Functions live elsewhere. */
+/** Everything that holds data: the ingest bucket, the single table and the queues. Functions live elsewhere. */
 export class StatefulStack extends Stack {
   readonly bucket: Bucket;
   readonly table: Table;
   readonly ingestQueue: Queue;
   readonly ingestDlq: Queue;
+  /** One message per customer and period; SendStatement builds, stores and mails the statement. */
+  readonly statementQueue: Queue;
+  readonly statementDlq: Queue;
+  /** Demand and bill-increase alerts raised by ingest; SendAlert mails the account manager. */
+  readonly alertQueue: Queue;
+  readonly alertDlq: Queue;
+  /** Monthly runs that EventBridge Scheduler could not deliver or that RunStatements failed after its retries. */
+  readonly runStatementsDlq: Queue;
+  /** SES bounce/complaint notifications that SesFeedback failed to record after Lambda's retries. */
+  readonly sesFeedbackDlq: Queue;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -74,6 +84,17 @@ export class StatefulStack extends Stack {
     });
     pinLogicalId(this.ingestQueue, 'IngestQueue');
 
+    this.statementDlq = this.deadLetterQueue('StatementDlq');
+    this.statementQueue = this.workQueue('StatementQueue', this.statementDlq, STATEMENT_VISIBILITY_TIMEOUT);
+    this.alertDlq = this.deadLetterQueue('AlertDlq');
+    this.alertQueue = this.workQueue('AlertQueue', this.alertDlq, ALERT_VISIBILITY_TIMEOUT);
+    // Not StatementDlq: these hold {"period":...} run requests and Lambda invocation records, which must never be
+    // redriven into StatementQueue (whose consumer expects one customer's statement job).
+    this.runStatementsDlq = this.deadLetterQueue('RunStatementsDlq');
+    this.acknowledgeTerminalQueue(this.runStatementsDlq, 'EventBridge Scheduler dead-letter target and RunStatements on-failure destination');
+    this.sesFeedbackDlq = this.deadLetterQueue('SesFeedbackDlq');
+    this.acknowledgeTerminalQueue(this.sesFeedbackDlq, 'SesFeedback on-failure destination for asynchronous (SNS) invocations');
+
     for (const prefix of INGEST_PREFIXES) {
       this.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.ingestQueue), { prefix });
     }
@@ -83,6 +104,37 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'UsageTableName', { value: this.table.tableName });
     new CfnOutput(this, 'IngestQueueUrl', { value: this.ingestQueue.queueUrl });
     new CfnOutput(this, 'IngestDlqUrl', { value: this.ingestDlq.queueUrl });
+    new CfnOutput(this, 'StatementQueueUrl', { value: this.statementQueue.queueUrl });
+    new CfnOutput(this, 'StatementDlqUrl', { value: this.statementDlq.queueUrl });
+    new CfnOutput(this, 'AlertQueueUrl', { value: this.alertQueue.queueUrl });
+    new CfnOutput(this, 'AlertDlqUrl', { value: this.alertDlq.queueUrl });
+    new CfnOutput(this, 'RunStatementsDlqUrl', { value: this.runStatementsDlq.queueUrl });
+    new CfnOutput(this, 'SesFeedbackDlqUrl', { value: this.sesFeedbackDlq.queueUrl });
+  }
+
+  /** Failed messages wait here 14 days (SQS's maximum) for an operator to inspect and redrive them. */
+  private deadLetterQueue(id: string): Queue {
+    const queue = new Queue(this, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    return pinLogicalId(queue, id);
+  }
+
+  /** A Lambda-consumed queue: a message failing 5 receives moves to its DLQ. */
+  private workQueue(id: string, deadLetterQueue: Queue, visibilityTimeout: Duration): Queue {
+    const queue = new Queue(this, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout,
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+    });
+    return pinLogicalId(queue, id);
+  }
+
+  /** cdk-nag SQS3 only recognises a DLQ through another queue's redrive policy; this one is a DLQ of another kind. */
+  private acknowledgeTerminalQueue(queue: Queue, role: string): void {
+    Validations.of(queue.node.defaultChild!).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `Terminal dead-letter queue (${role}); nothing consumes it, so it needs no DLQ of its own.`,
+    });
   }
 
   /** CDK's own singleton Lambda that writes the bucket's NotificationConfiguration (a custom resource). */

@@ -1,23 +1,59 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import { ScheduleTargetBase, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
+import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, Identity, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { INGEST_PREFIXES, INGEST_TIMEOUT, REJECTS_PREFIX } from './config.ts';
-import { KamFunction } from './constructs/kam-function.ts';
+import {
+  type AppConfig,
+  INGEST_PREFIXES,
+  INGEST_TIMEOUT,
+  REJECTS_PREFIX,
+  RUN_STATEMENTS_TIMEOUT,
+  SEND_ALERT_TIMEOUT,
+  SEND_STATEMENT_TIMEOUT,
+  TABLE_INDEXES,
+} from './config.ts';
+import { type EmailSender, KamFunction } from './constructs/kam-function.ts';
+
+/** The statement, alert and email settings of AppConfig. */
+export type StatementSettings = Pick<
+  AppConfig,
+  | 'sesFromAddress'
+  | 'sesIdentity'
+  | 'createSesIdentity'
+  | 'statementSchedule'
+  | 'statementTimeZone'
+  | 'maxSendRate'
+  | 'statementConcurrency'
+  | 'dueDays'
+  | 'alertDemandShare'
+  | 'alertBillIncrease'
+>;
 
 export interface StatelessStackProps extends StackProps {
   bucket: IBucket;
   table: ITable;
   ingestQueue: IQueue;
   ingestDlq: IQueue;
+  statementQueue: IQueue;
+  statementDlq: IQueue;
+  alertQueue: IQueue;
+  alertDlq: IQueue;
+  runStatementsDlq: IQueue;
+  sesFeedbackDlq: IQueue;
+  statements: StatementSettings;
   timeZone: string;
   quarantineShare: number;
   headerAliases?: Record<string, string[]>;
@@ -29,6 +65,13 @@ export interface StatelessStackProps extends StackProps {
 /** Functions, their triggers and alarms; replaceable at any time because it holds no data. */
 export class StatelessStack extends Stack {
   readonly ingestReadings: KamFunction;
+  readonly runStatements: KamFunction;
+  readonly sendStatement: KamFunction;
+  readonly sendAlert: KamFunction;
+  readonly sesFeedback: KamFunction;
+  readonly statementSchedule: Schedule;
+  readonly configurationSet: ConfigurationSet;
+  readonly sesFeedbackTopic: Topic;
   readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -42,11 +85,15 @@ export class StatelessStack extends Stack {
       environment: {
         TIME_ZONE: props.timeZone,
         QUARANTINE_SHARE: String(props.quarantineShare),
+        ALERT_DEMAND_SHARE: String(props.statements.alertDemandShare),
+        ALERT_BILL_INCREASE: String(props.statements.alertBillIncrease),
         ...(props.headerAliases ? { HEADER_ALIASES: JSON.stringify(props.headerAliases) } : {}),
       },
     })
       .bindTable(props.table, 'readWrite', 'TABLE_NAME', ['bySegment'])
-      .bindBucket(props.bucket, { read: INGEST_PREFIXES, write: [REJECTS_PREFIX] });
+      .bindBucket(props.bucket, { read: INGEST_PREFIXES, write: [REJECTS_PREFIX] })
+      // Ingest only raises alerts; mailing them is SendAlert's, so ingest holds no SES permission.
+      .bindQueue(props.alertQueue, 'send', 'ALERT_QUEUE_URL');
     this.ingestReadings.function.addEventSource(
       new SqsEventSource(props.ingestQueue, {
         batchSize: 5,
@@ -54,6 +101,64 @@ export class StatelessStack extends Stack {
         maxConcurrency: props.ingestMaxConcurrency ?? 10,
       }),
     );
+
+    const mail = this.email(props.statements);
+
+    this.runStatements = new KamFunction(this, 'RunStatements', {
+      entry: 'functions/run-statements.ts',
+      description: 'Monthly: records the statement run and enqueues one statement job per key account',
+      memorySize: 512,
+      timeout: RUN_STATEMENTS_TIMEOUT,
+      environment: { TIME_ZONE: props.timeZone },
+    })
+      .bindTable(props.table, 'readWrite', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name])
+      .bindQueue(props.statementQueue, 'send', 'STATEMENT_QUEUE_URL');
+    // Scheduler invokes asynchronously: a run that still fails after Lambda's retries is kept, not dropped.
+    this.runStatements.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.runStatementsDlq), retryAttempts: 2 });
+    this.statementSchedule = this.scheduleStatements(props.statements, props.runStatementsDlq);
+
+    this.sendStatement = new KamFunction(this, 'SendStatement', {
+      entry: 'functions/send-statement.ts',
+      description: 'Builds, stores and emails one key account\'s monthly statement, exactly once',
+      memorySize: 512,
+      timeout: SEND_STATEMENT_TIMEOUT,
+      environment: {
+        TIME_ZONE: props.timeZone,
+        MAX_SEND_RATE: String(props.statements.maxSendRate),
+        DUE_DAYS: String(props.statements.dueDays),
+      },
+    })
+      .bindTable(props.table, 'readWrite', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name, TABLE_INDEXES.byRegionMonth.name])
+      .bindEmail(mail.sender);
+    this.sendStatement.function.addEventSource(
+      new SqsEventSource(props.statementQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // With MAX_SEND_RATE per worker this caps the account's SES send rate.
+        maxConcurrency: props.statements.statementConcurrency,
+      }),
+    );
+
+    this.sendAlert = new KamFunction(this, 'SendAlert', {
+      entry: 'functions/send-alert.ts',
+      description: 'Emails a demand or bill-increase alert to the account manager, once per alert',
+      timeout: SEND_ALERT_TIMEOUT,
+      environment: { TIME_ZONE: props.timeZone },
+    })
+      .bindTable(props.table, 'readWrite')
+      .bindEmail(mail.sender);
+    this.sendAlert.function.addEventSource(new SqsEventSource(props.alertQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }));
+
+    this.sesFeedback = new KamFunction(this, 'SesFeedback', {
+      entry: 'functions/ses-feedback.ts',
+      description: 'Suppresses bounced or complaining addresses and tells the account manager',
+    })
+      .bindTable(props.table, 'readWrite')
+      .bindEmail(mail.sender);
+    this.sesFeedback.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.sesFeedbackDlq), retryAttempts: 2 });
+    this.configurationSet = mail.configurationSet;
+    this.sesFeedbackTopic = mail.feedbackTopic;
+    this.sesFeedbackTopic.addSubscription(new LambdaSubscription(this.sesFeedback.function));
 
     // CloudWatch must be able to use the key to publish alarm notifications to the encrypted topic.
     const alarmKey = new Key(this, 'AlarmTopicKey', {
@@ -66,18 +171,116 @@ export class StatelessStack extends Stack {
     this.alarmTopic = new Topic(this, 'AlarmTopic', { masterKey: alarmKey, enforceSSL: true });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
 
-    const dlqAlarm = new Alarm(this, 'IngestDlqAlarm', {
-      alarmDescription: 'An uploaded file failed ingestion 5 times and waits in the ingest dead-letter queue',
-      metric: props.ingestDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+    this.alarmOnDeadLetters('IngestDlqAlarm', props.ingestDlq, 'An uploaded file failed ingestion 5 times and waits in the ingest dead-letter queue');
+    this.alarmOnDeadLetters('StatementDlqAlarm', props.statementDlq, 'A statement job failed 5 times and waits in the statement dead-letter queue');
+    this.alarmOnDeadLetters('AlertDlqAlarm', props.alertDlq, 'An alert failed 5 times and waits in the alert dead-letter queue');
+    this.alarmOnDeadLetters('RunStatementsDlqAlarm', props.runStatementsDlq, 'A monthly statement run was not delivered or failed; re-run it for its period');
+    this.alarmOnDeadLetters('SesFeedbackDlqAlarm', props.sesFeedbackDlq, 'A bounce or complaint could not be recorded; the address is not suppressed yet');
+
+    new CfnOutput(this, 'IngestReadingsFunctionName', { value: this.ingestReadings.function.functionName });
+    new CfnOutput(this, 'RunStatementsFunctionName', { value: this.runStatements.function.functionName });
+    new CfnOutput(this, 'SendStatementFunctionName', { value: this.sendStatement.function.functionName });
+    new CfnOutput(this, 'SendAlertFunctionName', { value: this.sendAlert.function.functionName });
+    new CfnOutput(this, 'SesFeedbackFunctionName', { value: this.sesFeedback.function.functionName });
+    new CfnOutput(this, 'StatementsConfigSetName', { value: this.configurationSet.configurationSetName });
+    new CfnOutput(this, 'SesFeedbackTopicArn', { value: this.sesFeedbackTopic.topicArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
+
+  /**
+   * The sending side of SES: the identity (created here only on request; either way it must be verified before
+   * mail goes out), a configuration set with reputation metrics whose bounces and complaints go to an encrypted topic.
+   */
+  private email(settings: StatementSettings): { sender: EmailSender; configurationSet: ConfigurationSet; feedbackTopic: Topic } {
+    const identityArn = this.formatArn({ service: 'ses', resource: 'identity', resourceName: settings.sesIdentity });
+    if (settings.createSesIdentity) {
+      const isAddress = settings.sesIdentity.includes('@');
+      const identity = new EmailIdentity(this, 'SesIdentity', {
+        identity: isAddress ? Identity.email(settings.sesIdentity) : Identity.domain(settings.sesIdentity),
+      });
+      // Re-creating a domain identity issues new DKIM tokens, i.e. new DNS records; keep it across stack changes.
+      identity.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      if (!isAddress) {
+        identity.dkimRecords.forEach((record, i) => {
+          new CfnOutput(this, `SesDkimRecord${i + 1}`, { value: Fn.join(' ', [record.name, 'CNAME', record.value]), description: 'Add to DNS to verify the SES domain' });
+        });
+      }
+    }
+
+    const feedbackKey = new Key(this, 'SesFeedbackTopicKey', {
+      description: 'Encrypts SES bounce and complaint notifications',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // SES encrypts what it publishes; the topic policy admits only this account's configuration set.
+    feedbackKey.grant(new ServicePrincipal('ses.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const feedbackTopic = new Topic(this, 'SesFeedbackTopic', { masterKey: feedbackKey, enforceSSL: true });
+
+    const configurationSet = new ConfigurationSet(this, 'StatementsConfigSet', {
+      reputationMetrics: true,
+      // SES itself stops mailing addresses that bounced or complained, even before SesFeedback records them.
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    configurationSet.addEventDestination('BouncesAndComplaints', {
+      destination: EventDestination.snsTopic(feedbackTopic),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
+
+    return { sender: { identityArn, fromAddress: settings.sesFromAddress, configurationSet }, configurationSet, feedbackTopic };
+  }
+
+  /** EventBridge Scheduler, in the configured zone, no flexible window, input {"period":"previous"}. */
+  private scheduleStatements(settings: StatementSettings, deadLetterQueue: IQueue): Schedule {
+    // Own role, assumable only by Scheduler for this account's default schedule group (confused-deputy guard).
+    const role = new Role(this, 'StatementSchedulerRole', {
+      description: 'Lets the monthly statement schedule invoke RunStatements',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': this.account,
+            'aws:SourceArn': this.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
+          },
+        },
+      }),
+    });
+    return new Schedule(this, 'StatementSchedule', {
+      description: 'Monthly statements for the previous month',
+      schedule: ScheduleExpression.expression(settings.statementSchedule, TimeZone.of(settings.statementTimeZone)),
+      timeWindow: TimeWindow.off(),
+      target: new InvokeFunctionOnly(this.runStatements.function, {
+        role,
+        input: ScheduleTargetInput.fromObject({ period: 'previous' }),
+        // Undeliverable runs (e.g. the function throttled for a day) land here; RunStatements' own failures too.
+        deadLetterQueue,
+      }),
+    });
+  }
+
+  private alarmOnDeadLetters(id: string, queue: IQueue, description: string): void {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: description,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    dlqAlarm.addAlarmAction(new SnsAction(this.alarmTopic));
-    dlqAlarm.addOkAction(new SnsAction(this.alarmTopic));
+    alarm.addAlarmAction(new SnsAction(this.alarmTopic));
+    alarm.addOkAction(new SnsAction(this.alarmTopic));
+  }
+}
 
-    new CfnOutput(this, 'IngestReadingsFunctionName', { value: this.ingestReadings.function.functionName });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+/** LambdaInvoke grants `<function>:*` (every version and alias) as well; Scheduler calls the unqualified function only. */
+class InvokeFunctionOnly extends ScheduleTargetBase {
+  private readonly target: IFunction;
+
+  constructor(target: IFunction, props: ScheduleTargetBaseProps) {
+    super(props, target.functionArn);
+    this.target = target;
+  }
+
+  protected addTargetActionToRole(role: IRole): void {
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
   }
 }

@@ -28,7 +28,7 @@ export interface LocalApp {
   aws: LocalAws;
   resources: ProvisionedResources;
   templates: NamedTemplate[];
-  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string };
+  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string };
   functions: LocalFunction[];
   /**
    * Resolves when every queue the functions consume is empty and nothing is in flight. Rejects as soon as an
@@ -74,11 +74,17 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   try {
     const resources = await provisionFromTemplates(templates, aws, { log });
     const find = (id: string, type: string) => resources.find(id, { type });
+    const optionalQueue = (name: string, id: string): Record<string, string> => {
+      const q = resources.queues.find((r) => r.logicalId === id);
+      return q ? { [name]: q.ref } : {};
+    };
     const names = {
       table: find('UsageTable', 'AWS::DynamoDB::Table').name,
       bucket: find('IngestBucket', 'AWS::S3::Bucket').name,
       ingestQueue: find('IngestQueue', 'AWS::SQS::Queue').ref,
       ingestDlq: find('IngestDlq', 'AWS::SQS::Queue').ref,
+      ...optionalQueue('statementQueue', 'StatementQueue'),
+      ...optionalQueue('alertQueue', 'AlertQueue'),
     };
     const sqs = new SQSClient({ region: aws.region, endpoint: aws.endpoints.sqs, credentials: { ...aws.credentials }, useQueueUrlAsEndpoint: false });
     const functions: LocalFunction[] = [];

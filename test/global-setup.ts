@@ -6,7 +6,10 @@ import { startLocalApp, type LocalApp } from '../local/app.ts';
 export interface LocalAppHandle {
   env: Record<string, string>;
   names: LocalApp['names'];
-  /** http://127.0.0.1:PORT: GET /idle resolves when every consumed queue is empty and nothing is in flight. */
+  /**
+   * http://127.0.0.1:PORT: GET /idle resolves when every consumed queue is empty and nothing is in flight;
+   * POST /invoke/<Function> invokes a function as its trigger would; GET /mail is the SES emulator's store.
+   */
   control: string;
 }
 
@@ -24,6 +27,30 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   app = await startLocalApp({ pipeline: true, logDir: 'test/artifacts/logs' });
   const local = app;
   server = createServer((req, res) => {
+    const invoke = /^\/invoke\/([A-Za-z0-9]+)$/.exec(req.url ?? '');
+    if (invoke && req.method === 'POST') {
+      const fn = local.functions.find((f) => f.logicalId === invoke[1]);
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (!fn) {
+          res.statusCode = 404;
+          return res.end(`no function ${invoke[1]}`);
+        }
+        fn.invoke(JSON.parse(body || '{}')).then(
+          (r) => res.end(JSON.stringify(r ?? null)),
+          (err: Error) => {
+            res.statusCode = 500;
+            res.end(err.message);
+          },
+        );
+      });
+      return;
+    }
+    if (req.url === '/mail') {
+      local.aws.readSentMail().then((m) => res.end(JSON.stringify(m)));
+      return;
+    }
     if (req.url === '/idle') {
       local.idle(120_000).then(
         () => res.end('idle'),

@@ -4,6 +4,7 @@ import { classifyComputed, segmentChanged, type ComputedCustomer, type Segment }
 import { computeFeatures, yearEarlier, type FeatureResult } from '../classification/features.ts';
 import { dayKeyOfEpochDay, epochDayOf } from '../time/zone.ts';
 import type { CustomerRepository, UsageRepository } from './ports.ts';
+import type { PeerGroupFigures } from './statement-ports.ts';
 
 /** A customer's stored classification state. */
 export interface SegmentState {
@@ -18,6 +19,8 @@ export interface SegmentStore {
   latestDay(customerId: string): Promise<string | undefined>;
   /** Stores current segments and appends history entries (`history` = customers whose entry is new). */
   save(updates: readonly { segment: Segment; featureResult: FeatureResult; history: boolean }[]): Promise<void>;
+  /** The population's peer-group figures, for "compared with your peers" in statements. */
+  savePeers(figures: PeerGroupFigures): Promise<void>;
 }
 
 export interface ClassifyPorts {
@@ -81,6 +84,10 @@ export function classifyCustomers(ports: ClassifyPorts, config: DomainConfig) {
       return [{ segment, featureResult: featureById.get(segment.customerId)!, history: changed || recomputedNow }];
     });
     await ports.segments.save(updates);
+    await ports.segments.savePeers({
+      asOf,
+      groups: result.peerGroups.groups.map((g) => ({ group: g.group, size: g.size, median: g.median })),
+    });
     return { asOf, classified: updates.length, moved };
   };
 }

@@ -7,6 +7,8 @@ import { mergeMeterDays } from '../usage/aggregate.ts';
 import { Zone } from '../time/zone.ts';
 import { checkReadings, rejectsCsv } from './validate-readings.ts';
 import type { CustomerRepository, FileLedger, FileOutcome, FileRef, ObjectStore, UsageRepository } from './ports.ts';
+import type { TariffStore } from './statement-ports.ts';
+import { parseTariff, TariffError } from '../tariffs/parse-tariff.ts';
 
 export interface IngestPorts {
   files: FileLedger;
@@ -15,6 +17,10 @@ export interface IngestPorts {
   usage: UsageRepository;
   /** Re-classifies after an ingest; gets the customers whose usage changed. */
   classify: (touched: ReadonlySet<string>) => Promise<void>;
+  /** Interim alerts (max demand, projected bill) for the customers whose usage changed. */
+  alerts?: (touched: ReadonlySet<string>) => Promise<void>;
+  /** Where tariff definitions (tariffs/*.json) are kept. */
+  tariffs?: TariffStore;
   clock: () => Date;
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
@@ -51,6 +57,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     try {
       if (kind === 'customers') outcome = await ingestCustomers(file);
       else if (kind === 'readings') outcome = await ingestReadings(file);
+      else if (kind === 'tariffs' && ports.tariffs) outcome = await ingestTariff(file, ports.tariffs);
       else {
         outcome = {
           key: file.key,
@@ -113,6 +120,23 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     return { ...base, status: 'accepted', rows, rejectsKey, customers: parser.customers.length };
   }
 
+  async function ingestTariff(file: FileRef, tariffs: TariffStore): Promise<FileOutcome> {
+    const base = { key: file.key, kind: 'tariffs' as const };
+    const chunks: Buffer[] = [];
+    for await (const c of await ports.objects.read(file)) chunks.push(Buffer.from(c));
+    let tariff;
+    try {
+      tariff = parseTariff(JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '')) as unknown, file.key);
+    } catch (err) {
+      if (!(err instanceof TariffError) && !(err instanceof SyntaxError)) throw err;
+      const message = err instanceof SyntaxError ? `${file.key}: not valid JSON (${err.message})` : (err as Error).message;
+      const rejectsKey = await writeRejects(file, [{ line: 1, reason: message }]);
+      return { ...base, status: 'failed', rows: { accepted: 0, rejected: 1 }, error: message, rejectsKey };
+    }
+    await tariffs.put(tariff);
+    return { ...base, status: 'accepted', rows: { accepted: tariff.versions.length, rejected: 0 } };
+  }
+
   async function ingestReadings(file: FileRef): Promise<FileOutcome> {
     const customers = await ports.customers.all();
     const byId = new Map(customers.map((c) => [c.customerId, c]));
@@ -138,6 +162,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     });
     await writer.flush();
     await ports.classify(writer.touched);
+    await ports.alerts?.(writer.touched);
     return { ...base, status: 'accepted', customers: writer.touched.size, days: writer.written.size };
   }
 }

@@ -2,6 +2,7 @@ import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Segment } from '../../domain/classification/classify.ts';
 import type { FeatureResult } from '../../domain/classification/features.ts';
 import type { SegmentState, SegmentStore } from '../../domain/use-cases/classify-customers.ts';
+import type { PeerGroupFigures } from '../../domain/use-cases/statement-ports.ts';
 import type { Table } from './dynamo-table.ts';
 import { customerKey, type DynamoCustomers } from './dynamo-usage.ts';
 
@@ -61,6 +62,10 @@ export class DynamoSegments implements SegmentStore {
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, updates.length) }, worker));
+  }
+
+  async savePeers(figures: PeerGroupFigures): Promise<void> {
+    await this.table.putAll([{ pk: 'PEERS', sk: 'LATEST', type: 'peers', figures }]);
   }
 
   async history(customerId: string): Promise<Segment[]> {

@@ -1,4 +1,5 @@
 import type { Customer } from '../../domain/customers/customer-master.ts';
+import type { Segment } from '../../domain/classification/classify.ts';
 import type { DailyUsage } from '../../domain/usage/daily-usage.ts';
 import type { StoredDay } from '../../domain/usage/meter-day.ts';
 import type { CustomerRepository, UsageRepository } from '../../domain/use-cases/ports.ts';
@@ -64,6 +65,13 @@ export class DynamoCustomers implements CustomerRepository {
 
   async all(): Promise<Customer[]> {
     return (await this.profiles()).map((i) => i.customer as Customer);
+  }
+
+  /** One customer with its current segment, if classified. */
+  async get(id: string): Promise<(Customer & { segment?: Segment }) | undefined> {
+    const [item] = await this.table.getAll([customerKey(id)]);
+    if (!item) return undefined;
+    return { ...(item.customer as Customer), ...(item.segment ? { segment: item.segment as Segment } : {}) };
   }
 
   async profiles(): Promise<Item[]> {

@@ -8,6 +8,14 @@ import { DynamoFileLedger } from './dynamo-file-ledger.ts';
 import { DynamoCustomers, DynamoUsage } from './dynamo-usage.ts';
 import { DynamoSegments } from './dynamo-segments.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
+import { DynamoPeerGroups, DynamoStatements, DynamoTariffs } from './dynamo-statements.ts';
+import { DynamoSuppressions } from './dynamo-suppressions.ts';
+import { SesMailer } from './ses-mailer.ts';
+import { SqsJobQueue } from './sqs-job-queue.ts';
+import type { SendStatementPorts } from '../../domain/use-cases/send-statement.ts';
+import { checkAlerts } from '../../domain/use-cases/check-alerts.ts';
+import type { AlertJob } from '../../domain/alerts/alert.ts';
+import { DynamoAlerts } from './dynamo-alerts.ts';
 
 /** The AWS implementations of the domain's ports, wired once per process. */
 export function stores(clients: Clients, tableName: string) {
@@ -20,21 +28,72 @@ export function stores(clients: Clients, tableName: string) {
     usage: new DynamoUsage(table),
     segments: new DynamoSegments(table, customers),
     objects: new S3ObjectStore(clients.s3),
+    statements: new DynamoStatements(table),
+    tariffs: new DynamoTariffs(table),
+    peers: new DynamoPeerGroups(table),
+    suppressions: new DynamoSuppressions(table),
   };
+}
+
+export function mailer(clients: Clients, config: FunctionConfig): SesMailer {
+  return new SesMailer({ ses: clients.ses, from: config.fromAddress, configurationSet: config.sesConfigurationSet, maxPerSecond: config.maxSendRate });
+}
+
+export function statementPorts(clients: Clients, config: FunctionConfig): SendStatementPorts {
+  const s = stores(clients, config.tableName);
+  return {
+    customers: s.customers,
+    usage: s.usage,
+    tariffs: s.tariffs,
+    statements: s.statements,
+    peers: s.peers,
+    suppressions: s.suppressions,
+    mailer: mailer(clients, config),
+    clock: () => new Date(),
+  };
+}
+
+export function jobQueue<T>(clients: Clients, url: string | undefined, name: string): SqsJobQueue<T> {
+  if (!url) throw new Error(`${name} is not configured`);
+  return new SqsJobQueue<T>(clients.sqs, url);
 }
 
 export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: Logger): IngestPorts {
   const s = stores(clients, config.tableName);
   const classify = classifyCustomers({ customers: s.customers, usage: s.usage, segments: s.segments }, config.domain);
+  const alerts = config.alertQueueUrl
+    ? checkAlerts(
+        {
+          customers: s.customers,
+          usage: s.usage,
+          tariffs: s.tariffs,
+          statements: s.statements,
+          alerts: new DynamoAlerts(s.table),
+          queue: jobQueue<AlertJob>(clients, config.alertQueueUrl, 'ALERT_QUEUE_URL'),
+          latestDay: (id) => s.segments.latestDay(id),
+          clock: () => new Date(),
+        },
+        config.alerts,
+      )
+    : undefined;
   return {
     files: s.files,
     objects: s.objects,
     customers: s.customers,
     usage: s.usage,
+    tariffs: s.tariffs,
     classify: async (touched) => {
       const r = await classify(touched);
       logger?.info('customers classified', { asOf: r.asOf, classified: r.classified, moved: r.moved.length });
     },
+    ...(alerts
+      ? {
+          alerts: async (touched: ReadonlySet<string>) => {
+            const r = await alerts(touched);
+            if (r.raised) logger?.info('interim alerts raised', { raised: r.raised });
+          },
+        }
+      : {}),
     clock: () => new Date(),
   };
 }

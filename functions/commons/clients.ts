@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SESClient } from '@aws-sdk/client-ses';
 
 /**
  * SDK clients, created once per process. Endpoints come from the standard AWS_ENDPOINT_URL_<SERVICE> variables,
@@ -19,6 +20,7 @@ export function makeClients() {
       local('S3') ? { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {},
     ),
     sqs: new SQSClient(local('SQS') ? { useQueueUrlAsEndpoint: false } : {}),
+    ses: new SESClient({}),
   };
 }
 

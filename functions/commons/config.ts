@@ -8,6 +8,16 @@ const Env = z.object({
   QUARANTINE_SHARE: z.coerce.number().min(0).max(1).default(DEFAULT_CONFIG.quarantineShare),
   MAX_INTERPOLATED_GAP: z.coerce.number().int().min(0).max(96).default(DEFAULT_CONFIG.maxInterpolatedGap),
   WINDOW_DAYS: z.coerce.number().int().min(7).max(366).default(DEFAULT_CONFIG.classification.windowDays),
+  STATEMENT_QUEUE_URL: z.string().optional(),
+  ALERT_QUEUE_URL: z.string().optional(),
+  FROM_ADDRESS: z.string().default('statements@example.com'),
+  SES_CONFIGURATION_SET: z.string().optional(),
+  MAX_SEND_RATE: z.coerce.number().positive().max(1000).default(10),
+  DUE_DAYS: z.coerce.number().int().min(1).max(90).default(15),
+  ALERT_DEMAND_SHARE: z.coerce.number().positive().max(2).default(0.95),
+  ALERT_BILL_INCREASE: z.coerce.number().positive().max(10).default(0.2),
+  UTILITY_NAME_EN: z.string().default('Key Account Services'),
+  UTILITY_NAME_ZH: z.string().default('大客户服务中心'),
   /** JSON object: logical column → extra header texts, e.g. {"meter_id":["计量点号"]}. */
   HEADER_ALIASES: z
     .string()
@@ -26,6 +36,14 @@ const Env = z.object({
 export interface FunctionConfig {
   tableName: string;
   bucketName?: string;
+  statementQueueUrl?: string;
+  alertQueueUrl?: string;
+  fromAddress: string;
+  sesConfigurationSet?: string;
+  maxSendRate: number;
+  dueDays: number;
+  alerts: { demandShare: number; billIncrease: number };
+  utilityName: { en: string; 'zh-CN': string };
   domain: DomainConfig;
 }
 
@@ -39,6 +57,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
   return {
     tableName: e.TABLE_NAME,
     bucketName: e.BUCKET_NAME,
+    statementQueueUrl: e.STATEMENT_QUEUE_URL,
+    alertQueueUrl: e.ALERT_QUEUE_URL,
+    fromAddress: e.FROM_ADDRESS,
+    sesConfigurationSet: e.SES_CONFIGURATION_SET || undefined,
+    maxSendRate: e.MAX_SEND_RATE,
+    dueDays: e.DUE_DAYS,
+    alerts: { demandShare: e.ALERT_DEMAND_SHARE, billIncrease: e.ALERT_BILL_INCREASE },
+    utilityName: { en: e.UTILITY_NAME_EN, 'zh-CN': e.UTILITY_NAME_ZH },
     domain: {
       ...DEFAULT_CONFIG,
       timeZone: e.TIME_ZONE,

@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, type IPrincipal, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard } from './nag.ts';
@@ -34,6 +35,14 @@ export type QueueAccess = 'send' | 'consume';
 export interface BucketAccess {
   read?: readonly string[];
   write?: readonly string[];
+}
+
+/** Whom a function may send mail as: one SES identity, one From address, optionally through one configuration set. */
+export interface EmailSender {
+  /** `arn:<partition>:ses:<region>:<account>:identity/<domain or address>` */
+  identityArn: string;
+  fromAddress: string;
+  configurationSet?: IConfigurationSet;
 }
 
 export interface KamFunctionProps {
@@ -164,6 +173,31 @@ export class KamFunction extends Construct implements IGrantable {
     if (access === 'send') queue.grantSendMessages(this.role);
     else queue.grantConsumeMessages(this.role);
     return this.addEnvironment(envName, queue.queueUrl);
+  }
+
+  /**
+   * ses:SendEmail / ses:SendRawEmail on the identity (and configuration set) only, and only with the configured From
+   * address, so a bug or injected input cannot send as anyone else. FROM_ADDRESS and SES_CONFIGURATION_SET tell the
+   * handler what to send with; it must pass Source/From explicitly, as the condition key is checked against it.
+   */
+  bindEmail(sender: EmailSender): this {
+    const resources = [sender.identityArn];
+    if (sender.configurationSet) {
+      // SES authorizes a send against the configuration set it names, too.
+      resources.push(
+        Stack.of(this).formatArn({ service: 'ses', resource: 'configuration-set', resourceName: sender.configurationSet.configurationSetName }),
+      );
+    }
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources,
+        conditions: { StringEquals: { 'ses:FromAddress': sender.fromAddress } },
+      }),
+    );
+    this.addEnvironment('FROM_ADDRESS', sender.fromAddress);
+    if (sender.configurationSet) this.addEnvironment('SES_CONFIGURATION_SET', sender.configurationSet.configurationSetName);
+    return this;
   }
 
   /** The role's default policy, where every grant of this function lands. */

@@ -7,6 +7,7 @@ import { makeClients } from '../../functions/commons/clients.ts';
 import { stores } from '../../functions/adapters/ports.ts';
 import type { FileOutcome } from '../../domain/use-cases/ports.ts';
 import { encodeS3EventKey } from '../../local/notifications.ts';
+import type { SentMail } from '../../local/servers.ts';
 
 /** Clients and stores on the test run's local stack (see test/global-setup.ts), plus helpers to drive it. */
 export function localApp() {
@@ -70,7 +71,19 @@ export function localApp() {
     );
   }
 
-  return { clients, stores: s, names, idle, put, upload, redeliver, snapshot };
+  async function invoke<T = unknown>(functionName: string, event: unknown): Promise<T> {
+    const res = await fetch(`${handle.control}/invoke/${functionName}`, { method: 'POST', body: JSON.stringify(event) });
+    if (!res.ok) throw new Error(`${functionName}: ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  /** Sent mail in the SES emulator (every test's), optionally only mail to these addresses. */
+  async function mail(to?: (address: string) => boolean): Promise<SentMail[]> {
+    const store = (await (await fetch(`${handle.control}/mail`)).json()) as { emails: SentMail[] };
+    return to ? store.emails.filter((m) => m.destination.to.some((a) => to(a.toLowerCase()))) : store.emails;
+  }
+
+  return { clients, stores: s, names, idle, put, upload, redeliver, snapshot, invoke, mail };
 }
 
 function sortKeys(v: unknown): unknown {

@@ -8,79 +8,28 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type KamApp } from '../../infra/build-app.ts';
 import { readAppConfig } from '../../infra/config.ts';
-
-type Json = Record<string, any>;
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
+import { type Json, list, resourcesFor as allowedResources, resourcesOfType, type Statement, synthesized } from './template-helpers.ts';
 
 let built: KamApp;
 let outdir: string;
 let assemblyDir: string;
-let stateful: Template;
-let stateless: Template;
 let statefulJson: Json;
 let statelessJson: Json;
+let render: (value: unknown) => string;
+let statementsOf: (logicalId: string) => Statement[];
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'kam-cdk-'));
   built = buildApp({ outdir });
   // Throws if cdk-nag reports any error that is not acknowledged.
   assemblyDir = built.app.synth().directory;
-  stateful = Template.fromStack(built.stateful);
-  stateless = Template.fromStack(built.stateless);
-  statefulJson = stateful.toJSON();
-  statelessJson = stateless.toJSON();
+  ({ statefulJson, statelessJson, render, statementsOf } = synthesized(built));
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-/** Cross-stack values (weak `Fn::GetStackOutput` or `Fn::ImportValue`) replaced by what the stateful stack outputs. */
-function fromStateful(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(fromStateful);
-  if (!value || typeof value !== 'object') return value;
-  const node = value as Json;
-  const outputs = statefulJson.Outputs as Record<string, { Value: unknown; Export?: { Name: unknown } }>;
-  if (node['Fn::GetStackOutput']) {
-    const { StackName, OutputName } = node['Fn::GetStackOutput'];
-    expect(StackName).toBe(built.stateful.stackName);
-    return outputs[OutputName]!.Value;
-  }
-  if (node['Fn::ImportValue']) {
-    return Object.values(outputs).find((output) => output.Export?.Name === node['Fn::ImportValue'])!.Value;
-  }
-  return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, fromStateful(inner)]));
-}
-
-/** An ARN or name as readable text: `<IngestBucket.Arn>/rejects/*`, `<UsageTable>`. */
-function render(value: unknown): string {
-  const node = fromStateful(value) as Json | string;
-  if (typeof node === 'string') return node;
-  if (node.Ref) return `<${node.Ref}>`;
-  if (node['Fn::GetAtt']) return `<${node['Fn::GetAtt'].join('.')}>`;
-  if (node['Fn::Join']) return (node['Fn::Join'][1] as unknown[]).map(render).join(node['Fn::Join'][0]);
-  return JSON.stringify(node);
-}
-
-const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-
-function resourcesOfType(template: Json, type: string): [string, Json][] {
-  return Object.entries(template.Resources as Record<string, Json>).filter(([, resource]) => resource.Type === type);
-}
-
-function ingestStatements(): Statement[] {
-  const fn = statelessJson.Resources.IngestReadings;
-  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-  return resourcesOfType(statelessJson, 'AWS::IAM::Policy')
-    .filter(([, policy]) => list(policy.Properties.Roles).some((role: Json) => role.Ref === roleId))
-    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Statement[]);
-}
-
-function resourcesFor(statements: Statement[], action: string): string[] {
-  return statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes(action)).flatMap((s) => list(s.Resource).map(render)).sort();
-}
+const ingestStatements = (): Statement[] => statementsOf('IngestReadings');
+const resourcesFor = (statements: Statement[], action: string): string[] => allowedResources(render, statements, action);
 
 function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
   const found: { path: string; id: string; reason: string }[] = [];
@@ -136,12 +85,18 @@ describe('cdk-nag (AwsSolutions)', () => {
       .sort();
     expect(readable).toEqual([
       'KamStateful/BucketNotificationsHandler/Role/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'KamStateful/RunStatementsDlq/Resource AwsSolutions-SQS3',
+      'KamStateful/SesFeedbackDlq/Resource AwsSolutions-SQS3',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/customers/*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/payments/*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/readings/*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/rejects/*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/tariffs/*]',
+      'KamStateless/RunStatements/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'KamStateless/SendAlert/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'KamStateless/SendStatement/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'KamStateless/SesFeedback/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
     ]);
   });
 });
@@ -260,6 +215,8 @@ describe('both stacks', () => {
     'AWS::Logs::LogGroup': 'LogGroupName',
     'AWS::CloudWatch::Alarm': 'AlarmName',
     'AWS::KMS::Alias': 'AliasName',
+    'AWS::Scheduler::Schedule': 'Name',
+    'AWS::SES::ConfigurationSet': 'Name',
   };
 
   it('gives no resource a physical name, so two copies can share an account', () => {
@@ -267,13 +224,30 @@ describe('both stacks', () => {
       for (const [id, resource] of Object.entries(template.Resources as Record<string, Json>)) {
         const nameProperty = NAME_PROPERTIES[resource.Type];
         if (nameProperty) expect(resource.Properties?.[nameProperty], `${id}.${nameProperty}`).toBeUndefined();
+        if (resource.Type === 'AWS::SES::ConfigurationSetEventDestination') expect(resource.Properties.EventDestination.Name, id).toBeUndefined();
       }
     }
   });
 
   it('uses stable, meaningful logical ids for the stateful resources and the ingest function', () => {
-    expect(Object.keys(statefulJson.Resources)).toEqual(expect.arrayContaining(['IngestBucket', 'AccessLogBucket', 'UsageTable', 'IngestQueue', 'IngestDlq']));
-    expect(statelessJson.Resources.IngestReadings.Type).toBe('AWS::Lambda::Function');
+    expect(Object.keys(statefulJson.Resources)).toEqual(
+      expect.arrayContaining([
+        'IngestBucket',
+        'AccessLogBucket',
+        'UsageTable',
+        'IngestQueue',
+        'IngestDlq',
+        'StatementQueue',
+        'StatementDlq',
+        'AlertQueue',
+        'AlertDlq',
+        'RunStatementsDlq',
+        'SesFeedbackDlq',
+      ]),
+    );
+    for (const fn of ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback']) {
+      expect(statelessJson.Resources[fn]?.Type, fn).toBe('AWS::Lambda::Function');
+    }
   });
 
   it('synthesizes a second copy under another prefix, nag-clean, without bundling', () => {
@@ -315,7 +289,9 @@ describe('ingest function (IngestReadings)', () => {
 
   it('is bundled locally as minified ESM with a source map and a require shim', () => {
     const manifest = JSON.parse(readFileSync(join(assemblyDir, `${built.stateless.artifactId}.assets.json`), 'utf8')) as Json;
-    const [asset] = Object.values(manifest.files as Record<string, Json>).filter((file) => file.source.packaging === 'zip');
+    const key = statelessJson.Resources.IngestReadings.Properties.Code.S3Key as string;
+    const asset = (manifest.files as Record<string, Json>)[key.replace(/\.zip$/, '')];
+    expect(asset?.source.packaging).toBe('zip');
     const dir = join(assemblyDir, asset!.source.path);
     expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
     const banner = "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);";
@@ -326,7 +302,9 @@ describe('ingest function (IngestReadings)', () => {
   });
 
   it('consumes the ingest queue in batches of 5, reporting partial batch failures', () => {
-    const [[, mapping]] = resourcesOfType(statelessJson, 'AWS::Lambda::EventSourceMapping') as [[string, Json]];
+    const mappings = resourcesOfType(statelessJson, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === 'IngestReadings');
+    expect(mappings).toHaveLength(1);
+    const [[, mapping]] = mappings as [[string, Json]];
     expect(mapping.Properties).toMatchObject({ BatchSize: 5, FunctionResponseTypes: ['ReportBatchItemFailures'], FunctionName: { Ref: 'IngestReadings' } });
     expect(render(mapping.Properties.EventSourceArn)).toBe('<IngestQueue.Arn>');
   });
@@ -375,7 +353,9 @@ describe('ingest function (IngestReadings)', () => {
 
 describe('alarms', () => {
   it('alarms to an encrypted topic as soon as one message reaches the ingest DLQ', () => {
-    const [[, alarm]] = resourcesOfType(statelessJson, 'AWS::CloudWatch::Alarm') as [[string, Json]];
+    const alarms = resourcesOfType(statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => render(a.Properties.Dimensions[0].Value) === '<IngestDlq.QueueName>');
+    expect(alarms).toHaveLength(1);
+    const [[, alarm]] = alarms as [[string, Json]];
     expect(alarm.Properties).toMatchObject({
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Namespace: 'AWS/SQS',
@@ -389,7 +369,9 @@ describe('alarms', () => {
   });
 
   it('subscribes no address unless alarmEmail is configured', () => {
-    stateless.resourceCountIs('AWS::SNS::Subscription', 0);
+    // The SES feedback topic's Lambda subscription is the only one.
+    const subscriptions = resourcesOfType(statelessJson, 'AWS::SNS::Subscription').map(([, sub]) => sub.Properties.Protocol);
+    expect(subscriptions).toEqual(['lambda']);
   });
 });
 
@@ -399,6 +381,20 @@ describe('configuration', () => {
     expect(() => readAppConfig(app, { timeZone: 'Mars/Olympus_Mons' })).toThrow(/time zone/);
     expect(() => readAppConfig(app, { quarantineShare: 1.5 })).toThrow(/quarantineShare/);
     expect(() => readAppConfig(app, { alarmEmail: 'not-an-address' })).toThrow(/alarmEmail/);
-    expect(readAppConfig(app)).toEqual({ stackPrefix: 'Kam', timeZone: 'Asia/Shanghai', quarantineShare: 0.05 });
+    expect(readAppConfig(app)).toEqual({
+      stackPrefix: 'Kam',
+      timeZone: 'Asia/Shanghai',
+      quarantineShare: 0.05,
+      sesFromAddress: 'statements@example.com',
+      sesIdentity: 'example.com',
+      createSesIdentity: false,
+      statementSchedule: 'cron(0 6 2 * ? *)',
+      statementTimeZone: 'Asia/Shanghai',
+      maxSendRate: 10,
+      statementConcurrency: 5,
+      dueDays: 15,
+      alertDemandShare: 0.95,
+      alertBillIncrease: 0.2,
+    });
   });
 });

@@ -1,0 +1,130 @@
+import type { Segment } from '../classification/classify.ts';
+import type { DomainConfig } from '../config.ts';
+import type { Customer } from '../customers/customer-master.ts';
+import { composeStatement, periodRange, shiftPeriod } from '../statements/compose-statement.ts';
+import { renderStatementEmail } from '../statements/render-email.ts';
+import type { Localized } from '../tariffs/tariff.ts';
+import type { DailyUsage } from '../usage/daily-usage.ts';
+import type { Mailer, SuppressionList } from './mail-ports.ts';
+import type { StatementJob } from './run-statements.ts';
+import type { CustomerRepository, UsageRepository } from './ports.ts';
+import type { PeerGroupFigures, StatementStore, StoredStatement, TariffStore } from './statement-ports.ts';
+
+export interface SendStatementPorts {
+  customers: CustomerRepository & { get(id: string): Promise<(Customer & { segment?: Segment }) | undefined> };
+  usage: UsageRepository;
+  tariffs: TariffStore;
+  statements: StatementStore;
+  peers: { get(): Promise<PeerGroupFigures | undefined> };
+  mailer: Mailer;
+  suppressions: SuppressionList;
+  clock: () => Date;
+}
+
+export interface StatementSettings {
+  config: DomainConfig;
+  dueDays: number;
+  utilityName: Localized;
+  /** How long a worker may hold the right to send before another may take it over. */
+  sendLeaseMs: number;
+  /** How long to wait for another worker's claim to finish before retrying the job later (default 20 s). */
+  busyWaitMs?: number;
+}
+
+export type SendOutcome =
+  | { outcome: 'no-usage' | 'unknown-customer' }
+  | { outcome: 'sent' | 'already-sent' | 'suppressed'; version: number; correction: boolean; total: string; messageId?: string }
+  | { outcome: 'busy'; version: number };
+
+export class PermanentStatementError extends Error {
+  override name = 'PermanentStatementError';
+}
+
+/**
+ * One customer's statement for one period, made and emailed exactly once per version:
+ * 1. compose from stored data; the same content as the latest version reuses it, different content makes the next
+ *    version, marked as a correction (a conditional put: concurrent workers agree on one version);
+ * 2. the statement item is its own outbox: a conditional claim gives one worker the right to send; it sends, then
+ *    records the message id. A worker that dies holding the claim leaves it to expire and be taken over.
+ */
+export function sendStatement(ports: SendStatementPorts, settings: StatementSettings) {
+  return async (job: StatementJob): Promise<SendOutcome> => {
+    const customer = await ports.customers.get(job.customerId);
+    if (!customer) return { outcome: 'unknown-customer' };
+    const tariff = await ports.tariffs.get(customer.tariffId);
+    if (!tariff) throw new PermanentStatementError(`customer ${customer.customerId}: tariff ${customer.tariffId} is not loaded (upload it under tariffs/)`);
+    const range = periodRange(job.period);
+    const lastYear = periodRange(shiftPeriod(job.period, -12));
+    const [recent, yearAgo] = await Promise.all([
+      ports.usage.range(customer.customerId, periodRange(shiftPeriod(job.period, -1)).from, range.to),
+      ports.usage.range(customer.customerId, lastYear.from, lastYear.to),
+    ]);
+    const days: DailyUsage[] = [...yearAgo, ...recent];
+    const now = ports.clock();
+    const composed = composeStatement({
+      customer,
+      tariff,
+      period: job.period,
+      days,
+      ...(customer.segment ? { segment: customer.segment } : {}),
+      ...(await ports.peers.get().then((p) => (p ? { peers: p } : {}))),
+      issuedOn: localDay(now, settings.config.timeZone),
+      dueDays: settings.dueDays,
+    });
+    if (!composed) return { outcome: 'no-usage' };
+
+    let statement = await ports.statements.latest(customer.customerId, job.period);
+    if (!statement || statement.contentHash !== composed.contentHash) {
+      const next: StoredStatement = {
+        ...composed,
+        version: (statement?.version ?? 0) + 1,
+        correction: statement !== undefined,
+        email: { state: 'pending' },
+        createdAt: now.toISOString(),
+      };
+      if ((await ports.statements.create(next)) === 'created') statement = next;
+      else statement = (await ports.statements.latest(customer.customerId, job.period))!;
+    }
+    const base = { version: statement.version, correction: statement.correction, total: statement.bill.total };
+    if (statement.email.state === 'sent') return { outcome: 'already-sent', ...base, messageId: statement.email.messageId };
+    if (statement.email.state === 'suppressed') return { outcome: 'suppressed', ...base };
+
+    // Another worker holding the claim is usually done within a second: wait a little before giving the job back.
+    let claim = await ports.statements.claimEmail(customer.customerId, job.period, statement.version, now, settings.sendLeaseMs);
+    for (let waited = 0; claim === 'busy' && waited < (settings.busyWaitMs ?? 20_000); waited += 250) {
+      await new Promise((r) => setTimeout(r, 250));
+      claim = await ports.statements.claimEmail(customer.customerId, job.period, statement.version, ports.clock(), settings.sendLeaseMs);
+    }
+    if (claim === 'sent') return { outcome: 'already-sent', ...base };
+    if (claim === 'suppressed') return { outcome: 'suppressed', ...base };
+    if (claim === 'busy') return { outcome: 'busy', version: statement.version };
+
+    if (await ports.suppressions.isSuppressed(customer.email)) {
+      await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'suppressed', { at: ports.clock() });
+      return { outcome: 'suppressed', ...base };
+    }
+    const rendered = renderStatementEmail(
+      statement,
+      { name: customer.name, email: customer.email, locale: customer.locale, accountManagerEmail: customer.accountManagerEmail },
+      { utilityName: settings.utilityName },
+    );
+    let messageId: string;
+    try {
+      messageId = await ports.mailer.send({
+        ...rendered,
+        to: [customer.email],
+        tags: { kind: 'statement', customer: customer.customerId, period: job.period, version: String(statement.version) },
+      });
+    } catch (err) {
+      // Sending failed before SES accepted it: the claim is released as 'failed' so the retry may send.
+      await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'failed', { at: ports.clock(), error: (err as Error).message });
+      throw err;
+    }
+    await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'sent', { messageId, at: ports.clock() });
+    return { outcome: 'sent', ...base, messageId };
+  };
+}
+
+function localDay(now: Date, zone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}

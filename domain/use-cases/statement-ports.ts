@@ -1,0 +1,33 @@
+import type { Statement } from '../statements/statement.ts';
+import type { Tariff } from '../tariffs/tariff.ts';
+
+export type EmailState = 'pending' | 'sending' | 'sent' | 'suppressed' | 'failed';
+
+export interface StoredStatement extends Statement {
+  email: { state: EmailState; messageId?: string; sentAt?: string; leaseUntil?: number; error?: string };
+  createdAt: string;
+}
+
+/** Statements, one item per version; the email outbox lives on the statement item itself. */
+export interface StatementStore {
+  latest(customerId: string, period: string): Promise<StoredStatement | undefined>;
+  /** Creates version `statement.version`; 'exists' when another worker created that version first. */
+  create(statement: StoredStatement): Promise<'created' | 'exists'>;
+  /** Claims the right to send: 'claimed', or 'sent'/'suppressed' (nothing to do), or 'busy' (another worker holds it). */
+  claimEmail(customerId: string, period: string, version: number, now: Date, leaseMs: number): Promise<'claimed' | 'sent' | 'suppressed' | 'busy'>;
+  markEmail(customerId: string, period: string, version: number, state: 'sent' | 'suppressed' | 'failed', detail: { messageId?: string; at: Date; error?: string }): Promise<void>;
+  listPeriod(period: string): Promise<StoredStatement[]>;
+  history(customerId: string): Promise<StoredStatement[]>;
+}
+
+export interface TariffStore {
+  get(id: string): Promise<Tariff | undefined>;
+  put(tariff: Tariff): Promise<void>;
+  all(): Promise<Tariff[]>;
+}
+
+/** Peer-group figures of the latest classification, for "compared with your peers". */
+export interface PeerGroupFigures {
+  asOf: string;
+  groups: { group: number; size: number; median: { avgDailyKwh: number; loadFactor: number; peakShare: number } }[];
+}

@@ -1,0 +1,31 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { makeClients } from './commons/clients.ts';
+import { loadConfig } from './commons/config.ts';
+import { logger, metrics, tracer } from './commons/powertools.ts';
+import { jobQueue, stores } from './adapters/ports.ts';
+import { runStatements, type StatementJob } from '../domain/use-cases/run-statements.ts';
+
+const config = loadConfig();
+const clients = makeClients();
+const run = runStatements(
+  { customers: stores(clients, config.tableName).customers, queue: jobQueue<StatementJob>(clients, config.statementQueueUrl, 'STATEMENT_QUEUE_URL'), clock: () => new Date() },
+  { timeZone: config.domain.timeZone },
+);
+
+/** Invoked by EventBridge Scheduler with {"period":"previous"} (or by an operator with a period and customers). */
+export const handler = middy(async (event: { period?: string; customerIds?: string[] }, context: Context) => {
+  const runId = context.awsRequestId;
+  logger.appendKeys({ correlationId: `statement-run#${runId}` });
+  const result = await run({ period: event.period, customerIds: event.customerIds, runId });
+  metrics.addMetric('StatementJobsQueued', MetricUnit.Count, result.queued);
+  logger.info('statement run queued', { period: result.period, queued: result.queued });
+  return { ...result, runId };
+})
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,0 +1,34 @@
+import middy from '@middy/core';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { makeClients } from './commons/clients.ts';
+import { loadConfig } from './commons/config.ts';
+import { logger, metrics, tracer } from './commons/powertools.ts';
+import { mailer, stores } from './adapters/ports.ts';
+import { DynamoAlerts } from './adapters/dynamo-alerts.ts';
+import { sendAlert } from '../domain/use-cases/send-alert.ts';
+import type { AlertJob } from '../domain/alerts/alert.ts';
+
+const config = loadConfig();
+const clients = makeClients();
+const s = stores(clients, config.tableName);
+const send = sendAlert({ customers: s.customers, alerts: new DynamoAlerts(s.table), mailer: mailer(clients, config), suppressions: s.suppressions, clock: () => new Date() }, 5 * 60_000);
+const processor = new BatchProcessor(EventType.SQS);
+
+async function recordHandler(record: SQSRecord): Promise<void> {
+  const job = JSON.parse(record.body) as AlertJob;
+  logger.appendKeys({ correlationId: `alert#${job.customerId}#${job.period}#${job.kind}` });
+  const outcome = await send(job);
+  if (outcome === 'busy') throw new Error(`alert ${job.customerId} ${job.period} ${job.kind} is being sent by another worker; retry later`);
+  if (outcome === 'sent') metrics.addMetric(job.kind === 'demand' ? 'DemandAlertsSent' : 'BillAlertsSent', MetricUnit.Count, 1);
+  logger.info('alert job done', { customerId: job.customerId, period: job.period, kind: job.kind, outcome });
+}
+
+export const handler = middy(async (event: SQSEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }))
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

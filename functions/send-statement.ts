@@ -1,0 +1,47 @@
+import middy from '@middy/core';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { makeClients } from './commons/clients.ts';
+import { loadConfig } from './commons/config.ts';
+import { logger, metrics, tracer } from './commons/powertools.ts';
+import { statementPorts } from './adapters/ports.ts';
+import { sendStatement } from '../domain/use-cases/send-statement.ts';
+import type { StatementJob } from '../domain/use-cases/run-statements.ts';
+
+const config = loadConfig();
+const send = sendStatement(statementPorts(makeClients(), config), {
+  config: config.domain,
+  dueDays: config.dueDays,
+  utilityName: config.utilityName,
+  sendLeaseMs: 5 * 60_000,
+});
+const processor = new BatchProcessor(EventType.SQS);
+
+async function recordHandler(record: SQSRecord): Promise<void> {
+  const job = JSON.parse(record.body) as StatementJob;
+  logger.appendKeys({ correlationId: `statement#${job.customerId}#${job.period}`, runId: job.runId });
+  try {
+    const r = await send(job);
+    if (r.outcome === 'busy') throw new Error(`statement ${job.customerId} ${job.period} v${r.version} is being sent by another worker; retry later`);
+    if (r.outcome === 'sent') {
+      metrics.addMetric('StatementsSent', MetricUnit.Count, 1);
+      metrics.addMetric('AmountBilled', MetricUnit.NoUnit, Number(r.total));
+      if (r.correction) metrics.addMetric('StatementsCorrected', MetricUnit.Count, 1);
+    } else if (r.outcome === 'suppressed') metrics.addMetric('StatementsSuppressed', MetricUnit.Count, 1);
+    else if (r.outcome === 'already-sent') metrics.addMetric('StatementsAlreadySent', MetricUnit.Count, 1);
+    logger.info('statement job done', { customerId: job.customerId, period: job.period, outcome: r.outcome, ...('version' in r ? { version: r.version } : {}) });
+  } catch (err) {
+    metrics.addMetric('StatementsFailed', MetricUnit.Count, 1);
+    logger.error('statement job failed; the message will be retried', { customerId: job.customerId, period: job.period, error: err as Error });
+    throw err;
+  }
+}
+
+export const handler = middy(async (event: SQSEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }))
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

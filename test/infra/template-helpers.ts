@@ -1,0 +1,90 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { expect } from 'vitest';
+import type { KamApp } from '../../infra/build-app.ts';
+
+/** Synthesized CloudFormation: untyped JSON. */
+export type Json = Record<string, any>;
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Json;
+}
+
+export const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Both templates of a built app, and readers that resolve the stateless stack's references into the stateful one. */
+export interface Synthesized {
+  built: KamApp;
+  stateful: Template;
+  stateless: Template;
+  statefulJson: Json;
+  statelessJson: Json;
+  /** Cross-stack values (weak `Fn::GetStackOutput` or `Fn::ImportValue`) replaced by what the stateful stack outputs. */
+  fromStateful(value: unknown): unknown;
+  /** An ARN or name as readable text: `<IngestBucket.Arn>/rejects/*`, `<UsageTable>`, `arn:<AWS::Partition>:ses:…`. */
+  render(value: unknown): string;
+  /** Every IAM statement attached to the role of the function (or role) with this logical id. */
+  statementsOf(logicalId: string): Statement[];
+  /** Every IAM statement attached to the role with this logical id. */
+  roleStatements(roleId: string): Statement[];
+}
+
+export function resourcesOfType(template: Json, type: string): [string, Json][] {
+  return Object.entries(template.Resources as Record<string, Json>).filter(([, resource]) => resource.Type === type);
+}
+
+/** Templates of `built` (synthesizes the app if that has not happened yet). */
+export function synthesized(built: KamApp): Synthesized {
+  const stateful = Template.fromStack(built.stateful);
+  const stateless = Template.fromStack(built.stateless);
+  const statefulJson = stateful.toJSON() as Json;
+  const statelessJson = stateless.toJSON() as Json;
+
+  const fromStateful = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(fromStateful);
+    if (!value || typeof value !== 'object') return value;
+    const node = value as Json;
+    const outputs = statefulJson.Outputs as Record<string, { Value: unknown; Export?: { Name: unknown } }>;
+    if (node['Fn::GetStackOutput']) {
+      const { StackName, OutputName } = node['Fn::GetStackOutput'];
+      expect(StackName).toBe(built.stateful.stackName);
+      return outputs[OutputName]!.Value;
+    }
+    if (node['Fn::ImportValue']) {
+      return Object.values(outputs).find((output) => output.Export?.Name === node['Fn::ImportValue'])!.Value;
+    }
+    return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, fromStateful(inner)]));
+  };
+
+  const render = (value: unknown): string => {
+    const node = fromStateful(value) as Json | string;
+    if (typeof node === 'string') return node;
+    if (node.Ref) return `<${node.Ref}>`;
+    if (node['Fn::GetAtt']) return `<${node['Fn::GetAtt'].join('.')}>`;
+    if (node['Fn::Join']) return (node['Fn::Join'][1] as unknown[]).map(render).join(node['Fn::Join'][0]);
+    return JSON.stringify(node);
+  };
+
+  const roleStatements = (roleId: string): Statement[] =>
+    resourcesOfType(statelessJson, 'AWS::IAM::Policy')
+      .filter(([, policy]) => list(policy.Properties.Roles).some((role: Json) => role.Ref === roleId))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Statement[]);
+
+  const statementsOf = (logicalId: string): Statement[] => {
+    const resource = statelessJson.Resources[logicalId];
+    const roleId = resource.Type === 'AWS::Lambda::Function' ? resource.Properties.Role['Fn::GetAtt'][0] : logicalId;
+    return roleStatements(roleId);
+  };
+
+  return { built, stateful, stateless, statefulJson, statelessJson, fromStateful, render, statementsOf, roleStatements };
+}
+
+/** Rendered resources of every Allow statement granting `action`, sorted. */
+export function resourcesFor(render: (value: unknown) => string, statements: Statement[], action: string): string[] {
+  return statements.filter((s) => s.Effect === 'Allow' && list(s.Action).includes(action)).flatMap((s) => list(s.Resource).map(render)).sort();
+}
+
+export function allowedActions(statements: Statement[]): string[] {
+  return statements.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action));
+}
