@@ -6,11 +6,13 @@ import { build } from 'esbuild';
 import { writeLongCsv, writeWideCsv } from './generate.ts';
 import { V8_FLAGS } from '../infra/runtime-flags.ts';
 
-const HELP = `npm run bench [-- --meters N --days N]
+const HELP = `npm run bench [-- --meters N --days N --statements N --local-statements N --only parse|statements]
 
 Generates (under bench/out/, not committed) a canonical long CSV and a 96-column wide CSV of at least 10 M
 15-minute readings each, then measures the \`kam validate\` path (parse + validate + aggregate) on each, and the
-same file through csv-parse as a baseline, each in its own process so peak RSS is its own. Both run with the V8
+same file through csv-parse as a baseline, each in its own process so peak RSS is its own. Then statements:
+composed per second for --statements customers (default 10,000; domain only), and the local end-to-end statement
+run (ingest a month, then schedule → queue → worker → SES emulator) for --local-statements customers (default 1,000). Both run with the V8
 flags the Lambdas use (${'`'}--max-semi-space-size=16${'`'}); --v8-defaults measures without them.`;
 
 const args = process.argv.slice(2);
@@ -56,7 +58,8 @@ const files = [
 ];
 console.log(`V8 flags: ${v8Flags.join(' ') || '(defaults)'}`);
 console.log(`node ${process.version}, ${meters} meters × ${days} days × 96 intervals = ${(meters * days * 96).toLocaleString('en')} readings per file`);
-for (const f of files) {
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+for (const f of only === 'statements' ? [] : files) {
   if (!existsSync(f.path)) {
     const t = Date.now();
     process.stdout.write(`generating ${f.path} ... `);
@@ -73,8 +76,23 @@ for (const f of files) {
 }
 
 // Streaming check: peak RSS for a file a tenth the size should be about the same.
+if (only !== 'statements') {
 const small = join(out, `long-${Math.max(1, Math.round(meters / 10))}x${days}.csv`);
 if (!existsSync(small)) await writeLongCsv(small, Math.max(1, Math.round(meters / 10)), days);
 const s = measure('kam', small);
 console.log(`\nmemory vs file size (long CSV): ${(s.bytes / 1e6).toFixed(0)} MB → peak RSS ${s.maxRssMB.toFixed(0)} MB; ` +
   `${(statSync(files[0]!.path).size / 1e6).toFixed(0)} MB → see above`);
+}
+
+if (only !== 'parse') {
+  const { benchStatementsDomain, benchStatementsLocal } = await import('./statements.ts');
+  const n = opt('--statements', 10_000);
+  const d = benchStatementsDomain(n);
+  console.log(`\nstatements (domain only, ${n.toLocaleString('en')} customers, October 2026 with a mid-month tariff change):`);
+  console.log(`  composed (bill + content hash)   ${Math.round(d.perSecond).toLocaleString('en')} /s (${d.seconds.toFixed(2)} s)`);
+  console.log(`  composed + email rendered        ${Math.round(d.withRenderPerSecond).toLocaleString('en')} /s`);
+  const m = opt('--local-statements', 1000);
+  process.stdout.write(`local end-to-end statement run for ${m.toLocaleString('en')} customers ... `);
+  const l = await benchStatementsLocal(m);
+  console.log(`ingest ${l.ingestSeconds.toFixed(1)} s; statement run ${l.runSeconds.toFixed(1)} s wall, ${l.emailed} emailed`);
+}
