@@ -8,6 +8,7 @@ import type { Tariff } from '../tariffs/tariff.ts';
 import type { DailyUsage } from '../usage/daily-usage.ts';
 import type { PeerGroupFigures } from '../use-cases/statement-ports.ts';
 import type { Statement } from './statement.ts';
+import { customerAdvice } from './advice.ts';
 
 export interface PeriodRange {
   period: string;
@@ -98,7 +99,9 @@ export function composeStatement(input: ComposeInput): ComposedStatement | null 
     issuedOn: input.issuedOn,
     dueDate: DateTime.fromISO(input.issuedOn, { zone: 'UTC' }).plus({ days: input.dueDays }).toISODate()!,
     comparison: { previousPeriod: compare(shiftPeriod(input.period, -1)), sameLastYear: compare(shiftPeriod(input.period, -12)) },
-    segment: seg ? { tier: seg.tier, pattern: seg.pattern, trend: seg.trend, peerGroup: seg.peerGroup, actions: seg.actions } : null,
+    segment: seg
+      ? { tier: seg.tier, pattern: seg.pattern, trend: seg.trend, peerGroup: seg.peerGroup, actions: customerAdvice(seg.playbook ?? [], input.customer.locale) }
+      : null,
     peers:
       seg && group
         ? {
