@@ -19,7 +19,7 @@ export interface LocalOptions {
 
 const ORDER = ['customers', 'tariffs', 'readings', 'payments'] as const;
 /** Prefixes this release processes; the others are listed as skipped, not uploaded to fail. */
-const PROCESSED = new Set(['customers', 'tariffs', 'readings']);
+const PROCESSED = new Set(['customers', 'tariffs', 'readings', 'payments']);
 
 /** `kam local`: the whole pipeline on the embedded local AWS stack, on a fresh state. */
 export async function runLocal(opts: LocalOptions): Promise<number> {
@@ -74,7 +74,8 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       const month = latest.slice(0, 7);
       period = latest === periodRange(month).to ? month : shiftPeriod(month, -1);
       const t = Date.now();
-      const r = (await runner.invoke({ period })) as { queued: number };
+      // Issued on the 2nd of the next month, the day the monthly schedule runs, so due dates do not depend on today.
+      const r = (await runner.invoke({ period, issuedOn: `${shiftPeriod(period, 1)}-02` })) as { queued: number };
       await app.idle();
       const list = await s.statements.listPeriod(period);
       say(`  statement run ${period}: ${r.queued} job(s), ${list.length} statement(s), ${list.filter((x) => x.email.state === 'sent').length} emailed (${((Date.now() - t) / 1000).toFixed(1)} s)`);

@@ -35,7 +35,7 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
   const config = readAppConfig(app, props.config);
 
   const stateful = new StatefulStack(app, `${config.stackPrefix}Stateful`, {
-    description: 'Key accounts: ingest bucket, single table, ingest, statement and alert queues (retained data)',
+    description: 'Key accounts: ingest bucket, single table, ingest, statement, alert and notice queues (retained data)',
   });
   const stateless = new StatelessStack(app, `${config.stackPrefix}Stateless`, {
     description: 'Key accounts: functions, triggers and alarms',
@@ -49,7 +49,11 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     alertDlq: stateful.alertDlq,
     runStatementsDlq: stateful.runStatementsDlq,
     sesFeedbackDlq: stateful.sesFeedbackDlq,
+    noticeQueue: stateful.noticeQueue,
+    noticeDlq: stateful.noticeDlq,
+    scanArrearsDlq: stateful.scanArrearsDlq,
     statements: config,
+    arrears: config,
     timeZone: config.timeZone,
     quarantineShare: config.quarantineShare,
     ...(config.headerAliases ? { headerAliases: config.headerAliases } : {}),

@@ -18,6 +18,11 @@ export const SEND_STATEMENT_TIMEOUT = Duration.minutes(2);
 export const STATEMENT_VISIBILITY_TIMEOUT = Duration.seconds(SEND_STATEMENT_TIMEOUT.toSeconds() * 6);
 export const SEND_ALERT_TIMEOUT = Duration.minutes(1);
 export const ALERT_VISIBILITY_TIMEOUT = Duration.seconds(SEND_ALERT_TIMEOUT.toSeconds() * 6);
+/** Walks the open statements past their due date (byDueDate) and enqueues one notice job each: one long invocation. */
+export const SCAN_ARREARS_TIMEOUT = Duration.minutes(10);
+/** A batch of 10 notices: a few reads, one conditional write and one email each. */
+export const SEND_NOTICE_TIMEOUT = Duration.minutes(1);
+export const NOTICE_VISIBILITY_TIMEOUT = Duration.seconds(SEND_NOTICE_TIMEOUT.toSeconds() * 6);
 
 /** Statement and alert defaults (business settings, overridable through context). */
 export const STATEMENT_DEFAULTS = {
@@ -29,6 +34,13 @@ export const STATEMENT_DEFAULTS = {
   dueDays: 15,
   alertDemandShare: 0.95,
   alertBillIncrease: 0.2,
+} as const;
+
+/** Arrears defaults (business settings, overridable through context). */
+export const ARREARS_DEFAULTS = {
+  // 09:00 every day: notices go out in office hours, when a customer can call the account manager back.
+  arrearsSchedule: 'cron(0 9 * * ? *)',
+  noticeConcurrency: 2,
 } as const;
 
 /** GSI names; handlers query them by these names, grants list them explicitly (no `index/*`). */
@@ -71,6 +83,12 @@ export interface AppConfig {
   alertDemandShare: number;
   /** Alert when a bill grows by more than this share over the previous one. */
   alertBillIncrease: number;
+  /** EventBridge Scheduler cron expression of the daily arrears scan. */
+  arrearsSchedule: string;
+  /** The zone the arrears schedule's cron is read in. */
+  arrearsTimeZone: string;
+  /** Upper bound on concurrent SendNotice invocations. */
+  noticeConcurrency: number;
 }
 
 export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -112,12 +130,22 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   if (!([undefined, true, false, 'true', 'false'] as unknown[]).includes(rawCreate)) throw new Error(`createSesIdentity must be true or false, got ${String(rawCreate)}`);
   const createSesIdentity = rawCreate === true || rawCreate === 'true';
 
-  const statementSchedule = String(context('statementSchedule') ?? STATEMENT_DEFAULTS.statementSchedule);
-  if (!isSchedulerCron(statementSchedule)) {
-    throw new Error(`statementSchedule "${statementSchedule}" is not an EventBridge Scheduler cron(min hour day-of-month month day-of-week year) with one of the day fields "?"`);
-  }
-  const statementTimeZone = String(context('statementTimeZone') ?? timeZone);
-  checkTimeZone('statementTimeZone', statementTimeZone);
+  const schedule = (key: 'statementSchedule' | 'arrearsSchedule', fallback: string): string => {
+    const expression = String(context(key) ?? fallback);
+    if (!isSchedulerCron(expression)) {
+      throw new Error(`${key} "${expression}" is not an EventBridge Scheduler cron(min hour day-of-month month day-of-week year) with one of the day fields "?"`);
+    }
+    return expression;
+  };
+  const zone = (key: 'statementTimeZone' | 'arrearsTimeZone'): string => {
+    const value = String(context(key) ?? timeZone);
+    checkTimeZone(key, value);
+    return value;
+  };
+  const statementSchedule = schedule('statementSchedule', STATEMENT_DEFAULTS.statementSchedule);
+  const statementTimeZone = zone('statementTimeZone');
+  const arrearsSchedule = schedule('arrearsSchedule', ARREARS_DEFAULTS.arrearsSchedule);
+  const arrearsTimeZone = zone('arrearsTimeZone');
 
   const number = (key: keyof AppConfig, fallback: number, valid: (n: number) => boolean, rule: string): number => {
     const raw = context(key);
@@ -130,6 +158,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   const dueDays = number('dueDays', STATEMENT_DEFAULTS.dueDays, (n) => Number.isInteger(n) && n >= 1 && n <= 90, 'an integer number of days in [1, 90]');
   const alertDemandShare = number('alertDemandShare', STATEMENT_DEFAULTS.alertDemandShare, (n) => n > 0 && n <= 2, 'in (0, 2]');
   const alertBillIncrease = number('alertBillIncrease', STATEMENT_DEFAULTS.alertBillIncrease, (n) => n > 0 && n <= 10, 'in (0, 10]');
+  const noticeConcurrency = number('noticeConcurrency', ARREARS_DEFAULTS.noticeConcurrency, (n) => Number.isInteger(n) && n >= 2 && n <= 1000, 'an integer in [2, 1000] (SQS event source limits)');
 
   return {
     stackPrefix,
@@ -147,6 +176,9 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     dueDays,
     alertDemandShare,
     alertBillIncrease,
+    arrearsSchedule,
+    arrearsTimeZone,
+    noticeConcurrency,
   };
 }
 

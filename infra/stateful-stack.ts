@@ -4,7 +4,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
-import { ALERT_VISIBILITY_TIMEOUT, INGEST_PREFIXES, INGEST_VISIBILITY_TIMEOUT, STATEMENT_VISIBILITY_TIMEOUT, TABLE_INDEXES } from './config.ts';
+import { ALERT_VISIBILITY_TIMEOUT, INGEST_PREFIXES, INGEST_VISIBILITY_TIMEOUT, NOTICE_VISIBILITY_TIMEOUT, STATEMENT_VISIBILITY_TIMEOUT, TABLE_INDEXES } from './config.ts';
 
 /** Everything that holds data: the ingest bucket, the single table and the queues. Functions live elsewhere. */
 export class StatefulStack extends Stack {
@@ -22,6 +22,11 @@ export class StatefulStack extends Stack {
   readonly runStatementsDlq: Queue;
   /** SES bounce/complaint notifications that SesFeedback failed to record after Lambda's retries. */
   readonly sesFeedbackDlq: Queue;
+  /** One message per overdue statement and notice stage; SendNotice records and mails the notice, exactly once. */
+  readonly noticeQueue: Queue;
+  readonly noticeDlq: Queue;
+  /** Daily arrears scans that EventBridge Scheduler could not deliver or that ScanArrears failed after its retries. */
+  readonly scanArrearsDlq: Queue;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -94,6 +99,11 @@ export class StatefulStack extends Stack {
     this.acknowledgeTerminalQueue(this.runStatementsDlq, 'EventBridge Scheduler dead-letter target and RunStatements on-failure destination');
     this.sesFeedbackDlq = this.deadLetterQueue('SesFeedbackDlq');
     this.acknowledgeTerminalQueue(this.sesFeedbackDlq, 'SesFeedback on-failure destination for asynchronous (SNS) invocations');
+    this.noticeDlq = this.deadLetterQueue('NoticeDlq');
+    this.noticeQueue = this.workQueue('NoticeQueue', this.noticeDlq, NOTICE_VISIBILITY_TIMEOUT);
+    // Not NoticeDlq: these hold {"asOf":...} scan requests and Lambda invocation records, never notice jobs.
+    this.scanArrearsDlq = this.deadLetterQueue('ScanArrearsDlq');
+    this.acknowledgeTerminalQueue(this.scanArrearsDlq, 'EventBridge Scheduler dead-letter target and ScanArrears on-failure destination');
 
     for (const prefix of INGEST_PREFIXES) {
       this.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.ingestQueue), { prefix });
@@ -110,6 +120,9 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'AlertDlqUrl', { value: this.alertDlq.queueUrl });
     new CfnOutput(this, 'RunStatementsDlqUrl', { value: this.runStatementsDlq.queueUrl });
     new CfnOutput(this, 'SesFeedbackDlqUrl', { value: this.sesFeedbackDlq.queueUrl });
+    new CfnOutput(this, 'NoticeQueueUrl', { value: this.noticeQueue.queueUrl });
+    new CfnOutput(this, 'NoticeDlqUrl', { value: this.noticeDlq.queueUrl });
+    new CfnOutput(this, 'ScanArrearsDlqUrl', { value: this.scanArrearsDlq.queueUrl });
   }
 
   /** Failed messages wait here 14 days (SQS's maximum) for an operator to inspect and redrive them. */

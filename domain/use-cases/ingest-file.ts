@@ -8,6 +8,8 @@ import { Zone } from '../time/zone.ts';
 import { checkReadings, rejectsCsv } from './validate-readings.ts';
 import type { CustomerRepository, FileLedger, FileOutcome, FileRef, ObjectStore, UsageRepository } from './ports.ts';
 import type { TariffStore } from './statement-ports.ts';
+import type { PaymentStore } from './ports.ts';
+import { PaymentFileParser } from '../payments/payment-file.ts';
 import { parseTariff, TariffError } from '../tariffs/parse-tariff.ts';
 
 export interface IngestPorts {
@@ -21,6 +23,8 @@ export interface IngestPorts {
   alerts?: (touched: ReadonlySet<string>) => Promise<void>;
   /** Where tariff definitions (tariffs/*.json) are kept. */
   tariffs?: TariffStore;
+  /** Where payments (payments/*.csv) are recorded. */
+  payments?: PaymentStore;
   clock: () => Date;
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
@@ -58,6 +62,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
       if (kind === 'customers') outcome = await ingestCustomers(file);
       else if (kind === 'readings') outcome = await ingestReadings(file);
       else if (kind === 'tariffs' && ports.tariffs) outcome = await ingestTariff(file, ports.tariffs);
+      else if (kind === 'payments' && ports.payments) outcome = await ingestPayments(file, ports.payments);
       else {
         outcome = {
           key: file.key,
@@ -118,6 +123,44 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     // A changed master (region, meters) can change segments; re-classify those customers.
     await ports.classify(new Set(parser.customers.map((c) => c.customerId)));
     return { ...base, status: 'accepted', rows, rejectsKey, customers: parser.customers.length };
+  }
+
+  async function ingestPayments(file: FileRef, store: PaymentStore): Promise<FileOutcome> {
+    const known = new Set((await ports.customers.all()).map((c) => c.customerId));
+    const parser = new PaymentFileParser({ timeZone: config.timeZone, knownCustomer: (id) => known.has(id) });
+    const base = { key: file.key, kind: 'payments' as const };
+    try {
+      const decoded = await decodeLines(await ports.objects.read(file));
+      let started = false;
+      await decoded.forEachLine((text, lineNo) => {
+        if (!started && text.trim() === '') return;
+        started = true;
+        parser.line(text, lineNo);
+      });
+      parser.end();
+    } catch (err) {
+      if (!(err instanceof FileFormatError)) throw err;
+      const rejectsKey = await writeRejects(file, [{ line: err.line, reason: err.message }]);
+      return { ...base, status: 'failed', rows: { accepted: 0, rejected: 0 }, error: `${file.key}, line ${err.line}: ${err.message}`, rejectsKey };
+    }
+    const share = parser.dataRows ? parser.rejects.length / parser.dataRows : 0;
+    if (share > config.quarantineShare) {
+      const rejectsKey = await writeRejects(file, parser.rejects);
+      return {
+        ...base,
+        status: 'quarantined',
+        rows: { accepted: parser.payments.length, rejected: parser.rejects.length },
+        rejectsKey,
+        error: `${file.key}: ${(share * 100).toFixed(1)}% of rows rejected, above the ${(config.quarantineShare * 100).toFixed(1)}% quarantine threshold; nothing applied`,
+      };
+    }
+    const r = await store.record(parser.payments);
+    const rejects = [
+      ...parser.rejects,
+      ...r.conflicts.map((ref) => ({ line: parser.lineOf.get(ref) ?? 0, reason: `reference ${ref} was recorded before with different details` })),
+    ].sort((a, b) => a.line - b.line);
+    const rejectsKey = await writeRejects(file, rejects);
+    return { ...base, status: 'accepted', rows: { accepted: parser.payments.length - r.conflicts.length, rejected: rejects.length }, rejectsKey, customers: new Set(parser.payments.map((p) => p.customerId)).size };
   }
 
   async function ingestTariff(file: FileRef, tariffs: TariffStore): Promise<FileOutcome> {

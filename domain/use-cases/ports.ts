@@ -61,3 +61,12 @@ export interface RejectsReport {
   file: string;
   rejects: readonly Reject[];
 }
+
+export interface PaymentStore {
+  /**
+   * Records payments idempotently by reference: `duplicates` were recorded before with the same details (nothing
+   * done), `conflicts` carry a reference already recorded with different details (rejected).
+   */
+  record(payments: readonly import('../payments/payment-file.ts').Payment[]): Promise<{ recorded: number; duplicates: number; conflicts: string[] }>;
+  forCustomer(customerId: string): Promise<import('../payments/payment-file.ts').Payment[]>;
+}

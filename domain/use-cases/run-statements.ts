@@ -6,6 +6,8 @@ export interface StatementJob {
   period: string;
   /** Identifies the run that queued the job (logs and metrics follow it as the correlation id). */
   runId: string;
+  /** Issue date to print (local day); default: the day the worker makes the statement. */
+  issuedOn?: string;
 }
 
 export interface JobQueue<T> {
@@ -28,10 +30,11 @@ export function resolvePeriod(period: string | undefined, now: Date, timeZone: s
  * invocation) queues the jobs twice, which is harmless: the worker makes and emails each statement version once.
  */
 export function runStatements(ports: { customers: CustomerRepository; queue: JobQueue<StatementJob>; clock: () => Date }, config: { timeZone: string }) {
-  return async (input: { period?: string; customerIds?: string[]; runId: string }): Promise<{ period: string; queued: number }> => {
+  return async (input: { period?: string; customerIds?: string[]; runId: string; issuedOn?: string }): Promise<{ period: string; queued: number }> => {
     const period = resolvePeriod(input.period, ports.clock(), config.timeZone);
+    if (input.issuedOn !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(input.issuedOn)) throw new Error(`issuedOn "${input.issuedOn}" is not yyyy-mm-dd`);
     const ids = input.customerIds ?? (await ports.customers.all()).map((c) => c.customerId);
-    await ports.queue.enqueue(ids.map((customerId) => ({ customerId, period, runId: input.runId })));
+    await ports.queue.enqueue(ids.map((customerId) => ({ customerId, period, runId: input.runId, ...(input.issuedOn ? { issuedOn: input.issuedOn } : {}) })));
     return { period, queued: ids.length };
   };
 }

@@ -68,7 +68,7 @@ export function sendStatement(ports: SendStatementPorts, settings: StatementSett
       days,
       ...(customer.segment ? { segment: customer.segment } : {}),
       ...(await ports.peers.get().then((p) => (p ? { peers: p } : {}))),
-      issuedOn: localDay(now, settings.config.timeZone),
+      issuedOn: job.issuedOn ?? localDay(now, settings.config.timeZone),
       dueDays: settings.dueDays,
     });
     if (!composed) return { outcome: 'no-usage' };

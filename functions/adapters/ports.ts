@@ -10,6 +10,7 @@ import { DynamoSegments } from './dynamo-segments.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 import { DynamoPeerGroups, DynamoStatements, DynamoTariffs } from './dynamo-statements.ts';
 import { DynamoSuppressions } from './dynamo-suppressions.ts';
+import { DynamoPayments } from './dynamo-payments.ts';
 import { SesMailer } from './ses-mailer.ts';
 import { SqsJobQueue } from './sqs-job-queue.ts';
 import type { SendStatementPorts } from '../../domain/use-cases/send-statement.ts';
@@ -32,6 +33,7 @@ export function stores(clients: Clients, tableName: string) {
     tariffs: new DynamoTariffs(table),
     peers: new DynamoPeerGroups(table),
     suppressions: new DynamoSuppressions(table),
+    payments: new DynamoPayments(table),
   };
 }
 
@@ -82,6 +84,7 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
     customers: s.customers,
     usage: s.usage,
     tariffs: s.tariffs,
+    payments: s.payments,
     classify: async (touched) => {
       const r = await classify(touched);
       logger?.info('customers classified', { asOf: r.asOf, classified: r.classified, moved: r.moved.length });
