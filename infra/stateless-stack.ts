@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -21,7 +21,9 @@ import {
   INGEST_TIMEOUT,
   REJECTS_PREFIX,
   RUN_STATEMENTS_TIMEOUT,
+  SCAN_ARREARS_TIMEOUT,
   SEND_ALERT_TIMEOUT,
+  SEND_NOTICE_TIMEOUT,
   SEND_STATEMENT_TIMEOUT,
   TABLE_INDEXES,
 } from './config.ts';
@@ -42,6 +44,9 @@ export type StatementSettings = Pick<
   | 'alertBillIncrease'
 >;
 
+/** The arrears settings of AppConfig. */
+export type ArrearsSettings = Pick<AppConfig, 'arrearsSchedule' | 'arrearsTimeZone' | 'noticeConcurrency'>;
+
 export interface StatelessStackProps extends StackProps {
   bucket: IBucket;
   table: ITable;
@@ -53,7 +58,11 @@ export interface StatelessStackProps extends StackProps {
   alertDlq: IQueue;
   runStatementsDlq: IQueue;
   sesFeedbackDlq: IQueue;
+  noticeQueue: IQueue;
+  noticeDlq: IQueue;
+  scanArrearsDlq: IQueue;
   statements: StatementSettings;
+  arrears: ArrearsSettings;
   timeZone: string;
   quarantineShare: number;
   headerAliases?: Record<string, string[]>;
@@ -69,7 +78,10 @@ export class StatelessStack extends Stack {
   readonly sendStatement: KamFunction;
   readonly sendAlert: KamFunction;
   readonly sesFeedback: KamFunction;
+  readonly scanArrears: KamFunction;
+  readonly sendNotice: KamFunction;
   readonly statementSchedule: Schedule;
+  readonly arrearsSchedule: Schedule;
   readonly configurationSet: ConfigurationSet;
   readonly sesFeedbackTopic: Topic;
   readonly alarmTopic: Topic;
@@ -115,7 +127,15 @@ export class StatelessStack extends Stack {
       .bindQueue(props.statementQueue, 'send', 'STATEMENT_QUEUE_URL');
     // Scheduler invokes asynchronously: a run that still fails after Lambda's retries is kept, not dropped.
     this.runStatements.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.runStatementsDlq), retryAttempts: 2 });
-    this.statementSchedule = this.scheduleStatements(props.statements, props.runStatementsDlq);
+    this.statementSchedule = this.schedule('Statement', this.runStatements.function, {
+      description: 'Monthly statements for the previous month',
+      roleDescription: 'Lets the monthly statement schedule invoke RunStatements',
+      expression: props.statements.statementSchedule,
+      timeZone: props.statements.statementTimeZone,
+      input: { period: 'previous' },
+      // Undeliverable runs (e.g. the function throttled for a day) land here; RunStatements' own failures too.
+      deadLetterQueue: props.runStatementsDlq,
+    });
 
     this.sendStatement = new KamFunction(this, 'SendStatement', {
       entry: 'functions/send-statement.ts',
@@ -156,6 +176,45 @@ export class StatelessStack extends Stack {
       .bindTable(props.table, 'readWrite')
       .bindEmail(mail.sender);
     this.sesFeedback.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.sesFeedbackDlq), retryAttempts: 2 });
+    this.scanArrears = new KamFunction(this, 'ScanArrears', {
+      entry: 'functions/scan-arrears.ts',
+      description: 'Daily: finds overdue statements and enqueues the notice each has reached',
+      memorySize: 512,
+      timeout: SCAN_ARREARS_TIMEOUT,
+      environment: { TIME_ZONE: props.timeZone },
+    })
+      .bindTable(props.table, 'readWrite', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name, TABLE_INDEXES.byDueDate.name])
+      // Scanning only decides which notices are due; mailing them is SendNotice's, so the scan holds no SES permission.
+      .bindQueue(props.noticeQueue, 'send', 'NOTICE_QUEUE_URL');
+    this.scanArrears.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.scanArrearsDlq), retryAttempts: 2 });
+    this.arrearsSchedule = this.schedule('Arrears', this.scanArrears.function, {
+      description: 'Daily arrears scan: reminders, overdue and final notices',
+      roleDescription: 'Lets the daily arrears schedule invoke ScanArrears',
+      expression: props.arrears.arrearsSchedule,
+      timeZone: props.arrears.arrearsTimeZone,
+      input: { asOf: 'today' },
+      deadLetterQueue: props.scanArrearsDlq,
+      // A scan still undelivered after 12 hours is better kept (and alarmed on) than run into the next day's.
+      maxEventAge: Duration.hours(12),
+    });
+
+    this.sendNotice = new KamFunction(this, 'SendNotice', {
+      entry: 'functions/send-notice.ts',
+      description: 'Records and emails one arrears notice stage of one statement, exactly once',
+      memorySize: 512,
+      timeout: SEND_NOTICE_TIMEOUT,
+      environment: { TIME_ZONE: props.timeZone },
+    })
+      .bindTable(props.table, 'readWrite', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name, TABLE_INDEXES.byDueDate.name])
+      .bindEmail(mail.sender);
+    this.sendNotice.function.addEventSource(
+      new SqsEventSource(props.noticeQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.arrears.noticeConcurrency,
+      }),
+    );
+
     this.configurationSet = mail.configurationSet;
     this.sesFeedbackTopic = mail.feedbackTopic;
     this.sesFeedbackTopic.addSubscription(new LambdaSubscription(this.sesFeedback.function));
@@ -176,12 +235,22 @@ export class StatelessStack extends Stack {
     this.alarmOnDeadLetters('AlertDlqAlarm', props.alertDlq, 'An alert failed 5 times and waits in the alert dead-letter queue');
     this.alarmOnDeadLetters('RunStatementsDlqAlarm', props.runStatementsDlq, 'A monthly statement run was not delivered or failed; re-run it for its period');
     this.alarmOnDeadLetters('SesFeedbackDlqAlarm', props.sesFeedbackDlq, 'A bounce or complaint could not be recorded; the address is not suppressed yet');
+    this.alarmOnDeadLetters('NoticeDlqAlarm', props.noticeDlq, 'An arrears notice failed 5 times and waits in the notice dead-letter queue');
+    this.alarmOnDeadLetters('ScanArrearsDlqAlarm', props.scanArrearsDlq, 'A daily arrears scan was not delivered or failed; re-run it for that day');
+    // Notices are dunning letters: a failing sender is worth knowing about before its messages reach the DLQ.
+    this.alarmOn(
+      'SendNoticeErrorsAlarm',
+      this.sendNotice.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'SendNotice failed at least once in 5 minutes; notices are being retried and may reach the notice dead-letter queue',
+    );
 
     new CfnOutput(this, 'IngestReadingsFunctionName', { value: this.ingestReadings.function.functionName });
     new CfnOutput(this, 'RunStatementsFunctionName', { value: this.runStatements.function.functionName });
     new CfnOutput(this, 'SendStatementFunctionName', { value: this.sendStatement.function.functionName });
     new CfnOutput(this, 'SendAlertFunctionName', { value: this.sendAlert.function.functionName });
     new CfnOutput(this, 'SesFeedbackFunctionName', { value: this.sesFeedback.function.functionName });
+    new CfnOutput(this, 'ScanArrearsFunctionName', { value: this.scanArrears.function.functionName });
+    new CfnOutput(this, 'SendNoticeFunctionName', { value: this.sendNotice.function.functionName });
     new CfnOutput(this, 'StatementsConfigSetName', { value: this.configurationSet.configurationSetName });
     new CfnOutput(this, 'SesFeedbackTopicArn', { value: this.sesFeedbackTopic.topicArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
@@ -230,11 +299,14 @@ export class StatelessStack extends Stack {
     return { sender: { identityArn, fromAddress: settings.sesFromAddress, configurationSet }, configurationSet, feedbackTopic };
   }
 
-  /** EventBridge Scheduler, in the configured zone, no flexible window, input {"period":"previous"}. */
-  private scheduleStatements(settings: StatementSettings, deadLetterQueue: IQueue): Schedule {
+  /**
+   * An EventBridge Scheduler schedule (`<name>Schedule`) in the given zone, with no flexible window, that invokes one
+   * function with a fixed input, through its own role (`<name>SchedulerRole`) that may invoke that function only.
+   */
+  private schedule(name: string, target: IFunction, options: ScheduleOptions): Schedule {
     // Own role, assumable only by Scheduler for this account's default schedule group (confused-deputy guard).
-    const role = new Role(this, 'StatementSchedulerRole', {
-      description: 'Lets the monthly statement schedule invoke RunStatements',
+    const role = new Role(this, `${name}SchedulerRole`, {
+      description: options.roleDescription,
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
           StringEquals: {
@@ -244,23 +316,28 @@ export class StatelessStack extends Stack {
         },
       }),
     });
-    return new Schedule(this, 'StatementSchedule', {
-      description: 'Monthly statements for the previous month',
-      schedule: ScheduleExpression.expression(settings.statementSchedule, TimeZone.of(settings.statementTimeZone)),
+    return new Schedule(this, `${name}Schedule`, {
+      description: options.description,
+      schedule: ScheduleExpression.expression(options.expression, TimeZone.of(options.timeZone)),
       timeWindow: TimeWindow.off(),
-      target: new InvokeFunctionOnly(this.runStatements.function, {
+      target: new InvokeFunctionOnly(target, {
         role,
-        input: ScheduleTargetInput.fromObject({ period: 'previous' }),
-        // Undeliverable runs (e.g. the function throttled for a day) land here; RunStatements' own failures too.
-        deadLetterQueue,
+        input: ScheduleTargetInput.fromObject(options.input),
+        deadLetterQueue: options.deadLetterQueue,
+        ...(options.maxEventAge ? { maxEventAge: options.maxEventAge } : {}),
       }),
     });
   }
 
   private alarmOnDeadLetters(id: string, queue: IQueue, description: string): void {
+    this.alarmOn(id, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), description);
+  }
+
+  /** Alarm (and all-clear) to the operators' topic as soon as the metric reaches 1 in one period. */
+  private alarmOn(id: string, metric: IMetric, description: string): void {
     const alarm = new Alarm(this, id, {
       alarmDescription: description,
-      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      metric,
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -269,6 +346,20 @@ export class StatelessStack extends Stack {
     alarm.addAlarmAction(new SnsAction(this.alarmTopic));
     alarm.addOkAction(new SnsAction(this.alarmTopic));
   }
+}
+
+interface ScheduleOptions {
+  description: string;
+  roleDescription: string;
+  /** `cron(...)`, read in `timeZone`. */
+  expression: string;
+  timeZone: string;
+  /** The event the function receives. */
+  input: Record<string, unknown>;
+  /** Where Scheduler puts invocations it could not deliver after its retries. */
+  deadLetterQueue: IQueue;
+  /** How long Scheduler keeps retrying an undelivered invocation (its default: 24 hours). */
+  maxEventAge?: Duration;
 }
 
 /** LambdaInvoke grants `<function>:*` (every version and alias) as well; Scheduler calls the unqualified function only. */

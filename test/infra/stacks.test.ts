@@ -86,6 +86,7 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(readable).toEqual([
       'KamStateful/BucketNotificationsHandler/Role/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'KamStateful/RunStatementsDlq/Resource AwsSolutions-SQS3',
+      'KamStateful/ScanArrearsDlq/Resource AwsSolutions-SQS3',
       'KamStateful/SesFeedbackDlq/Resource AwsSolutions-SQS3',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/customers/*]',
@@ -94,7 +95,9 @@ describe('cdk-nag (AwsSolutions)', () => {
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/rejects/*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/tariffs/*]',
       'KamStateless/RunStatements/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'KamStateless/ScanArrears/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/SendAlert/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'KamStateless/SendNotice/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/SendStatement/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/SesFeedback/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
     ]);
@@ -243,9 +246,12 @@ describe('both stacks', () => {
         'AlertDlq',
         'RunStatementsDlq',
         'SesFeedbackDlq',
+        'NoticeQueue',
+        'NoticeDlq',
+        'ScanArrearsDlq',
       ]),
     );
-    for (const fn of ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback']) {
+    for (const fn of ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice']) {
       expect(statelessJson.Resources[fn]?.Type, fn).toBe('AWS::Lambda::Function');
     }
   });
@@ -395,6 +401,9 @@ describe('configuration', () => {
       dueDays: 15,
       alertDemandShare: 0.95,
       alertBillIncrease: 0.2,
+      arrearsSchedule: 'cron(0 9 * * ? *)',
+      arrearsTimeZone: 'Asia/Shanghai',
+      noticeConcurrency: 2,
     });
   });
 });

@@ -21,8 +21,8 @@ const CUSTOM = {
   alertDemandShare: 0.9,
   alertBillIncrease: 0.35,
 } as const;
-const FUNCTIONS = ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback'];
-const MAILERS = ['SendStatement', 'SendAlert', 'SesFeedback'];
+const FUNCTIONS = ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice'];
+const MAILERS = ['SendStatement', 'SendAlert', 'SesFeedback', 'SendNotice'];
 
 let outdir: string;
 let custom: Synthesized;
@@ -112,7 +112,10 @@ describe('stateful: statement and alert queues', () => {
 
 describe('statement schedule', () => {
   function schedule(s: Synthesized): Json {
-    return only(resourcesOfType(s.statelessJson, 'AWS::Scheduler::Schedule'), 'schedules')[1].Properties;
+    return only(
+      resourcesOfType(s.statelessJson, 'AWS::Scheduler::Schedule').filter(([, sc]) => sc.Properties.Target.Arn['Fn::GetAtt']?.[0] === 'RunStatements'),
+      'statement schedules',
+    )[1].Properties;
   }
 
   it('fires at the configured cron, in the configured zone, with no flexible window', () => {
@@ -155,7 +158,9 @@ describe('statement schedule', () => {
     ]);
     // No other role may invoke RunStatements, and nothing grants Scheduler through a resource policy.
     const invokers = resourcesOfType(custom.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
-      (p.Properties.PolicyDocument.Statement as Statement[]).some((st) => list(st.Action).includes('lambda:InvokeFunction')),
+      (p.Properties.PolicyDocument.Statement as Statement[]).some(
+        (st) => list(st.Action).includes('lambda:InvokeFunction') && list(st.Resource).map(custom.render).some((arn) => arn.startsWith('<RunStatements.')),
+      ),
     );
     expect(invokers.flatMap(([, p]) => list(p.Properties.Roles).map((r: Json) => r.Ref))).toEqual([roleId]);
     const permissions = resourcesOfType(custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => custom.render(p.Properties.FunctionName) === '<RunStatements.Arn>');
@@ -366,7 +371,7 @@ describe('IngestReadings and alerts', () => {
 });
 
 describe('alarms on every dead-letter queue', () => {
-  it.each(['IngestDlq', 'StatementDlq', 'AlertDlq', 'RunStatementsDlq', 'SesFeedbackDlq'])('%s: one message is enough', (dlq) => {
+  it.each(['IngestDlq', 'StatementDlq', 'AlertDlq', 'RunStatementsDlq', 'SesFeedbackDlq', 'NoticeDlq', 'ScanArrearsDlq'])('%s: one message is enough', (dlq) => {
     const { statelessJson, render } = custom;
     const [, alarm] = only(
       resourcesOfType(statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => render(a.Properties.Dimensions[0].Value) === `<${dlq}.QueueName>`),

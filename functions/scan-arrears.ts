@@ -1,0 +1,2 @@
+// placeholder: replaced by the lead
+export const handler = async (_event: unknown): Promise<void> => {};
