@@ -8,6 +8,7 @@ import { stores } from '../functions/adapters/ports.ts';
 import type { FileOutcome } from '../domain/use-cases/ports.ts';
 import { fmtNumber, pct, printJson, table } from './output.ts';
 import { periodRange, shiftPeriod } from '../domain/statements/compose-statement.ts';
+import { nextDay } from '../domain/time/zone.ts';
 import { loadCustomers, loadRegions, segmentJson } from './state.ts';
 import { DATA_DIR, LOG_DIR, SESSION_FILE, STATE_DIR, type Session, type Target } from './target.ts';
 
@@ -80,6 +81,23 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       const list = await s.statements.listPeriod(period);
       say(`  statement run ${period}: ${r.queued} job(s), ${list.length} statement(s), ${list.filter((x) => x.email.state === 'sent').length} emailed (${((Date.now() - t) / 1000).toFixed(1)} s)`);
     }
+    // Arrears: the daily scan over a simulated month after the statements fall due (payments as uploaded).
+    const scanner = app.functions.find((f) => f.logicalId === 'ScanArrears');
+    if (scanner && period) {
+      const due = (await s.statements.listPeriod(period)).map((x) => x.dueDate).sort()[0];
+      if (due) {
+        const t = Date.now();
+        let day = nextDay(due);
+        const last = nextDay(due, 30);
+        const byStage: Record<string, number> = {};
+        for (; day <= last; day = nextDay(day)) {
+          const r = (await scanner.invoke({ asOf: day })) as { byStage: Record<string, number> };
+          for (const [k, v] of Object.entries(r.byStage)) byStage[k] = (byStage[k] ?? 0) + v;
+          await app.idle();
+        }
+        say(`  arrears scans ${nextDay(due)}..${last}: ${Object.entries(byStage).map(([k, v]) => `${k} ${v}`).join(', ') || 'no notices'} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      }
+    }
     const summary = await buildSummary(target, period);
     const dlq = await dlqDepth(clients, app.names.ingestDlq);
     if (opts.json) printJson({ ...summary, skipped, deadLetters: dlq });
@@ -103,6 +121,7 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
 }
 
 export interface LocalSummary {
+  notices: { customer: string; statement: string; stage: string; sentAt: string | null; disconnectionDate?: string }[];
   statements: { customer: string; period: string; version: number; total: string; currency: string; emailed: boolean; messageId: string | null }[];
   files: { key: string; status: FileOutcome['status']; rows: { accepted: number; rejected: number }; error?: string }[];
   customers: ({ id: string } & Partial<ReturnType<typeof segmentJson>>)[];
@@ -123,7 +142,14 @@ export async function buildSummary(t: Target, period?: string): Promise<LocalSum
         .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.version - b.version))
         .map((x) => ({ customer: x.customerId, period: x.period, version: x.version, total: x.bill.total, currency: x.bill.currency, emailed: x.email.state === 'sent', messageId: x.email.messageId ?? null }))
     : [];
-  return { files, customers, regions, statements };
+  const notices: LocalSummary['notices'] = [];
+  for (const c of customers) {
+    for (const n of await t.stores.arrears.notices(c.id)) {
+      if (n.email.state === 'cancelled') continue;
+      notices.push({ customer: n.customerId, statement: n.statementKey, stage: n.stage, sentAt: n.email.state === 'sent' ? (n.email.at ?? null) : null, ...(n.disconnectionDate ? { disconnectionDate: n.disconnectionDate } : {}) });
+    }
+  }
+  return { files, customers, regions, statements, notices };
 }
 
 async function dlqDepth(clients: ReturnType<typeof makeClients>, url: string): Promise<number> {
@@ -167,5 +193,11 @@ function printSummary(s: LocalSummary, skipped: { key: string; reason: string }[
     console.log(table(s.statements.slice(0, 12).map((x) => ({ customer: x.customer, version: x.version, total: x.total, currency: x.currency, emailed: x.emailed ? 'yes' : 'no', messageId: x.messageId ?? '' }))).replace(/^/gm, '  '));
     if (s.statements.length > 12) console.log(`  … ${s.statements.length - 12} more (kam statements --period ${period})`);
   }
-  console.log('\nMore: kam customer <id>, kam customers --tier A, kam statements --period <yyyy-mm>, kam statement <id> <yyyy-mm> --html FILE, kam advise <id>.');
+  if (s.notices.length) {
+    const stages = ['reminder', 'formal', 'final', 'disconnection-request'];
+    console.log(`\nNotices: ${stages.map((st) => `${st} ${s.notices.filter((n) => n.stage === st).length}`).join(', ')} (all sent: ${s.notices.every((n) => n.sentAt) ? 'yes' : 'no'})`);
+    const requests = s.notices.filter((n) => n.stage === 'disconnection-request');
+    if (requests.length) console.log(`  disconnection requests awaiting a person's approval: ${requests.map((r) => `${r.customer} (not before ${r.disconnectionDate})`).join(', ')}`);
+  }
+  console.log('\nMore: kam customer <id>, kam customers --tier A, kam statements --period <yyyy-mm>, kam statement <id> <yyyy-mm> --html FILE, kam advise <id>, kam arrears, kam notices <id>.');
 }

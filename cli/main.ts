@@ -119,6 +119,77 @@ function registerStateCommands(kam: Command): void {
       process.exitCode = await runStatementsCommand(o);
     });
 
+  run
+    .command('arrears')
+    .description('the daily arrears scan now: decide due notices (never skipping or repeating a stage), queue and send them')
+    .option('--as-of <yyyy-mm-dd>', 'the scan day (default: today in the utility\'s time zone)')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (o) => {
+      const { runArrearsCommand } = await import('./arrears.ts');
+      process.exitCode = await runArrearsCommand(o);
+    });
+
+  kam
+    .command('arrears')
+    .description('overdue statements: outstanding amount, late charge so far, last notice stage, hold')
+    .option('--stage <stage>', 'only those whose last notice is this stage (reminder, formal, final, disconnection-request, none)')
+    .option('--as-of <yyyy-mm-dd>', 'the day to evaluate (default: today)')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (o) => {
+      const { arrearsCommand } = await import('./arrears.ts');
+      process.exitCode = await arrearsCommand(o);
+    });
+
+  kam
+    .command('notices')
+    .description("a customer's notices as proof of notice (what, when, to whom, amounts, dates, message id) and phone-call tasks")
+    .argument('<customer>', 'customer id')
+    .addOption(stack())
+    .addOption(json())
+    .action(async (customer: string, o) => {
+      const { noticesCommand } = await import('./arrears.ts');
+      process.exitCode = await noticesCommand(customer, o);
+    });
+
+  kam
+    .command('hold')
+    .description('put a customer on hold: a dispute, or a payment plan with instalments (a missed instalment resumes escalation)')
+    .argument('<customer>', 'customer id')
+    .requiredOption('--reason <reason>', 'dispute | plan')
+    .option('--from <yyyy-mm-dd>', 'first day on hold (default: today)')
+    .option('--statement <key>', 'only this statement, e.g. 2026-10#v1 (repeatable; default: all)', collect)
+    .option('--instalment <date=amount>', 'payment-plan instalment, e.g. 2026-12-15=50000 (repeatable)', collect)
+    .addOption(stack())
+    .action(async (customer: string, o) => {
+      const { holdCommand } = await import('./arrears.ts');
+      process.exitCode = await holdCommand(customer, o);
+    });
+
+  kam
+    .command('release')
+    .description("release a customer's holds; escalation resumes (with the minimum notice days counted from the release)")
+    .argument('<customer>', 'customer id')
+    .option('--on <yyyy-mm-dd>', 'release day (default: today)')
+    .addOption(stack())
+    .action(async (customer: string, o) => {
+      const { releaseCommand } = await import('./arrears.ts');
+      process.exitCode = await releaseCommand(customer, o);
+    });
+
+  kam
+    .command('approve-disconnection')
+    .description('record a person\'s approval of a disconnection request; the system never disconnects anything itself')
+    .argument('<customer>', 'customer id')
+    .requiredOption('--by <name>', 'who approves')
+    .option('--statement <key>', 'the statement of the request (default: the latest request)')
+    .addOption(stack())
+    .action(async (customer: string, o) => {
+      const { approveCommand } = await import('./arrears.ts');
+      process.exitCode = await approveCommand(customer, o);
+    });
+
   kam
     .command('statements')
     .description("a period's statements: version, total, due date, email state and message id")

@@ -20,7 +20,7 @@ export interface TargetOptions {
 export interface Target {
   clients: Clients;
   stores: ReturnType<typeof stores>;
-  names: { table: string; bucket: string; statementQueue?: string; alertQueue?: string; ingestQueue?: string };
+  names: { table: string; bucket: string; statementQueue?: string; alertQueue?: string; ingestQueue?: string; noticeQueue?: string };
   /** Waits until each key has been processed and returns its latest outcome. */
   waitForFiles(keys: readonly string[]): Promise<FileOutcome[]>;
   /** Waits until the work queues are empty and nothing is in flight. */
@@ -31,11 +31,11 @@ export interface Target {
 export interface Session {
   pid: number;
   env: Record<string, string>;
-  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string };
+  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string; noticeQueue?: string };
 }
 
 async function quiet(clients: Clients, names: Target['names'], timeoutMs: number): Promise<void> {
-  const urls = [names.ingestQueue, names.statementQueue, names.alertQueue].filter((u): u is string => Boolean(u));
+  const urls = [names.ingestQueue, names.statementQueue, names.alertQueue, names.noticeQueue].filter((u): u is string => Boolean(u));
   await drain({ sqs: clients.sqs, queueUrls: urls, timeoutMs, intervalMs: 1000 });
 }
 
@@ -116,7 +116,7 @@ async function deployedTarget(prefix: string): Promise<Target> {
   if (!table || !bucket) throw new Error(`stack ${prefix}Stateful has no UsageTableName/IngestBucketName outputs`);
   const clients = makeClients();
   const s = stores(clients, table);
-  const names = { table, bucket, ingestQueue: outputs.IngestQueueUrl, statementQueue: outputs.StatementQueueUrl, alertQueue: outputs.AlertQueueUrl };
+  const names = { table, bucket, ingestQueue: outputs.IngestQueueUrl, statementQueue: outputs.StatementQueueUrl, alertQueue: outputs.AlertQueueUrl, noticeQueue: outputs.NoticeQueueUrl };
   return {
     clients,
     stores: s,

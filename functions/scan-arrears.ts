@@ -1,2 +1,40 @@
-// placeholder: replaced by the lead
-export const handler = async (_event: unknown): Promise<void> => {};
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { makeClients } from './commons/clients.ts';
+import { loadConfig, localDay } from './commons/config.ts';
+import { logger, metrics, tracer } from './commons/powertools.ts';
+import { jobQueue, stores } from './adapters/ports.ts';
+import { scanArrears } from '../domain/use-cases/scan-arrears.ts';
+import { DEFAULT_ARREARS_POLICY } from '../domain/arrears/policy.ts';
+import type { NoticeJob } from '../domain/use-cases/arrears-ports.ts';
+
+const config = loadConfig();
+const clients = makeClients();
+const s = stores(clients, config.tableName);
+const scan = scanArrears(
+  { customers: s.customers, payments: s.payments, arrears: s.arrears, queue: jobQueue<NoticeJob>(clients, config.noticeQueueUrl, 'NOTICE_QUEUE_URL'), clock: () => new Date() },
+  DEFAULT_ARREARS_POLICY,
+);
+
+/** Invoked daily by EventBridge Scheduler with {"asOf":"today"}; an operator may pass a day. */
+export const handler = middy(async (event: { asOf?: string }, context: Context) => {
+  const asOf = !event.asOf || event.asOf === 'today' ? localDay(new Date(), config.domain.timeZone) : event.asOf;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`asOf "${asOf}" is not yyyy-mm-dd or "today"`);
+  logger.appendKeys({ correlationId: `arrears-scan#${asOf}#${context.awsRequestId}` });
+  const r = await scan(asOf);
+  metrics.addMetric('NoticesQueued', MetricUnit.Count, r.queued);
+  for (const [stage, n] of Object.entries(r.byStage)) {
+    const m = metrics.singleMetric();
+    m.addDimension('stage', stage);
+    m.addMetric('NoticesDecided', MetricUnit.Count, n);
+  }
+  logger.info('arrears scan done', { asOf, ...r });
+  return { asOf, ...r };
+})
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

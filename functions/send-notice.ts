@@ -1,2 +1,49 @@
-// placeholder: replaced by the lead
-export const handler = async (_event: unknown): Promise<void> => {};
+import middy from '@middy/core';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { makeClients } from './commons/clients.ts';
+import { loadConfig, localDay } from './commons/config.ts';
+import { logger, metrics, tracer } from './commons/powertools.ts';
+import { mailer, stores } from './adapters/ports.ts';
+import { sendNotice } from '../domain/use-cases/send-notice.ts';
+import { DEFAULT_ARREARS_POLICY } from '../domain/arrears/policy.ts';
+import type { NoticeJob } from '../domain/use-cases/arrears-ports.ts';
+
+const config = loadConfig();
+const clients = makeClients();
+const s = stores(clients, config.tableName);
+const send = sendNotice(
+  { customers: s.customers, payments: s.payments, arrears: s.arrears, mailer: mailer(clients, config), suppressions: s.suppressions, clock: () => new Date(), today: () => localDay(new Date(), config.domain.timeZone) },
+  DEFAULT_ARREARS_POLICY,
+  60_000,
+);
+const processor = new BatchProcessor(EventType.SQS);
+
+async function recordHandler(record: SQSRecord): Promise<void> {
+  const job = JSON.parse(record.body) as NoticeJob;
+  logger.appendKeys({ correlationId: `notice#${job.customerId}#${job.statementKey}#${job.stage}` });
+  try {
+    const outcome = await send(job);
+    if (outcome === 'busy') throw new Error(`notice ${job.customerId} ${job.statementKey} ${job.stage} is being sent by another worker; retry later`);
+    if (outcome === 'sent') {
+      const m = metrics.singleMetric();
+      m.addDimension('stage', job.stage);
+      m.addMetric('NoticesSent', MetricUnit.Count, 1);
+    }
+    if (outcome === 'cancelled-paid') metrics.addMetric('NoticesCancelledPaid', MetricUnit.Count, 1);
+    logger.info('notice job done', { customerId: job.customerId, statementKey: job.statementKey, stage: job.stage, outcome });
+  } catch (err) {
+    metrics.addMetric('NoticesFailed', MetricUnit.Count, 1);
+    logger.error('notice job failed; the message will be retried', { customerId: job.customerId, stage: job.stage, error: err as Error });
+    throw err;
+  }
+}
+
+export const handler = middy(async (event: SQSEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }))
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -22,13 +22,17 @@ export interface LocalAppOptions {
   log?: (msg: string) => void;
   /** Extra environment for every function (e.g. configuration overrides in tests). */
   functionEnv?: Record<string, string>;
+  /** Queue settings that differ locally (e.g. a short visibility timeout so tests see retries and the DLQ quickly). */
+  queueOverrides?: Record<string, { VisibilityTimeout?: number }>;
+  /** Called once the servers are up, before the functions start (tests wire proxies here). */
+  beforeFunctions?: (aws: LocalAws) => void;
 }
 
 export interface LocalApp {
   aws: LocalAws;
   resources: ProvisionedResources;
   templates: NamedTemplate[];
-  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string };
+  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string; noticeQueue?: string; noticeDlq?: string };
   functions: LocalFunction[];
   /**
    * Resolves when every queue the functions consume is empty and nothing is in flight. Rejects as soon as an
@@ -66,6 +70,11 @@ export function synthTemplates(): NamedTemplate[] {
 export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalApp> {
   const log = opts.log ?? (() => undefined);
   const templates = synthTemplates();
+  for (const [logicalId, props] of Object.entries(opts.queueOverrides ?? {})) {
+    const found = templates.map((t) => t.template.Resources?.[logicalId]).find((r) => r?.Type === 'AWS::SQS::Queue');
+    if (!found) throw new Error(`queueOverrides: no queue ${logicalId} in the templates`);
+    Object.assign((found as { Properties: Record<string, unknown> }).Properties, props);
+  }
   const aws = await startLocalAws({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), log });
   let stopped = false;
   const children: ChildProcess[] = [];
@@ -73,6 +82,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   const pollers: Promise<void>[] = [];
   try {
     const resources = await provisionFromTemplates(templates, aws, { log });
+    opts.beforeFunctions?.(aws);
     const find = (id: string, type: string) => resources.find(id, { type });
     const optionalQueue = (name: string, id: string): Record<string, string> => {
       const q = resources.queues.find((r) => r.logicalId === id);
@@ -85,6 +95,8 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
       ingestDlq: find('IngestDlq', 'AWS::SQS::Queue').ref,
       ...optionalQueue('statementQueue', 'StatementQueue'),
       ...optionalQueue('alertQueue', 'AlertQueue'),
+      ...optionalQueue('noticeQueue', 'NoticeQueue'),
+      ...optionalQueue('noticeDlq', 'NoticeDlq'),
     };
     const sqs = new SQSClient({ region: aws.region, endpoint: aws.endpoints.sqs, credentials: { ...aws.credentials }, useQueueUrlAsEndpoint: false });
     const functions: LocalFunction[] = [];

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { TestProject } from 'vitest/node';
 import { startLocalApp, type LocalApp } from '../local/app.ts';
+import { startSesFaultProxy } from './helpers/ses-fault-proxy.ts';
 
 /** What integration tests receive (through inject('localApp')) to reach the one local stack of this test run. */
 export interface LocalAppHandle {
@@ -24,7 +25,18 @@ let server: Server | undefined;
 
 // The local AWS stack and the functions start once per test run, from the synthesized CDK templates.
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
-  app = await startLocalApp({ pipeline: true, logDir: 'test/artifacts/logs' });
+  // The SES emulator's port is known only once the stack is up; the fault proxy in front of it is started first on a
+  // port of its own and pointed at the emulator when it is.
+  let sesTarget = '';
+  const proxy = await startSesFaultProxy(() => sesTarget);
+  app = await startLocalApp({
+    pipeline: true,
+    logDir: 'test/artifacts/logs',
+    // Failed notices come back after 2 s instead of 6 minutes, so the DLQ is reached within a test.
+    queueOverrides: { NoticeQueue: { VisibilityTimeout: 2 } },
+    functionEnv: { AWS_ENDPOINT_URL_SES: proxy.url },
+    beforeFunctions: (aws) => (sesTarget = aws.endpoints.ses),
+  });
   const local = app;
   server = createServer((req, res) => {
     const invoke = /^\/invoke\/([A-Za-z0-9]+)$/.exec(req.url ?? '');
@@ -68,6 +80,7 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   const address = server.address() as { port: number };
   project.provide('localApp', { env: app.aws.env(), names: app.names, control: `http://127.0.0.1:${address.port}` });
   return async () => {
+    await proxy.close();
     server?.close();
     await app?.stop();
   };

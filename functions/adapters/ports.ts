@@ -11,6 +11,7 @@ import { S3ObjectStore } from './s3-object-store.ts';
 import { DynamoPeerGroups, DynamoStatements, DynamoTariffs } from './dynamo-statements.ts';
 import { DynamoSuppressions } from './dynamo-suppressions.ts';
 import { DynamoPayments } from './dynamo-payments.ts';
+import { DynamoArrears } from './dynamo-arrears.ts';
 import { SesMailer } from './ses-mailer.ts';
 import { SqsJobQueue } from './sqs-job-queue.ts';
 import type { SendStatementPorts } from '../../domain/use-cases/send-statement.ts';
@@ -34,6 +35,7 @@ export function stores(clients: Clients, tableName: string) {
     peers: new DynamoPeerGroups(table),
     suppressions: new DynamoSuppressions(table),
     payments: new DynamoPayments(table),
+    arrears: new DynamoArrears(table),
   };
 }
 

@@ -9,6 +9,7 @@ const Env = z.object({
   MAX_INTERPOLATED_GAP: z.coerce.number().int().min(0).max(96).default(DEFAULT_CONFIG.maxInterpolatedGap),
   WINDOW_DAYS: z.coerce.number().int().min(7).max(366).default(DEFAULT_CONFIG.classification.windowDays),
   STATEMENT_QUEUE_URL: z.string().optional(),
+  NOTICE_QUEUE_URL: z.string().optional(),
   ALERT_QUEUE_URL: z.string().optional(),
   FROM_ADDRESS: z.string().default('statements@example.com'),
   SES_CONFIGURATION_SET: z.string().optional(),
@@ -37,6 +38,7 @@ export interface FunctionConfig {
   tableName: string;
   bucketName?: string;
   statementQueueUrl?: string;
+  noticeQueueUrl?: string;
   alertQueueUrl?: string;
   fromAddress: string;
   sesConfigurationSet?: string;
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     tableName: e.TABLE_NAME,
     bucketName: e.BUCKET_NAME,
     statementQueueUrl: e.STATEMENT_QUEUE_URL,
+    noticeQueueUrl: e.NOTICE_QUEUE_URL,
     alertQueueUrl: e.ALERT_QUEUE_URL,
     fromAddress: e.FROM_ADDRESS,
     sesConfigurationSet: e.SES_CONFIGURATION_SET || undefined,
@@ -74,4 +77,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
       ...(e.HEADER_ALIASES ? { aliases: e.HEADER_ALIASES } : {}),
     },
   };
+}
+
+/** The local day in the utility's zone at `now` (yyyy-mm-dd). */
+export function localDay(now: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }

@@ -1,0 +1,75 @@
+import { decideNotices, type SentNotice } from '../arrears/decide.ts';
+import type { ArrearsPolicy } from '../arrears/policy.ts';
+import type { Tier } from '../classification/tier.ts';
+import type { Customer } from '../customers/customer-master.ts';
+import type { ArrearsStore, NoticeJob, StoredNotice } from './arrears-ports.ts';
+import type { PaymentStore } from './ports.ts';
+import type { JobQueue } from './run-statements.ts';
+
+export interface ScanPorts {
+  customers: { all(): Promise<Customer[]>; get(id: string): Promise<(Customer & { segment?: { tier: Tier } }) | undefined> };
+  payments: PaymentStore;
+  arrears: ArrearsStore;
+  queue: JobQueue<NoticeJob>;
+  clock: () => Date;
+}
+
+/** A pending notice older than this was probably lost between the scan and the queue: queue it again. */
+const REQUEUE_AFTER_MS = 60 * 60_000;
+
+/**
+ * The daily arrears scan: for each customer, the notices due on `asOf` under the policy (a stage only after the one
+ * before it, each at most once), each recorded before one message per notice goes on the notice queue. Running it
+ * twice on a day queues nothing new: the second run finds every stage already decided.
+ */
+export function scanArrears(ports: ScanPorts, policy: ArrearsPolicy) {
+  return async (asOf: string): Promise<{ customers: number; decided: number; queued: number; byStage: Record<string, number> }> => {
+    const jobs: NoticeJob[] = [];
+    const byStage: Record<string, number> = {};
+    let decided = 0;
+    const customers = await ports.customers.all();
+    for (const c of customers) {
+      const receivables = await ports.arrears.receivables(c.customerId);
+      if (receivables.length === 0) continue;
+      const [payments, stored, holds, profile] = await Promise.all([
+        ports.payments.forCustomer(c.customerId),
+        ports.arrears.notices(c.customerId),
+        ports.arrears.holds(c.customerId),
+        ports.customers.get(c.customerId),
+      ]);
+      // Only notices that went out count: a pending or failed one holds its stage (it is never decided twice), so
+      // the next stage cannot follow a notice that never reached anyone.
+      const sent: SentNotice[] = stored
+        .filter((n) => n.email.state === 'sent')
+        .map((n) => ({ statementKey: n.statementKey, stage: n.stage, sentOn: n.decidedOn, ...(n.disconnectionDate ? { disconnectionDate: n.disconnectionDate } : {}) }));
+      const decisions = decideNotices({
+        customerId: c.customerId,
+        // A customer not classified yet is treated as tier C (the shortest ladder still keeps the legal notice days).
+        tier: profile?.segment?.tier ?? 'C',
+        asOf,
+        receivables,
+        payments,
+        notices: sent,
+        holds,
+        policy,
+      });
+      const now = ports.clock();
+      for (const d of decisions) {
+        const notice: StoredNotice = { ...d, decidedOn: asOf, decidedAt: now.toISOString(), email: { state: 'pending' } };
+        const job = { customerId: d.customerId, statementKey: d.statementKey, stage: d.stage };
+        if ((await ports.arrears.createNotice(notice)) === 'created') {
+          decided++;
+          byStage[d.stage] = (byStage[d.stage] ?? 0) + 1;
+          jobs.push(job);
+        }
+      }
+      for (const n of stored) {
+        if (n.email.state === 'pending' && now.getTime() - Date.parse(n.decidedAt) > REQUEUE_AFTER_MS) {
+          jobs.push({ customerId: n.customerId, statementKey: n.statementKey, stage: n.stage });
+        }
+      }
+    }
+    if (jobs.length) await ports.queue.enqueue(jobs);
+    return { customers: customers.length, decided, queued: jobs.length, byStage };
+  };
+}
