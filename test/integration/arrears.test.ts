@@ -56,8 +56,20 @@ describe('arrears notices on the local stack, under faults', () => {
     expect(mine.map((j) => [j.customerId, j.stage]).sort()).toEqual([[failing, 'reminder'], [normal, 'reminder'], [paying, 'reminder']].sort());
     expect(first.byStage.reminder).toBeGreaterThanOrEqual(3);
 
-    const pay = await app.upload(`payments/${id}.csv`, ['customer_id,paid_at,amount,currency,reference', `${paying},2026-09-18T10:00:00+08:00,${totalOf[paying]},CNY,${id}-PAY-1`].join('\n'));
+    const payment = `${paying},2026-09-18T10:00:00+08:00,${totalOf[paying]},CNY,${id}-PAY-1`;
+    const pay = await app.upload(`payments/${id}.csv`, ['customer_id,paid_at,amount,currency,reference', payment].join('\n'));
     expect(pay).toMatchObject({ status: 'accepted', rows: { accepted: 1, rejected: 0 } });
+    // The same payment again in another file is recorded once; its reference with other details is rejected by row;
+    // a payment for an unknown customer is rejected by row too.
+    const again = await app.upload(`payments/${id}-again.csv`, [
+      'customer_id,paid_at,amount,currency,reference',
+      payment,
+      `${paying},2026-09-18T10:00:00+08:00,1.00,CNY,${id}-PAY-1`,
+      ...Array.from({ length: 50 }, (_, i) => `${paying},2026-08-01,0.01,CNY,${id}-OLD-${i}`),
+      `${id}ZZ,2026-09-18,5.00,CNY,${id}-PAY-2`,
+    ].join('\n'));
+    expect(again).toMatchObject({ status: 'accepted', rows: { accepted: 51, rejected: 2 } });
+    expect((await app.stores.payments.forCustomer(paying)).filter((p) => p.reference === `${id}-PAY-1`)).toHaveLength(1);
 
     await new SqsJobQueue<NoticeJob>(app.clients.sqs, app.names.noticeQueue!).enqueue(mine);
     // The failing customer's notice: SES answers 503; the SDK retries, the worker fails, SQS redelivers (visibility
