@@ -35,9 +35,10 @@ export function sendNotice(
     if (notice.email.state === 'sent') return 'already-sent';
     if (notice.email.state === 'cancelled') return 'cancelled-paid';
 
+    // Payments recorded by now count (one may have arrived since the scan); the notice's figures are as of its day.
     const today = ports.today() > notice.decidedOn ? ports.today() : notice.decidedOn;
+    const asOf = notice.decidedOn;
     const [receivables, payments] = await Promise.all([ports.arrears.receivables(job.customerId), ports.payments.forCustomer(job.customerId)]);
-    // Every payment recorded by now counts (one may have arrived since the scan).
     const ledger = allocatePayments(receivables, payments.filter((p) => p.paidOn <= today)).get(job.statementKey);
     const outstanding = ledger ? ledger.outstandingOn(today) : null;
     if (outstanding !== null && outstanding.lte(0)) {
@@ -49,7 +50,7 @@ export function sendNotice(
     if (claim !== 'claimed') return claim;
 
     const amountDue = outstanding ? outstanding.toFixed(2) : notice.amountDue;
-    const late = ledger ? lateCharge({ receivable: ledger.receivable, balanceOn: (d) => ledger.balanceAtStartOf(d), asOf: today, policy }).amount : notice.lateChargeSoFar;
+    const late = ledger ? lateCharge({ receivable: ledger.receivable, balanceOn: (d) => ledger.balanceAtStartOf(d), asOf, policy }).amount : notice.lateChargeSoFar;
     const request = notice.stage === 'disconnection-request';
     const locale = request ? 'zh-CN' : customer.locale;
     const content = {
