@@ -40,6 +40,11 @@ async function recordHandler(record: SQSRecord): Promise<void> {
     metrics.addMetric(metric, MetricUnit.Count, 1);
     metrics.addMetric('RowsAccepted', MetricUnit.Count, f.rows.accepted);
     metrics.addMetric('RowsRejected', MetricUnit.Count, f.rows.rejected);
+    for (const [region, kwh] of Object.entries(f.kwhByRegion ?? {})) {
+      const m = metrics.singleMetric();
+      m.addDimension('region', region);
+      m.addMetric('KwhIngested', MetricUnit.Count, Math.round(kwh));
+    }
     logger.info('file processed', { key: f.key, kind: f.kind, status: f.status, rows: f.rows, format: f.format, error: f.error });
   }
 }

@@ -27,6 +27,8 @@ export const handler = middy(async (event: { asOf?: string }, context: Context) 
   logger.appendKeys({ correlationId: `arrears-scan#${asOf}#${context.awsRequestId}` });
   const r = await scan(asOf);
   metrics.addMetric('NoticesQueued', MetricUnit.Count, r.queued);
+  metrics.addMetric('OverdueStatements', MetricUnit.Count, r.overdue);
+  metrics.addMetric('AmountOutstanding', MetricUnit.NoUnit, Number(r.outstanding));
   for (const [stage, n] of Object.entries(r.byStage)) {
     const m = metrics.singleMetric();
     m.addDimension('stage', stage);

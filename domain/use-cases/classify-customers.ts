@@ -33,6 +33,8 @@ export interface ClassifyOutcome {
   asOf: string | undefined;
   classified: number;
   moved: string[];
+  /** The whole population by tier and by load pattern, after this classification. */
+  counts?: { tiers: Record<string, number>; patterns: Record<string, number> };
 }
 
 /**
@@ -84,11 +86,16 @@ export function classifyCustomers(ports: ClassifyPorts, config: DomainConfig) {
       return [{ segment, featureResult: featureById.get(segment.customerId)!, history: changed || recomputedNow }];
     });
     await ports.segments.save(updates);
+    const counts = { tiers: {} as Record<string, number>, patterns: {} as Record<string, number> };
+    for (const seg of result.segments) {
+      counts.tiers[seg.tier] = (counts.tiers[seg.tier] ?? 0) + 1;
+      counts.patterns[seg.pattern] = (counts.patterns[seg.pattern] ?? 0) + 1;
+    }
     await ports.segments.savePeers({
       asOf,
       groups: result.peerGroups.groups.map((g) => ({ group: g.group, size: g.size, median: g.median })),
     });
-    return { asOf, classified: updates.length, moved };
+    return { asOf, classified: updates.length, moved, counts };
   };
 }
 

@@ -206,7 +206,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     await writer.flush();
     await ports.classify(writer.touched);
     await ports.alerts?.(writer.touched);
-    return { ...base, status: 'accepted', customers: writer.touched.size, days: writer.written.size };
+    return { ...base, status: 'accepted', customers: writer.touched.size, days: writer.written.size, kwhByRegion: writer.kwhByRegion };
   }
 }
 
@@ -218,6 +218,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
 class DayWriter {
   readonly touched = new Set<string>();
   readonly written = new Set<string>();
+  readonly kwhByRegion: Record<string, number> = {};
   private pending = new Map<string, { customerId: string; day: string; meters: Record<string, MeterDay> }>();
   private chain: Promise<void> = Promise.resolve();
   private readonly usage: UsageRepository;
@@ -270,5 +271,9 @@ class DayWriter {
       return rollUpDay(customerId, day, merged, this.zone, this.config.bands);
     });
     await this.usage.put(days, (id) => this.byId.get(id)?.region ?? 'unknown');
+    for (const d of days) {
+      const region = this.byId.get(d.customerId)?.region ?? 'unknown';
+      this.kwhByRegion[region] = (this.kwhByRegion[region] ?? 0) + d.kwh;
+    }
   }
 }

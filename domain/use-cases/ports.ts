@@ -24,6 +24,8 @@ export interface FileOutcome {
   rejectsKey?: string;
   customers?: number;
   days?: number;
+  /** kWh of the customer-days written, by the customers' region (readings files). */
+  kwhByRegion?: Record<string, number>;
 }
 
 /** Exactly-once bookkeeping of processed files. */

@@ -1,4 +1,6 @@
+import { Decimal } from 'decimal.js';
 import { decideNotices, type SentNotice } from '../arrears/decide.ts';
+import { allocatePayments } from '../arrears/ledger.ts';
 import type { ArrearsPolicy } from '../arrears/policy.ts';
 import type { Tier } from '../classification/tier.ts';
 import type { Customer } from '../customers/customer-master.ts';
@@ -23,8 +25,10 @@ const REQUEUE_AFTER_MS = 60 * 60_000;
  * twice on a day queues nothing new: the second run finds every stage already decided.
  */
 export function scanArrears(ports: ScanPorts, policy: ArrearsPolicy) {
-  return async (asOf: string): Promise<{ customers: number; decided: number; queued: number; byStage: Record<string, number> }> => {
+  return async (asOf: string): Promise<{ customers: number; decided: number; queued: number; byStage: Record<string, number>; overdue: number; outstanding: string }> => {
     const jobs: NoticeJob[] = [];
+    let overdue = 0;
+    let outstanding = new Decimal(0);
     const byStage: Record<string, number> = {};
     let decided = 0;
     const customers = await ports.customers.all();
@@ -42,6 +46,13 @@ export function scanArrears(ports: ScanPorts, policy: ArrearsPolicy) {
       const sent: SentNotice[] = stored
         .filter((n) => n.email.state === 'sent')
         .map((n) => ({ statementKey: n.statementKey, stage: n.stage, sentOn: n.decidedOn, ...(n.disconnectionDate ? { disconnectionDate: n.disconnectionDate } : {}) }));
+      for (const r of allocatePayments(receivables, payments.filter((p) => p.paidOn <= asOf)).receivables) {
+        const owed = r.outstandingOn(asOf);
+        if (r.receivable.dueDate < asOf && owed.gt(0)) {
+          overdue++;
+          outstanding = outstanding.plus(owed);
+        }
+      }
       const decisions = decideNotices({
         customerId: c.customerId,
         // A customer not classified yet is treated as tier C (the shortest ladder still keeps the legal notice days).
@@ -70,6 +81,6 @@ export function scanArrears(ports: ScanPorts, policy: ArrearsPolicy) {
       }
     }
     if (jobs.length) await ports.queue.enqueue(jobs);
-    return { customers: customers.length, decided, queued: jobs.length, byStage };
+    return { customers: customers.length, decided, queued: jobs.length, byStage, overdue, outstanding: outstanding.toFixed(2) };
   };
 }

@@ -1,4 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from '../commons/powertools.ts';
 import type { Clients } from '../commons/clients.ts';
 import type { FunctionConfig } from '../commons/config.ts';
 import type { IngestPorts } from '../../domain/use-cases/ingest-file.ts';
@@ -89,6 +91,18 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
     payments: s.payments,
     classify: async (touched) => {
       const r = await classify(touched);
+      metrics.addMetric('CustomersClassified', MetricUnit.Count, r.classified);
+      metrics.addMetric('SegmentMoves', MetricUnit.Count, r.moved.length);
+      for (const [tier, n] of Object.entries(r.counts?.tiers ?? {})) {
+        const m = metrics.singleMetric();
+        m.addDimension('tier', tier);
+        m.addMetric('CustomersByTier', MetricUnit.Count, n);
+      }
+      for (const [pattern, n] of Object.entries(r.counts?.patterns ?? {})) {
+        const m = metrics.singleMetric();
+        m.addDimension('pattern', pattern);
+        m.addMetric('CustomersByPattern', MetricUnit.Count, n);
+      }
       logger?.info('customers classified', { asOf: r.asOf, classified: r.classified, moved: r.moved.length });
     },
     ...(alerts
