@@ -12,6 +12,8 @@ import { nextDay } from '../domain/time/zone.ts';
 import { loadCustomers, loadRegions, segmentJson } from './state.ts';
 import { DATA_DIR, LOG_DIR, SESSION_FILE, STATE_DIR, type Session, type Target } from './target.ts';
 
+const CLOCK_FILE = join(STATE_DIR, 'clock');
+
 export interface LocalOptions {
   data: string;
   json?: boolean;
@@ -36,7 +38,7 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
   mkdirSync(STATE_DIR, { recursive: true });
   say('starting the local AWS stack (DynamoDB Local, S3, SES, SQS on 127.0.0.1) ...');
   const t0 = Date.now();
-  const app = await startLocalApp({ dataDir: DATA_DIR, pipeline: true, logDir: LOG_DIR });
+  const app = await startLocalApp({ dataDir: DATA_DIR, pipeline: true, logDir: LOG_DIR, functionEnv: { KAM_LOCAL_CLOCK_FILE: CLOCK_FILE } });
   const stopAll = async () => {
     rmSync(SESSION_FILE, { force: true });
     await app.stop();
@@ -91,10 +93,13 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
         const last = nextDay(due, 30);
         const byStage: Record<string, number> = {};
         for (; day <= last; day = nextDay(day)) {
+          // The functions read the simulated day from the clock file: notices meet payments in real-life order.
+          writeFileSync(CLOCK_FILE, `${day}T09:00:00+08:00`);
           const r = (await scanner.invoke({ asOf: day })) as { byStage: Record<string, number> };
           for (const [k, v] of Object.entries(r.byStage)) byStage[k] = (byStage[k] ?? 0) + v;
           await app.idle();
         }
+        rmSync(CLOCK_FILE, { force: true });
         say(`  arrears scans ${nextDay(due)}..${last}: ${Object.entries(byStage).map(([k, v]) => `${k} ${v}`).join(', ') || 'no notices'} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       }
     }

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig, localDay } from './commons/config.ts';
 import { logger, metrics, tracer } from './commons/powertools.ts';
+import { now } from './commons/clock.ts';
 import { jobQueue, stores } from './adapters/ports.ts';
 import { scanArrears } from '../domain/use-cases/scan-arrears.ts';
 import { DEFAULT_ARREARS_POLICY } from '../domain/arrears/policy.ts';
@@ -16,13 +17,13 @@ const config = loadConfig();
 const clients = makeClients();
 const s = stores(clients, config.tableName);
 const scan = scanArrears(
-  { customers: s.customers, payments: s.payments, arrears: s.arrears, queue: jobQueue<NoticeJob>(clients, config.noticeQueueUrl, 'NOTICE_QUEUE_URL'), clock: () => new Date() },
+  { customers: s.customers, payments: s.payments, arrears: s.arrears, queue: jobQueue<NoticeJob>(clients, config.noticeQueueUrl, 'NOTICE_QUEUE_URL'), clock: now },
   DEFAULT_ARREARS_POLICY,
 );
 
 /** Invoked daily by EventBridge Scheduler with {"asOf":"today"}; an operator may pass a day. */
 export const handler = middy(async (event: { asOf?: string }, context: Context) => {
-  const asOf = !event.asOf || event.asOf === 'today' ? localDay(new Date(), config.domain.timeZone) : event.asOf;
+  const asOf = !event.asOf || event.asOf === 'today' ? localDay(now(), config.domain.timeZone) : event.asOf;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`asOf "${asOf}" is not yyyy-mm-dd or "today"`);
   logger.appendKeys({ correlationId: `arrears-scan#${asOf}#${context.awsRequestId}` });
   const r = await scan(asOf);

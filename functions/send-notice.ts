@@ -8,6 +8,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig, localDay } from './commons/config.ts';
 import { logger, metrics, tracer } from './commons/powertools.ts';
+import { now } from './commons/clock.ts';
 import { mailer, stores } from './adapters/ports.ts';
 import { sendNotice } from '../domain/use-cases/send-notice.ts';
 import { DEFAULT_ARREARS_POLICY } from '../domain/arrears/policy.ts';
@@ -17,7 +18,7 @@ const config = loadConfig();
 const clients = makeClients();
 const s = stores(clients, config.tableName);
 const send = sendNotice(
-  { customers: s.customers, payments: s.payments, arrears: s.arrears, mailer: mailer(clients, config), suppressions: s.suppressions, clock: () => new Date(), today: () => localDay(new Date(), config.domain.timeZone) },
+  { customers: s.customers, payments: s.payments, arrears: s.arrears, mailer: mailer(clients, config), suppressions: s.suppressions, clock: now, today: () => localDay(now(), config.domain.timeZone) },
   DEFAULT_ARREARS_POLICY,
   60_000,
 );

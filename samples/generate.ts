@@ -12,7 +12,7 @@ import {
   type ReadingFile,
 } from './lib/customers.ts';
 import {
-  customerFiles, FILES, longFiles, nem12File, paymentsFile, quarantineFile, wideGbkFile, wideNorthFile,
+  customerFiles, FILES, longFiles, nem12File, novemberPaymentsFile, paymentsFile, quarantineFile, wideGbkFile, wideNorthFile,
   type OutputFile,
 } from './lib/files.ts';
 import { CALENDAR, generateLoad, realize, setContract, type Load } from './lib/load.ts';
@@ -129,6 +129,7 @@ export function buildSamples(): OutputFile[] {
     quarantine.file,
     long.correctionFile,
     payments.file,
+    novemberPaymentsFile(loads),
     { path: ARCHETYPES, data: Buffer.from(`${JSON.stringify(archetypes, null, 2)}\n`, 'utf8') },
   ];
 }

@@ -27,6 +27,7 @@ export const FILES = {
   quarantine: 'readings/quarantine-me-2026-10.csv',
   correction: 'readings/zz-correction-2026-10-30.csv',
   payments: 'payments/payments-2026-10.csv',
+  paymentsNov: 'payments/payments-2026-11.csv',
 } as const;
 
 const LONG_HEADER = 'customer_id,meter_id,interval_start,interval_minutes,kwh,kvarh,quality';
@@ -527,4 +528,31 @@ export function paymentsFile(loads: Load[]): { file: OutputFile; payments: Payme
   payments.forEach((p, i) => (p.reference = `HX${p.paidAt.slice(0, 10).replaceAll('-', '')}${String(i + 1).padStart(4, '0')}`));
   const lines = ['customer_id,paid_at,amount,currency,reference', ...payments.map((p) => [p.customerId, p.paidAt, p.amount, 'CNY', p.reference].join(','))];
   return { file: { path: FILES.payments, data: Buffer.from(`${lines.join('\n')}\n`, 'utf8') }, payments };
+}
+
+/**
+ * November payments against the October statements (issued 2 November, due 17 November), so the arrears simulation
+ * shows every path. The bill is estimated from the load (kWh × 0.80 + contract kW × 48); customers in turn:
+ * pay in full (estimate × 1.25, the excess stays as credit) before the due date; pay in full after the reminder;
+ * pay half after the formal notice; do not pay.
+ */
+export function novemberPaymentsFile(loads: Load[]): OutputFile {
+  const oct = CALENDAR.filter((d) => d.key.startsWith('2026-10'));
+  const estimate = (l: Load) => {
+    let kwh = 0;
+    for (const d of oct) for (let h = 0; h < 24; h++) kwh += l.total[d.index * 24 + h]!;
+    return kwh * 0.8 + l.customer.contractKw * 48;
+  };
+  const rows: string[] = [];
+  [...loads]
+    .sort((a, b) => a.customer.id.localeCompare(b.customer.id))
+    .forEach((l, i) => {
+      const e = estimate(l);
+      const plan = i % 4;
+      if (plan === 3) return;
+      const [day, amount] = plan === 0 ? ['2026-11-15', e * 1.25] : plan === 1 ? ['2026-11-20', e * 1.25] : ['2026-11-26', e * 0.5];
+      rows.push([l.customer.id, `${day}T10:${hh(i % 60)}:00+08:00`, (Math.round(amount * 100) / 100).toFixed(2), 'CNY', `HX${day.replaceAll('-', '')}${String(i + 1).padStart(4, '0')}`].join(','));
+    });
+  const lines = ['customer_id,paid_at,amount,currency,reference', ...rows];
+  return { path: FILES.paymentsNov, data: Buffer.from(`${lines.join('\n')}\n`, 'utf8') };
 }
