@@ -23,6 +23,8 @@ export const SCAN_ARREARS_TIMEOUT = Duration.minutes(10);
 /** A batch of 10 notices: a few reads, one conditional write and one email each. */
 export const SEND_NOTICE_TIMEOUT = Duration.minutes(1);
 export const NOTICE_VISIBILITY_TIMEOUT = Duration.seconds(SEND_NOTICE_TIMEOUT.toSeconds() * 6);
+/** One email per account manager, each after a few queries over their customers: one invocation for all of them. */
+export const SEND_DIGEST_TIMEOUT = Duration.minutes(5);
 
 /** Statement and alert defaults (business settings, overridable through context). */
 export const STATEMENT_DEFAULTS = {
@@ -41,6 +43,12 @@ export const ARREARS_DEFAULTS = {
   // 09:00 every day: notices go out in office hours, when a customer can call the account manager back.
   arrearsSchedule: 'cron(0 9 * * ? *)',
   noticeConcurrency: 2,
+} as const;
+
+/** Account-manager digest defaults (business settings, overridable through context). */
+export const DIGEST_DEFAULTS = {
+  // 08:00 on Mondays, in the business time zone: the past week's segment moves and risks before the week's calls.
+  digestSchedule: 'cron(0 8 ? * MON *)',
 } as const;
 
 /** GSI names; handlers query them by these names, grants list them explicitly (no `index/*`). */
@@ -89,6 +97,8 @@ export interface AppConfig {
   arrearsTimeZone: string;
   /** Upper bound on concurrent SendNotice invocations. */
   noticeConcurrency: number;
+  /** EventBridge Scheduler cron expression of the weekly account-manager digest, read in `timeZone`. */
+  digestSchedule: string;
 }
 
 export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -130,7 +140,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   if (!([undefined, true, false, 'true', 'false'] as unknown[]).includes(rawCreate)) throw new Error(`createSesIdentity must be true or false, got ${String(rawCreate)}`);
   const createSesIdentity = rawCreate === true || rawCreate === 'true';
 
-  const schedule = (key: 'statementSchedule' | 'arrearsSchedule', fallback: string): string => {
+  const schedule = (key: 'statementSchedule' | 'arrearsSchedule' | 'digestSchedule', fallback: string): string => {
     const expression = String(context(key) ?? fallback);
     if (!isSchedulerCron(expression)) {
       throw new Error(`${key} "${expression}" is not an EventBridge Scheduler cron(min hour day-of-month month day-of-week year) with one of the day fields "?"`);
@@ -146,6 +156,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   const statementTimeZone = zone('statementTimeZone');
   const arrearsSchedule = schedule('arrearsSchedule', ARREARS_DEFAULTS.arrearsSchedule);
   const arrearsTimeZone = zone('arrearsTimeZone');
+  const digestSchedule = schedule('digestSchedule', DIGEST_DEFAULTS.digestSchedule);
 
   const number = (key: keyof AppConfig, fallback: number, valid: (n: number) => boolean, rule: string): number => {
     const raw = context(key);
@@ -179,6 +190,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     arrearsSchedule,
     arrearsTimeZone,
     noticeConcurrency,
+    digestSchedule,
   };
 }
 

@@ -77,6 +77,7 @@ export const WIDGETS: readonly WidgetSpec[] = [
   { id: 'billed', section: 'Business', title: 'Amount billed', stat: 'Sum', kind: 'count', metrics: [app('AmountBilled')] },
   { id: 'outstanding', section: 'Business', title: 'Amount outstanding / overdue statements', stat: 'Maximum', kind: 'gauge', metrics: [app('AmountOutstanding'), app('OverdueStatements')] },
   { id: 'notices', section: 'Business', title: 'Notices sent by stage', stat: 'Sum', kind: 'count', metrics: [app('NoticesSent', { dimension: 'stage', values: STAGES })] },
+  { id: 'notices-decided', section: 'Business', title: 'Notices due by stage (daily scan)', stat: 'Sum', kind: 'count', metrics: [app('NoticesDecided', { dimension: 'stage', values: STAGES })] },
   { id: 'statements', section: 'Delivery', title: 'Statements sent / corrected / failed', stat: 'Sum', kind: 'count', metrics: ['StatementJobsQueued', 'StatementsSent', 'StatementsCorrected', 'StatementsAlreadySent', 'StatementsSuppressed', 'StatementsFailed'].map((n) => app(n)) },
   { id: 'feedback', section: 'Delivery', title: 'Bounces / complaints / suppressed addresses', stat: 'Sum', kind: 'count', metrics: [app('EmailBounces'), app('EmailComplaints'), app('AddressesSuppressed')] },
   { id: 'alerts', section: 'Delivery', title: 'Interim alerts and notices', stat: 'Sum', kind: 'count', metrics: ['DemandAlertsSent', 'BillAlertsSent', 'NoticesQueued', 'NoticesCancelledPaid', 'NoticesFailed', 'DigestsSent'].map((n) => app(n)) },
@@ -103,9 +104,36 @@ export const APP_ALARMS: readonly AlarmSpec[] = [
   { id: 'Bounces', metric: 'EmailBounces', statistic: 'Sum', threshold: 5, periodMinutes: 1440, description: 'More than a few statement emails bounced in a day: check the customer master addresses and the SES reputation.' },
 ];
 
+/** Alarms on the ratio of two application metrics, in percent: 100 × numerator / denominator, 0 when nothing was counted. */
+export interface RateAlarmSpec {
+  id: string;
+  numerator: string;
+  denominator: string;
+  /** Percent, compared with ≥. */
+  thresholdPercent: number;
+  periodMinutes: number;
+  description: string;
+}
+
+export const RATE_ALARMS: readonly RateAlarmSpec[] = [
+  {
+    id: 'BounceRate',
+    numerator: 'EmailBounces',
+    denominator: 'StatementsSent',
+    thresholdPercent: 5,
+    periodMinutes: 1440,
+    description: 'At least 5% of the statements sent in a day bounced: SES may pause sending for the account; check the customer master addresses.',
+  },
+];
+
 /** Every application metric name the dashboard shows. */
 export function dashboardAppMetrics(): Set<string> {
   const out = new Set<string>();
   for (const w of WIDGETS) for (const m of w.metrics) if (m.kind === 'app') out.add(m.name);
   return out;
+}
+
+/** Every application metric name an alarm (APP_ALARMS, RATE_ALARMS) refers to. */
+export function alarmAppMetrics(): Set<string> {
+  return new Set([...APP_ALARMS.map((a) => a.metric), ...RATE_ALARMS.flatMap((a) => [a.numerator, a.denominator])]);
 }

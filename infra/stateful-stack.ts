@@ -27,6 +27,8 @@ export class StatefulStack extends Stack {
   readonly noticeDlq: Queue;
   /** Daily arrears scans that EventBridge Scheduler could not deliver or that ScanArrears failed after its retries. */
   readonly scanArrearsDlq: Queue;
+  /** Weekly digest runs that EventBridge Scheduler could not deliver or that SendDigest failed after its retries. */
+  readonly sendDigestDlq: Queue;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -104,6 +106,8 @@ export class StatefulStack extends Stack {
     // Not NoticeDlq: these hold {"asOf":...} scan requests and Lambda invocation records, never notice jobs.
     this.scanArrearsDlq = this.deadLetterQueue('ScanArrearsDlq');
     this.acknowledgeTerminalQueue(this.scanArrearsDlq, 'EventBridge Scheduler dead-letter target and ScanArrears on-failure destination');
+    this.sendDigestDlq = this.deadLetterQueue('SendDigestDlq');
+    this.acknowledgeTerminalQueue(this.sendDigestDlq, 'EventBridge Scheduler dead-letter target and SendDigest on-failure destination');
 
     for (const prefix of INGEST_PREFIXES) {
       this.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.ingestQueue), { prefix });
@@ -123,6 +127,7 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'NoticeQueueUrl', { value: this.noticeQueue.queueUrl });
     new CfnOutput(this, 'NoticeDlqUrl', { value: this.noticeDlq.queueUrl });
     new CfnOutput(this, 'ScanArrearsDlqUrl', { value: this.scanArrearsDlq.queueUrl });
+    new CfnOutput(this, 'SendDigestDlqUrl', { value: this.sendDigestDlq.queueUrl });
   }
 
   /** Failed messages wait here 14 days (SQS's maximum) for an operator to inspect and redrive them. */

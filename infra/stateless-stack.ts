@@ -23,11 +23,14 @@ import {
   RUN_STATEMENTS_TIMEOUT,
   SCAN_ARREARS_TIMEOUT,
   SEND_ALERT_TIMEOUT,
+  SEND_DIGEST_TIMEOUT,
   SEND_NOTICE_TIMEOUT,
   SEND_STATEMENT_TIMEOUT,
   TABLE_INDEXES,
 } from './config.ts';
 import { type EmailSender, KamFunction } from './constructs/kam-function.ts';
+import { appMetric, errorRateMetric, OperationsDashboard, rateMetric } from './constructs/operations-dashboard.ts';
+import { APP_ALARMS, RATE_ALARMS } from './dashboard-spec.ts';
 
 /** The statement, alert and email settings of AppConfig. */
 export type StatementSettings = Pick<
@@ -47,6 +50,9 @@ export type StatementSettings = Pick<
 /** The arrears settings of AppConfig. */
 export type ArrearsSettings = Pick<AppConfig, 'arrearsSchedule' | 'arrearsTimeZone' | 'noticeConcurrency'>;
 
+/** The account-manager digest settings of AppConfig (its schedule is read in the business time zone). */
+export type DigestSettings = Pick<AppConfig, 'digestSchedule'>;
+
 export interface StatelessStackProps extends StackProps {
   bucket: IBucket;
   table: ITable;
@@ -61,8 +67,10 @@ export interface StatelessStackProps extends StackProps {
   noticeQueue: IQueue;
   noticeDlq: IQueue;
   scanArrearsDlq: IQueue;
+  sendDigestDlq: IQueue;
   statements: StatementSettings;
   arrears: ArrearsSettings;
+  digest: DigestSettings;
   timeZone: string;
   quarantineShare: number;
   headerAliases?: Record<string, string[]>;
@@ -80,11 +88,14 @@ export class StatelessStack extends Stack {
   readonly sesFeedback: KamFunction;
   readonly scanArrears: KamFunction;
   readonly sendNotice: KamFunction;
+  readonly sendDigest: KamFunction;
   readonly statementSchedule: Schedule;
   readonly arrearsSchedule: Schedule;
+  readonly digestSchedule: Schedule;
   readonly configurationSet: ConfigurationSet;
   readonly sesFeedbackTopic: Topic;
   readonly alarmTopic: Topic;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -215,6 +226,28 @@ export class StatelessStack extends Stack {
       }),
     );
 
+    this.sendDigest = new KamFunction(this, 'SendDigest', {
+      entry: 'functions/send-digest.ts',
+      description: 'Weekly: emails each account manager the segment moves and arrears risks of their customers',
+      memorySize: 512,
+      timeout: SEND_DIGEST_TIMEOUT,
+      environment: { TIME_ZONE: props.timeZone },
+    })
+      .bindTable(props.table, 'read', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name, TABLE_INDEXES.byDueDate.name])
+      // Its only writes: one DIGEST# ledger item per manager and week, claimed before the email goes out.
+      .grantItemWrites(props.table, ['DIGEST#'])
+      .bindEmail(mail.sender);
+    this.sendDigest.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.sendDigestDlq), retryAttempts: 2 });
+    this.digestSchedule = this.schedule('Digest', this.sendDigest.function, {
+      description: 'Weekly account-manager digest: segment moves and arrears risks of the past week',
+      roleDescription: 'Lets the weekly digest schedule invoke SendDigest',
+      expression: props.digest.digestSchedule,
+      // The business zone: "Monday 08:00" is the account managers' Monday morning.
+      timeZone: props.timeZone,
+      input: { weekEnding: 'today' },
+      deadLetterQueue: props.sendDigestDlq,
+    });
+
     this.configurationSet = mail.configurationSet;
     this.sesFeedbackTopic = mail.feedbackTopic;
     this.sesFeedbackTopic.addSubscription(new LambdaSubscription(this.sesFeedback.function));
@@ -237,12 +270,41 @@ export class StatelessStack extends Stack {
     this.alarmOnDeadLetters('SesFeedbackDlqAlarm', props.sesFeedbackDlq, 'A bounce or complaint could not be recorded; the address is not suppressed yet');
     this.alarmOnDeadLetters('NoticeDlqAlarm', props.noticeDlq, 'An arrears notice failed 5 times and waits in the notice dead-letter queue');
     this.alarmOnDeadLetters('ScanArrearsDlqAlarm', props.scanArrearsDlq, 'A daily arrears scan was not delivered or failed; re-run it for that day');
+    this.alarmOnDeadLetters('SendDigestDlqAlarm', props.sendDigestDlq, 'A weekly account-manager digest run was not delivered or failed; re-run it for that week');
     // Notices are dunning letters: a failing sender is worth knowing about before its messages reach the DLQ.
     this.alarmOn(
       'SendNoticeErrorsAlarm',
       this.sendNotice.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       'SendNotice failed at least once in 5 minutes; notices are being retried and may reach the notice dead-letter queue',
     );
+
+    // Every function of this stack, found rather than listed, so a new one is on the dashboard and alarmed on.
+    const functions = this.node.findAll().filter((construct): construct is KamFunction => construct instanceof KamFunction);
+    this.dashboard = new OperationsDashboard(this, 'OperationsDashboard', {
+      queues: {
+        IngestQueue: props.ingestQueue,
+        IngestDlq: props.ingestDlq,
+        StatementQueue: props.statementQueue,
+        StatementDlq: props.statementDlq,
+        AlertQueue: props.alertQueue,
+        AlertDlq: props.alertDlq,
+        NoticeQueue: props.noticeQueue,
+        NoticeDlq: props.noticeDlq,
+      },
+      functions,
+    });
+    for (const spec of APP_ALARMS) {
+      this.alarmOn(`${spec.id}Alarm`, appMetric(spec.metric, { statistic: spec.statistic, period: Duration.minutes(spec.periodMinutes) }), spec.description, spec.threshold);
+    }
+    for (const spec of RATE_ALARMS) this.alarmOn(`${spec.id}Alarm`, rateMetric(spec), spec.description, spec.thresholdPercent);
+    for (const fn of functions) {
+      this.alarmOn(
+        `${fn.node.id}ErrorRateAlarm`,
+        errorRateMetric(fn, Duration.minutes(15)),
+        `At least 5% of the invocations of ${fn.node.id} failed in 15 minutes; see its log group and traces`,
+        5,
+      );
+    }
 
     new CfnOutput(this, 'IngestReadingsFunctionName', { value: this.ingestReadings.function.functionName });
     new CfnOutput(this, 'RunStatementsFunctionName', { value: this.runStatements.function.functionName });
@@ -251,6 +313,8 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'SesFeedbackFunctionName', { value: this.sesFeedback.function.functionName });
     new CfnOutput(this, 'ScanArrearsFunctionName', { value: this.scanArrears.function.functionName });
     new CfnOutput(this, 'SendNoticeFunctionName', { value: this.sendNotice.function.functionName });
+    new CfnOutput(this, 'SendDigestFunctionName', { value: this.sendDigest.function.functionName });
+    new CfnOutput(this, 'OperationsDashboardName', { value: this.dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'StatementsConfigSetName', { value: this.configurationSet.configurationSetName });
     new CfnOutput(this, 'SesFeedbackTopicArn', { value: this.sesFeedbackTopic.topicArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
@@ -333,12 +397,12 @@ export class StatelessStack extends Stack {
     this.alarmOn(id, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), description);
   }
 
-  /** Alarm (and all-clear) to the operators' topic as soon as the metric reaches 1 in one period. */
-  private alarmOn(id: string, metric: IMetric, description: string): void {
+  /** Alarm (and all-clear) to the operators' topic as soon as the metric reaches `threshold` (≥) in one period. */
+  private alarmOn(id: string, metric: IMetric, description: string, threshold = 1): void {
     const alarm = new Alarm(this, id, {
       alarmDescription: description,
       metric,
-      threshold: 1,
+      threshold,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,

@@ -9,6 +9,8 @@ export interface DigestLedger {
   /** True the first time a manager's digest for a week is claimed: a re-run sends nothing twice. */
   claim(manager: string, weekEnd: string): Promise<boolean>;
   record(manager: string, weekEnd: string, messageId: string): Promise<void>;
+  /** Gives a claim back after a failed send, so the retry sends it. */
+  release(manager: string, weekEnd: string): Promise<void>;
 }
 
 /** The weekly digest: one email per account manager, in the locale of most of their customers, once per week. */
@@ -35,7 +37,13 @@ export function sendDigests(ports: {
       );
       const digest = buildDigest({ manager, weekStart, weekEnd, customers: items.map((i) => ({ ...i, ...(i.segment ? { segment: i.segment } : {}) })) });
       if (!(await ports.ledger.claim(manager, weekEnd))) continue;
-      const messageId = await ports.mailer.send({ ...renderDigest(digest, { start: weekStart, end: weekEnd }), to: [manager], tags: { kind: 'digest' } });
+      let messageId: string;
+      try {
+        messageId = await ports.mailer.send({ ...renderDigest(digest, { start: weekStart, end: weekEnd }), to: [manager], tags: { kind: 'digest' } });
+      } catch (err) {
+        await ports.ledger.release(manager, weekEnd);
+        throw err;
+      }
       await ports.ledger.record(manager, weekEnd, messageId);
       sent++;
     }

@@ -12,6 +12,7 @@ import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcard } from './nag.ts';
+import { NAMESPACE } from '../dashboard-spec.ts';
 import { V8_FLAGS } from '../runtime-flags.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,7 +24,9 @@ try {
   throw new Error('esbuild is not installed (run npm ci): Lambda bundles are built locally, never in Docker');
 }
 
-export const METRICS_NAMESPACE = 'KeyAccounts';
+export const METRICS_NAMESPACE = NAMESPACE;
+/** POWERTOOLS_SERVICE_NAME of every function: the `service` dimension of every metric they emit. */
+export const SERVICE_NAME = NAMESPACE;
 
 const TABLE_READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
 const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -96,7 +99,7 @@ export class KamFunction extends Construct implements IGrantable {
         // A 16 MB young generation keeps streaming ingest near 140 MB resident; V8's default lets it grow to ~250 MB
         // of mostly garbage for no speed gain (npm run bench measures both).
         NODE_OPTIONS: `--enable-source-maps ${V8_FLAGS.join(' ')}`,
-        POWERTOOLS_SERVICE_NAME: METRICS_NAMESPACE,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,
       },
@@ -144,6 +147,26 @@ export class KamFunction extends Construct implements IGrantable {
       else table.encryptionKey.grantEncryptDecrypt(this.role);
     }
     return this.addEnvironment(envName, table.tableName);
+  }
+
+  /**
+   * PutItem / UpdateItem only on items whose partition key starts with one of `prefixes` (dynamodb:LeadingKeys), for a
+   * function that otherwise only reads the table, e.g. a ledger of what it has sent. No delete, no batch write.
+   */
+  grantItemWrites(table: ITable, prefixes: readonly string[]): this {
+    if (prefixes.length === 0) throw new Error('grantItemWrites needs at least one partition key prefix');
+    for (const prefix of prefixes) {
+      if (!/^[A-Z][A-Z0-9_]*#$/.test(prefix)) throw new Error(`partition key prefix "${prefix}" must look like "DIGEST#" (no wildcard)`);
+    }
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } },
+      }),
+    );
+    table.encryptionKey?.grantEncryptDecrypt(this.role);
+    return this;
   }
 
   /** GetObject under `read` prefixes, PutObject under `write` prefixes; no List, no Delete, no bucket-level actions. */

@@ -87,6 +87,7 @@ describe('cdk-nag (AwsSolutions)', () => {
       'KamStateful/BucketNotificationsHandler/Role/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'KamStateful/RunStatementsDlq/Resource AwsSolutions-SQS3',
       'KamStateful/ScanArrearsDlq/Resource AwsSolutions-SQS3',
+      'KamStateful/SendDigestDlq/Resource AwsSolutions-SQS3',
       'KamStateful/SesFeedbackDlq/Resource AwsSolutions-SQS3',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/customers/*]',
@@ -97,6 +98,7 @@ describe('cdk-nag (AwsSolutions)', () => {
       'KamStateless/RunStatements/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/ScanArrears/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/SendAlert/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'KamStateless/SendDigest/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/SendNotice/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/SendStatement/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/SesFeedback/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -220,6 +222,7 @@ describe('both stacks', () => {
     'AWS::KMS::Alias': 'AliasName',
     'AWS::Scheduler::Schedule': 'Name',
     'AWS::SES::ConfigurationSet': 'Name',
+    'AWS::CloudWatch::Dashboard': 'DashboardName',
   };
 
   it('gives no resource a physical name, so two copies can share an account', () => {
@@ -249,9 +252,10 @@ describe('both stacks', () => {
         'NoticeQueue',
         'NoticeDlq',
         'ScanArrearsDlq',
+        'SendDigestDlq',
       ]),
     );
-    for (const fn of ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice']) {
+    for (const fn of ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice', 'SendDigest']) {
       expect(statelessJson.Resources[fn]?.Type, fn).toBe('AWS::Lambda::Function');
     }
   });
@@ -359,7 +363,7 @@ describe('ingest function (IngestReadings)', () => {
 
 describe('alarms', () => {
   it('alarms to an encrypted topic as soon as one message reaches the ingest DLQ', () => {
-    const alarms = resourcesOfType(statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => render(a.Properties.Dimensions[0].Value) === '<IngestDlq.QueueName>');
+    const alarms = resourcesOfType(statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => render(a.Properties.Dimensions?.[0]?.Value) === '<IngestDlq.QueueName>');
     expect(alarms).toHaveLength(1);
     const [[, alarm]] = alarms as [[string, Json]];
     expect(alarm.Properties).toMatchObject({
@@ -404,6 +408,7 @@ describe('configuration', () => {
       arrearsSchedule: 'cron(0 9 * * ? *)',
       arrearsTimeZone: 'Asia/Shanghai',
       noticeConcurrency: 2,
+      digestSchedule: 'cron(0 8 ? * MON *)',
     });
   });
 });

@@ -21,8 +21,8 @@ const CUSTOM = {
   alertDemandShare: 0.9,
   alertBillIncrease: 0.35,
 } as const;
-const FUNCTIONS = ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice'];
-const MAILERS = ['SendStatement', 'SendAlert', 'SesFeedback', 'SendNotice'];
+const FUNCTIONS = ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice', 'SendDigest'];
+const MAILERS = ['SendStatement', 'SendAlert', 'SesFeedback', 'SendNotice', 'SendDigest'];
 
 let outdir: string;
 let custom: Synthesized;
@@ -371,10 +371,10 @@ describe('IngestReadings and alerts', () => {
 });
 
 describe('alarms on every dead-letter queue', () => {
-  it.each(['IngestDlq', 'StatementDlq', 'AlertDlq', 'RunStatementsDlq', 'SesFeedbackDlq', 'NoticeDlq', 'ScanArrearsDlq'])('%s: one message is enough', (dlq) => {
+  it.each(['IngestDlq', 'StatementDlq', 'AlertDlq', 'RunStatementsDlq', 'SesFeedbackDlq', 'NoticeDlq', 'ScanArrearsDlq', 'SendDigestDlq'])('%s: one message is enough', (dlq) => {
     const { statelessJson, render } = custom;
     const [, alarm] = only(
-      resourcesOfType(statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => render(a.Properties.Dimensions[0].Value) === `<${dlq}.QueueName>`),
+      resourcesOfType(statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => render(a.Properties.Dimensions?.[0]?.Value) === `<${dlq}.QueueName>`),
       `${dlq} alarms`,
     );
     expect(alarm.Properties).toMatchObject({

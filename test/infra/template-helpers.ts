@@ -58,7 +58,8 @@ export function synthesized(built: KamApp): Synthesized {
   };
 
   const render = (value: unknown): string => {
-    const node = fromStateful(value) as Json | string;
+    const node = fromStateful(value) as Json | string | undefined;
+    if (node === undefined || node === null) return String(node);
     if (typeof node === 'string') return node;
     if (node.Ref) return `<${node.Ref}>`;
     if (node['Fn::GetAtt']) return `<${node['Fn::GetAtt'].join('.')}>`;

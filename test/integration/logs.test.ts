@@ -29,12 +29,20 @@ describe('logs carry no personal data', () => {
     await app.invoke('SesFeedback', { Records: [{ Sns: { Message: JSON.stringify({ eventType: 'Bounce', bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: customers[0]!.email }] } }) } }] });
     await app.invoke('ScanArrears', { asOf: '2026-07-18' });
     await app.idle();
+    const digest = await app.invoke<{ sent: number }>('SendDigest', { weekEnding: '2026-07-19' });
+    const again = await app.invoke<{ sent: number }>('SendDigest', { weekEnding: '2026-07-19' });
+    expect(digest.sent).toBeGreaterThanOrEqual(1);
+    expect(again.sent).toBe(0); // once per manager and week
 
     // The pipeline did what it should (so the logs below cover those paths): statements, an alert, notices.
     const mail = await app.mail((to) => to.includes(id.toLowerCase()));
     expect(mail.some((m) => m.subject.includes('2026年6月电费账单'))).toBe(true);
     expect(mail.some((m) => m.subject.includes('用电提醒'))).toBe(true);
     expect(mail.some((m) => m.subject.includes('电费缴费提醒'))).toBe(true);
+    const digests = (await app.mail((to) => to === customers[0]!.manager)).filter((m) => m.subject.startsWith('客户经理周报 2026-07-13 至 2026-07-19'));
+    expect(digests).toHaveLength(1);
+    expect(digests[0]!.body.text).toContain('本周新增欠费通知');
+    expect(digests[0]!.body.text).toContain(`${customers[1]!.id} `);
 
     const logs = readdirSync(LOG_DIR).filter((f) => f.endsWith('.log'));
     expect(logs.length).toBeGreaterThanOrEqual(5);
