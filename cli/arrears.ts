@@ -9,20 +9,12 @@ import type { NoticeJob } from '../domain/use-cases/arrears-ports.ts';
 import { DEFAULT_CONFIG } from '../domain/config.ts';
 import { localDay } from '../functions/commons/config.ts';
 import { printJson, table } from './output.ts';
-import { openTarget, type Target, type TargetOptions } from './target.ts';
+import { type Target, type TargetOptions, withTarget } from './target.ts';
 
 type Json = { json?: boolean };
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const today = () => localDay(new Date(), DEFAULT_CONFIG.timeZone);
 
-async function withTarget<T>(opts: TargetOptions, fn: (t: Target) => Promise<T>): Promise<T> {
-  const target = await openTarget(opts);
-  try {
-    return await fn(target);
-  } finally {
-    await target.close();
-  }
-}
 
 function checkDay(name: string, v: string | undefined): string {
   const d = v ?? today();

@@ -7,18 +7,10 @@ import { regionalMonthly, type RegionalMonth } from '../domain/classification/re
 import type { Customer } from '../domain/customers/customer-master.ts';
 import { dayKeyOfEpochDay, epochDayOf } from '../domain/time/zone.ts';
 import { fmtNumber, pct, printJson, table } from './output.ts';
-import { openTarget, type Target, type TargetOptions } from './target.ts';
+import { type Target, type TargetOptions, withTarget } from './target.ts';
 
 type Json = { json?: boolean };
 
-async function withTarget<T>(opts: TargetOptions, fn: (t: Target) => Promise<T>): Promise<T> {
-  const target = await openTarget(opts);
-  try {
-    return await fn(target);
-  } finally {
-    await target.close();
-  }
-}
 
 export async function files(opts: TargetOptions & Json): Promise<number> {
   return withTarget(opts, async (t) => {

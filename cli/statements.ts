@@ -8,19 +8,11 @@ import { adviseTariff } from '../domain/billing/advisor.ts';
 import { DEFAULT_CONFIG } from '../domain/config.ts';
 import type { Segment } from '../domain/classification/classify.ts';
 import { fmtNumber, printJson, table } from './output.ts';
-import { openTarget, type Target, type TargetOptions } from './target.ts';
+import { type Target, type TargetOptions, withTarget } from './target.ts';
 
 type Json = { json?: boolean };
 const UTILITY = { en: 'Key Account Services', 'zh-CN': '大客户服务中心' };
 
-async function withTarget<T>(opts: TargetOptions, fn: (t: Target) => Promise<T>): Promise<T> {
-  const target = await openTarget(opts);
-  try {
-    return await fn(target);
-  } finally {
-    await target.close();
-  }
-}
 
 export async function runStatementsCommand(opts: TargetOptions & Json & { period?: string; dryRun?: boolean; customer?: string[] }): Promise<number> {
   const period = resolvePeriod(opts.period, new Date(), DEFAULT_CONFIG.timeZone);

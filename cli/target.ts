@@ -126,3 +126,13 @@ async function deployedTarget(prefix: string): Promise<Target> {
     close: async () => undefined,
   };
 }
+
+/** Opens the target, runs the command on it, and always closes it (stopping servers started for the command). */
+export async function withTarget<T>(opts: TargetOptions, fn: (t: Target) => Promise<T>): Promise<T> {
+  const target = await openTarget(opts);
+  try {
+    return await fn(target);
+  } finally {
+    await target.close();
+  }
+}

@@ -1,7 +1,7 @@
 import type { DomainConfig } from '../config.ts';
 import { type Customer, CustomerMasterParser, meterDirectory } from '../customers/customer-master.ts';
 import { decodeLines } from '../parsing/decode.ts';
-import { FileFormatError } from '../parsing/reading-sink.ts';
+import { FileFormatError, type LineParser } from '../parsing/reading-sink.ts';
 import { rollUpDay, type MeterDay, type StoredDay } from '../usage/meter-day.ts';
 import { mergeMeterDays } from '../usage/aggregate.ts';
 import { Zone } from '../time/zone.ts';
@@ -90,9 +90,8 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     return key;
   }
 
-  async function ingestCustomers(file: FileRef): Promise<FileOutcome> {
-    const parser = new CustomerMasterParser();
-    const base = { key: file.key, kind: 'customers' as const };
+  /** Feeds a CSV table file (customer master, payments) to its parser; a file that cannot be read fails whole. */
+  async function readTable(file: FileRef, parser: LineParser, base: Pick<FileOutcome, 'key' | 'kind'>): Promise<FileOutcome | undefined> {
     try {
       const decoded = await decodeLines(await ports.objects.read(file));
       let started = false;
@@ -102,11 +101,19 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
         parser.line(text, lineNo);
       });
       parser.end();
+      return undefined;
     } catch (err) {
       if (!(err instanceof FileFormatError)) throw err;
       const rejectsKey = await writeRejects(file, [{ line: err.line, reason: err.message }]);
       return { ...base, status: 'failed', rows: { accepted: 0, rejected: 0 }, error: `${file.key}, line ${err.line}: ${err.message}`, rejectsKey };
     }
+  }
+
+  async function ingestCustomers(file: FileRef): Promise<FileOutcome> {
+    const parser = new CustomerMasterParser();
+    const base = { key: file.key, kind: 'customers' as const };
+    const unreadable = await readTable(file, parser, base);
+    if (unreadable) return unreadable;
     const rows = { accepted: parser.customers.length, rejected: parser.rejects.length };
     const rejectsKey = await writeRejects(file, parser.rejects);
     const share = parser.dataRows ? parser.rejects.length / parser.dataRows : 0;
@@ -129,20 +136,8 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     const known = new Set((await ports.customers.all()).map((c) => c.customerId));
     const parser = new PaymentFileParser({ timeZone: config.timeZone, knownCustomer: (id) => known.has(id) });
     const base = { key: file.key, kind: 'payments' as const };
-    try {
-      const decoded = await decodeLines(await ports.objects.read(file));
-      let started = false;
-      await decoded.forEachLine((text, lineNo) => {
-        if (!started && text.trim() === '') return;
-        started = true;
-        parser.line(text, lineNo);
-      });
-      parser.end();
-    } catch (err) {
-      if (!(err instanceof FileFormatError)) throw err;
-      const rejectsKey = await writeRejects(file, [{ line: err.line, reason: err.message }]);
-      return { ...base, status: 'failed', rows: { accepted: 0, rejected: 0 }, error: `${file.key}, line ${err.line}: ${err.message}`, rejectsKey };
-    }
+    const unreadable = await readTable(file, parser, base);
+    if (unreadable) return unreadable;
     const share = parser.dataRows ? parser.rejects.length / parser.dataRows : 0;
     if (share > config.quarantineShare) {
       const rejectsKey = await writeRejects(file, parser.rejects);
