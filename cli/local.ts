@@ -9,6 +9,7 @@ import type { FileOutcome } from '../domain/use-cases/ports.ts';
 import { fmtNumber, pct, printJson, table } from './output.ts';
 import { periodRange, shiftPeriod } from '../domain/statements/compose-statement.ts';
 import { nextDay } from '../domain/time/zone.ts';
+import { buildDashboard } from './dashboard.ts';
 import { loadCustomers, loadRegions, segmentJson } from './state.ts';
 import { DATA_DIR, LOG_DIR, SESSION_FILE, STATE_DIR, type Session, type Target } from './target.ts';
 
@@ -105,8 +106,13 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
     }
     const summary = await buildSummary(target, period);
     const dlq = await dlqDepth(clients, app.names.ingestDlq);
-    if (opts.json) printJson({ ...summary, skipped, deadLetters: dlq });
-    else printSummary(summary, skipped, Date.now() - t0, dlq);
+    // The operators' dashboard from the metrics the functions just emitted.
+    const board = buildDashboard({ logDir: LOG_DIR, out: join(STATE_DIR, 'dashboard.html'), periodSeconds: 10 });
+    if (opts.json) printJson({ ...summary, skipped, deadLetters: dlq, dashboard: board.path });
+    else {
+      printSummary(summary, skipped, Date.now() - t0, dlq);
+      console.log(`\nDashboard: ${board.path} (${board.widgets} widgets drawn from the functions' metrics; rebuild with kam dashboard)`);
+    }
     if (opts.keep) {
       const session: Session = { pid: process.pid, env: app.aws.env(), names: app.names };
       writeFileSync(SESSION_FILE, JSON.stringify(session, null, 2));

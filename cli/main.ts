@@ -229,6 +229,20 @@ function registerStateCommands(kam: Command): void {
     });
 
   kam
+    .command('dashboard')
+    .description("draw the operators' dashboard (the CloudWatch dashboard's sections and widgets) from the local function logs\n" +
+      'as one self-contained HTML page: EMF metrics per minute, invocations and errors per function')
+    .option('--log-dir <dir>', 'function logs, <FunctionLogicalId>.log each', '.kam/logs')
+    .option('--out <file>', 'the HTML file to write', '.kam/dashboard.html')
+    .option('--period <seconds>', 'time-axis bucket width (widened for long time ranges)', number('--period'), 60)
+    .option('--open', 'open the page in the default browser')
+    .addOption(json())
+    .action(async (o) => {
+      const { dashboardCommand } = await import('./dashboard.ts');
+      process.exitCode = await dashboardCommand(o);
+    });
+
+  kam
     .command('regions')
     .description('kWh per region per month, with the change against the month before')
     .addOption(stack())
