@@ -111,7 +111,8 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
     if (opts.json) printJson({ ...summary, skipped, deadLetters: dlq, dashboard: board.path });
     else {
       printSummary(summary, skipped, Date.now() - t0, dlq);
-      console.log(`\nDashboard: ${board.path} (${board.widgets} widgets drawn from the functions' metrics; rebuild with kam dashboard)`);
+      const drawn = board.summary.filter((w) => w.status === 'drawn').length;
+      console.log(`\nDashboard: ${board.path} (${board.widgets} widgets, ${drawn} drawn from the functions' metrics, the rest not recorded locally or without data; rebuild with kam dashboard)`);
     }
     if (opts.keep) {
       const session: Session = { pid: process.pid, env: app.aws.env(), names: app.names };
