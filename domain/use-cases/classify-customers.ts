@@ -2,6 +2,7 @@ import type { DomainConfig } from '../config.ts';
 import type { Customer } from '../customers/customer-master.ts';
 import { classifyComputed, segmentChanged, type ComputedCustomer, type Segment } from '../classification/classify.ts';
 import { computeFeatures, yearEarlier, type FeatureResult } from '../classification/features.ts';
+import { stablePeerGroupNumbers } from '../classification/stable-groups.ts';
 import { dayKeyOfEpochDay, epochDayOf } from '../time/zone.ts';
 import type { CustomerRepository, UsageRepository } from './ports.ts';
 import type { PeerGroupFigures } from './statement-ports.ts';
@@ -72,7 +73,22 @@ export function classifyCustomers(ports: ClassifyPorts, config: DomainConfig) {
       } else population.push({ facts, ...state.featureResult });
     }
     if (population.length === 0) return { asOf, classified: 0, moved: [] };
-    const result = classifyComputed({ customers: population, asOf, cfg });
+    const raw = classifyComputed({ customers: population, asOf, cfg });
+    // Keep peer-group numbers from one run to the next, so a renumbering is not taken for a segment move.
+    const numbers = stablePeerGroupNumbers(
+      raw.segments.map((s) => ({ customerId: s.customerId, group: s.peerGroup })),
+      new Map(states.flatMap((st) => (st.segment ? [[st.customerId, st.segment.peerGroup] as const] : []))),
+    );
+    const renumber = (g: number) => numbers.get(g) ?? g;
+    const result = {
+      ...raw,
+      segments: raw.segments.map((s) => ({
+        ...s,
+        peerGroup: renumber(s.peerGroup),
+        reasons: s.reasons.map((r) => r.replace(/^peer group (\d+) of/, (_m, g: string) => `peer group ${renumber(Number(g))} of`)),
+      })),
+      peerGroups: { ...raw.peerGroups, groups: raw.peerGroups.groups.map((g) => ({ ...g, group: renumber(g.group) })) },
+    };
     const featureById = new Map(population.map((c) => [c.facts.customerId, { features: c.features, profile: c.profile }]));
     const moved: string[] = [];
     const updates = result.segments.flatMap((segment) => {
