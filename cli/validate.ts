@@ -55,6 +55,7 @@ export async function validateFiles(files: string[], opts: ValidateOptions): Pro
         readings: r.readings,
         rejectedShare: r.rejectedShare,
         rejects: r.rejects.slice(0, max),
+        warnings: r.stats?.warnings ?? [],
         ...(r.error ? { error: r.error } : {}),
         customers: r.customers,
       })),
@@ -66,6 +67,11 @@ export async function validateFiles(files: string[], opts: ValidateOptions): Pro
       if (s) {
         console.log(`  format ${s.format}, ${s.encoding}${s.compressed ? ', gzip' : ''}; ${fmtNumber(s.lines)} lines, ${(s.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(2)} s`);
       }
+      if (r.status === 'failed') {
+        console.log(`  ${r.error}`);
+        continue;
+      }
+      for (const w of s?.warnings ?? []) console.log(`  warning, line ${w.line}: ${w.message}`);
       console.log(`  rows accepted ${fmtNumber(r.rows.accepted)}, rejected ${fmtNumber(r.rows.rejected)} (${(r.rejectedShare * 100).toFixed(2)}%, quarantine above ${(config.quarantineShare * 100).toFixed(1)}%); readings ${fmtNumber(r.readings)}`);
       if (r.error) console.log(`  ${r.error}`);
       if (r.rejects.length) {

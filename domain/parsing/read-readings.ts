@@ -13,6 +13,8 @@ export interface ReadStats {
   compressed: boolean;
   lines: number;
   bytes: number;
+  /** Oddities that lost no data (a NEM12 file without its 100 header, accumulation reads not loaded, …). */
+  warnings: { line: number; message: string }[];
 }
 
 export interface ReadOptions {
@@ -26,8 +28,10 @@ export interface ReadOptions {
 }
 
 /** Picks the parser from the first non-empty line: NEM12/13 records, else a long or a wide CSV header. */
-export function parserFor(firstLine: string, lineNo: number, opts: ReadOptions): LineParser {
-  if (detectNem(firstLine)) return new Nem12Parser({ sink: opts.sink, zone: opts.zone, fileName: opts.fileName });
+export function parserFor(firstLine: string, lineNo: number, opts: ReadOptions, warnings: { line: number; message: string }[] = []): LineParser {
+  if (detectNem(firstLine)) {
+    return new Nem12Parser({ sink: opts.sink, zone: opts.zone, fileName: opts.fileName, listener: { warning: (line, message) => void warnings.push({ line, message }) } });
+  }
   const cells = (splitCsvLine(firstLine) ?? []).map(normalizeHeader);
   const aliases = opts.aliases ?? READING_ALIASES;
   if (LongCsvParser.looksLike(cells, aliases)) return new LongCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
@@ -43,12 +47,13 @@ export function parserFor(firstLine: string, lineNo: number, opts: ReadOptions):
 export async function readReadings(source: AsyncIterable<Uint8Array>, opts: ReadOptions): Promise<ReadStats> {
   const decoded = await decodeLines(source);
   let parser: LineParser | null = null;
+  const warnings: { line: number; message: string }[] = [];
   const every = opts.progressEvery ?? 1_000_000;
   let nextProgress = every;
   const lines = await decoded.forEachLine((text, lineNo) => {
     if (parser === null) {
       if (text.trim() === '' || text === '\uFEFF') return;
-      parser = parserFor(text, lineNo, opts);
+      parser = parserFor(text, lineNo, opts, warnings);
     }
     parser.line(text, lineNo);
     if (lineNo >= nextProgress && opts.onProgress) {
@@ -64,5 +69,6 @@ export async function readReadings(source: AsyncIterable<Uint8Array>, opts: Read
     compressed: decoded.compressed,
     lines,
     bytes: decoded.bytesRead(),
+    warnings,
   };
 }
