@@ -3,6 +3,7 @@ import type { Customer } from '../customers/customer-master.ts';
 import { classifyComputed, segmentChanged, type ComputedCustomer, type Segment } from '../classification/classify.ts';
 import { computeFeatures, yearEarlier, type FeatureResult } from '../classification/features.ts';
 import { stablePeerGroupNumbers } from '../classification/stable-groups.ts';
+import { mapConcurrent } from '../util/concurrency.ts';
 import { dayKeyOfEpochDay, epochDayOf } from '../time/zone.ts';
 import type { CustomerRepository, UsageRepository } from './ports.ts';
 import type { PeerGroupFigures } from './statement-ports.ts';
@@ -48,7 +49,7 @@ export function classifyCustomers(ports: ClassifyPorts, config: DomainConfig) {
   return async (touched: ReadonlySet<string>): Promise<ClassifyOutcome> => {
     const [customers, states] = await Promise.all([ports.customers.all(), ports.segments.all()]);
     const stateById = new Map(states.map((s) => [s.customerId, s]));
-    const latest = await Promise.all([...touched].map((id) => ports.segments.latestDay(id)));
+    const latest = await mapConcurrent([...touched], 16, (id) => ports.segments.latestDay(id));
     let asOf: string | undefined;
     for (const d of [...latest, ...states.map((s) => s.segment?.asOf)]) if (d && (!asOf || d > asOf)) asOf = d;
     if (!asOf) return { asOf, classified: 0, moved: [] };
@@ -59,19 +60,17 @@ export function classifyCustomers(ports: ClassifyPorts, config: DomainConfig) {
     const yoyFrom = dayKeyOfEpochDay(epochDayOf(yoyTo) - w + 1);
     const population: ComputedCustomer[] = [];
     const recomputed = new Set<string>();
-    for (const c of customers) {
+    // Reading the touched customers' days is the slow part (two queries each): a few at a time.
+    const computed = await mapConcurrent(customers, 16, async (c): Promise<ComputedCustomer | null> => {
       const facts = factsOf(c);
       const state = stateById.get(c.customerId);
-      if (touched.has(c.customerId) || !state?.featureResult) {
-        const [recent, yearAgo] = await Promise.all([
-          ports.usage.range(c.customerId, from, asOf),
-          ports.usage.range(c.customerId, yoyFrom, yoyTo),
-        ]);
-        if (recent.length === 0 && yearAgo.length === 0 && !state?.featureResult) continue; // no usage yet
-        population.push({ facts, ...computeFeatures([...yearAgo, ...recent], asOf, cfg) });
-        recomputed.add(c.customerId);
-      } else population.push({ facts, ...state.featureResult });
-    }
+      if (!touched.has(c.customerId) && state?.featureResult) return { facts, ...state.featureResult };
+      const [recent, yearAgo] = await Promise.all([ports.usage.range(c.customerId, from, asOf), ports.usage.range(c.customerId, yoyFrom, yoyTo)]);
+      if (recent.length === 0 && yearAgo.length === 0 && !state?.featureResult) return null; // no usage yet
+      recomputed.add(c.customerId);
+      return { facts, ...computeFeatures([...yearAgo, ...recent], asOf, cfg) };
+    });
+    for (const c of computed) if (c) population.push(c);
     if (population.length === 0) return { asOf, classified: 0, moved: [] };
     const raw = classifyComputed({ customers: population, asOf, cfg });
     // Keep peer-group numbers from one run to the next, so a renumbering is not taken for a segment move.

@@ -1,6 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { decideNotices, type SentNotice } from '../arrears/decide.ts';
 import { allocatePayments } from '../arrears/ledger.ts';
+import { mapConcurrent } from '../util/concurrency.ts';
 import type { ArrearsPolicy } from '../arrears/policy.ts';
 import type { Tier } from '../classification/tier.ts';
 import type { Customer } from '../customers/customer-master.ts';
@@ -32,9 +33,10 @@ export function scanArrears(ports: ScanPorts, policy: ArrearsPolicy) {
     const byStage: Record<string, number> = {};
     let decided = 0;
     const customers = await ports.customers.all();
-    for (const c of customers) {
+    // Customers are independent: a few at a time (reads dominate; each notice is still created conditionally).
+    await mapConcurrent(customers, 8, async (c) => {
       const receivables = await ports.arrears.receivables(c.customerId);
-      if (receivables.length === 0) continue;
+      if (receivables.length === 0) return;
       const [payments, stored, holds, profile] = await Promise.all([
         ports.payments.forCustomer(c.customerId),
         ports.arrears.notices(c.customerId),
@@ -79,7 +81,7 @@ export function scanArrears(ports: ScanPorts, policy: ArrearsPolicy) {
           jobs.push({ customerId: n.customerId, statementKey: n.statementKey, stage: n.stage });
         }
       }
-    }
+    });
     if (jobs.length) await ports.queue.enqueue(jobs);
     return { customers: customers.length, decided, queued: jobs.length, byStage, overdue, outstanding: outstanding.toFixed(2) };
   };

@@ -4,6 +4,7 @@ import type { FeatureResult } from '../../domain/classification/features.ts';
 import type { SegmentState, SegmentStore } from '../../domain/use-cases/classify-customers.ts';
 import type { PeerGroupFigures } from '../../domain/use-cases/statement-ports.ts';
 import type { Table } from './dynamo-table.ts';
+import { mapConcurrent } from '../../domain/util/concurrency.ts';
 import { customerKey, type DynamoCustomers } from './dynamo-usage.ts';
 
 /** Current segment on the PROFILE item (indexed by tier and pattern); history as SEG#<as-of> items. */
@@ -44,24 +45,19 @@ export class DynamoSegments implements SegmentStore {
       .map((u) => ({ pk: `CUST#${u.segment.customerId}`, sk: `SEG#${u.segment.asOf}`, type: 'segment', segment: u.segment }));
     await this.table.putAll(history);
     // A few updates in flight at a time: fast enough for 100,000 profiles, gentle on on-demand capacity.
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < updates.length) {
-        const u = updates[next++]!;
-        const s = u.segment;
-        await this.table.doc.send(
-          new UpdateCommand({
-            TableName: this.table.name,
-            Key: customerKey(s.customerId),
-            UpdateExpression: 'SET #s = :s, #f = :f, gsi1sk = :g',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#s': 'segment', '#f': 'featureResult' },
-            ExpressionAttributeValues: { ':s': s, ':f': u.featureResult, ':g': `${s.tier}#${s.pattern}#${s.customerId}` },
-          }),
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, updates.length) }, worker));
+    await mapConcurrent(updates, 8, async (u) => {
+      const s = u.segment;
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: customerKey(s.customerId),
+          UpdateExpression: 'SET #s = :s, #f = :f, gsi1sk = :g',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#s': 'segment', '#f': 'featureResult' },
+          ExpressionAttributeValues: { ':s': s, ':f': u.featureResult, ':g': `${s.tier}#${s.pattern}#${s.customerId}` },
+        }),
+      );
+    });
   }
 
   async savePeers(figures: PeerGroupFigures): Promise<void> {

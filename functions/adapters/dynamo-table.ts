@@ -1,4 +1,5 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mapConcurrent } from '../../domain/util/concurrency.ts';
 
 export type Item = Record<string, unknown> & { pk: string; sk: string };
 
@@ -11,15 +12,18 @@ export class Table {
     this.name = name;
   }
 
+  /** Batches of 25, a few batches in flight; unprocessed items are retried with backoff. */
   async putAll(items: readonly Item[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    const batches: Item[][] = [];
+    for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+    await mapConcurrent(batches, 8, async (batch) => {
+      let requests = batch.map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; requests.length; attempt++) {
         const res = await this.doc.send(new BatchWriteCommand({ RequestItems: { [this.name]: requests } }));
         requests = (res.UnprocessedItems?.[this.name] ?? []) as typeof requests;
         if (requests.length) await backoff(attempt);
       }
-    }
+    });
   }
 
   async getAll(keys: readonly { pk: string; sk: string }[]): Promise<Item[]> {
