@@ -31,7 +31,7 @@ async function dryRun(period: string, opts: TargetOptions & Json & { customer?: 
   return withTarget(opts, async (t) => {
     const range = periodRange(period);
     const rows = [];
-    for (const c of await t.stores.customers.all()) {
+    for (const c of (await t.stores.customers.all()).sort((a, b) => (a.customerId < b.customerId ? -1 : 1))) {
       if (opts.customer?.length && !opts.customer.includes(c.customerId)) continue;
       const tariff = await t.stores.tariffs.get(c.tariffId);
       if (!tariff) {

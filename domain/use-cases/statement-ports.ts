@@ -4,7 +4,7 @@ import type { Tariff } from '../tariffs/tariff.ts';
 export type EmailState = 'pending' | 'sending' | 'sent' | 'suppressed' | 'failed';
 
 export interface StoredStatement extends Statement {
-  email: { state: EmailState; messageId?: string; sentAt?: string; leaseUntil?: number; error?: string };
+  email: { state: EmailState; messageId?: string; /** When it was sent (or suppressed, or failed). */ at?: string; leaseUntil?: number; error?: string };
   createdAt: string;
 }
 
