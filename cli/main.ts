@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { validateFiles } from './validate.ts';
 
@@ -50,7 +51,7 @@ function registerStateCommands(kam: Command): void {
     .command('local')
     .description('start the embedded local AWS stack on a fresh state under .kam/, upload DIR in the order customers/, tariffs/, readings/, payments/,\n' +
       'run the same handlers as in AWS until every file is processed, and print a summary')
-    .option('--data <dir>', 'directory with customers/, tariffs/, readings/, payments/ subfolders', 'samples')
+    .option('--data <dir>', "directory with customers/, tariffs/, readings/, payments/ subfolders (default: the repository's samples/)", fileURLToPath(new URL('../samples', import.meta.url)))
     .option('--keep', 'leave the servers up (and print their endpoints) until Ctrl-C')
     .addOption(json())
     .action(async (o) => {
