@@ -50,8 +50,9 @@ function registerStateCommands(kam: Command): void {
   kam
     .command('local')
     .description('start the embedded local AWS stack on a fresh state under .kam/, upload DIR in the order customers/, tariffs/, readings/, payments/,\n' +
-      'run the same handlers as in AWS until every file is processed, and print a summary')
-    .option('--data <dir>', "directory with customers/, tariffs/, readings/, payments/ subfolders (default: the repository's samples/)", fileURLToPath(new URL('../samples', import.meta.url)))
+      'run the same handlers as in AWS until every file is processed, run the statements of the last complete month and the daily\n' +
+      'arrears scan over a simulated month, and print a summary (files, segments, regional sales, statements, notices, dashboard)')
+    .option('--data <dir>', 'directory with customers/, tariffs/, readings/, payments/ subfolders', fileURLToPath(new URL('../samples', import.meta.url)))
     .option('--keep', 'leave the servers up (and print their endpoints) until Ctrl-C')
     .addOption(json())
     .action(async (o) => {
