@@ -15,7 +15,8 @@ export interface Reject {
   reason: string;
 }
 
-const Q_NONE = 0, Q_ACTUAL = 1, Q_ESTIMATED = 2;
+// Per-slot quality: 0 = no kWh reading yet.
+const Q_ACTUAL = 1, Q_ESTIMATED = 2;
 const MAX_KEPT_REJECTS = 1_000_000;
 const COMPLETE_LAG = 64;
 
