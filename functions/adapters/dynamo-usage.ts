@@ -63,8 +63,16 @@ export class DynamoCustomers implements CustomerRepository {
     this.table = table;
   }
 
+  /** The customer master only: the projection leaves the segments and features (most of each item) behind. */
   async all(): Promise<Customer[]> {
-    return (await this.profiles()).map((i) => i.customer as Customer);
+    const items = await this.table.query({
+      IndexName: 'bySegment',
+      KeyConditionExpression: 'gsi1pk = :c',
+      ExpressionAttributeValues: { ':c': 'CUSTOMER' },
+      ProjectionExpression: '#c',
+      ExpressionAttributeNames: { '#c': 'customer' },
+    });
+    return items.map((i) => i.customer as Customer);
   }
 
   /** One customer with its current segment, if classified. */
