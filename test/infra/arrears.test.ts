@@ -1,15 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.ts';
 import { ARREARS_DEFAULTS, readAppConfig, TABLE_INDEXES } from '../../infra/config.ts';
-import { allowedActions, type Json, list, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthesized } from './template-helpers.ts';
+import { allowedActions, fnProps, type Json, list, NO_BUNDLING, only, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthCustomAndDefaults, synthesized } from './template-helpers.ts';
 
 // Templates only: no bundling, so these apps synthesize in a second or two.
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 /** Non-default settings, the arrears zone apart from the business zone, so each is seen to flow to its own place. */
 const CUSTOM = {
   timeZone: 'Asia/Urumqi',
@@ -20,30 +18,7 @@ const CUSTOM = {
   noticeConcurrency: 4,
 } as const;
 
-let outdir: string;
-let custom: Synthesized;
-let defaults: Synthesized;
-let customAssembly: string;
-
-beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'kam-arrears-'));
-  const built = buildApp({ outdir: join(outdir, 'custom'), context: NO_BUNDLING, config: CUSTOM });
-  // Throws on any unacknowledged cdk-nag finding.
-  customAssembly = built.app.synth().directory;
-  custom = synthesized(built);
-  defaults = synthesized(buildApp({ outdir: join(outdir, 'defaults'), context: NO_BUNDLING }));
-});
-
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-
-function only<T>(items: T[], what: string): T {
-  expect(items, what).toHaveLength(1);
-  return items[0]!;
-}
-
-function fnProps(s: Synthesized, id: string): Json {
-  return s.statelessJson.Resources[id].Properties;
-}
+const synth = synthCustomAndDefaults('arrears', CUSTOM);
 
 function arrearsSchedule(s: Synthesized): Json {
   return only(
@@ -91,7 +66,7 @@ function everyPolicyResource(s: Synthesized): string[] {
 
 describe('stateful: notice queues', () => {
   it('NoticeQueue redrives to NoticeDlq after 5 receives; both SSE and SSL-only; the DLQ keeps messages 14 days', () => {
-    const { statefulJson } = custom;
+    const { statefulJson } = synth.custom;
     const queue = statefulJson.Resources.NoticeQueue;
     const dlq = statefulJson.Resources.NoticeDlq;
     expect(queue.Type).toBe('AWS::SQS::Queue');
@@ -100,28 +75,28 @@ describe('stateful: notice queues', () => {
     expect(dlq.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     expect(dlq.Properties.RedrivePolicy).toBeUndefined();
     for (const id of ['NoticeQueue', 'NoticeDlq']) {
-      expect(queuePolicyStatements(custom, id)).toContainEqual(
+      expect(queuePolicyStatements(synth.custom, id)).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
       );
     }
   });
 
   it('NoticeQueue visibility timeout is at least 6 × the SendNotice timeout', () => {
-    const timeout = fnProps(custom, 'SendNotice').Timeout as number;
-    expect(custom.statefulJson.Resources.NoticeQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    const timeout = fnProps(synth.custom, 'SendNotice').Timeout as number;
+    expect(synth.custom.statefulJson.Resources.NoticeQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
   });
 
   it('ScanArrearsDlq is its own SSE, SSL-only queue that keeps failures 14 days (not NoticeDlq)', () => {
-    const dlq = custom.statefulJson.Resources.ScanArrearsDlq;
+    const dlq = synth.custom.statefulJson.Resources.ScanArrearsDlq;
     expect(dlq.Type).toBe('AWS::SQS::Queue');
     expect(dlq.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
-    expect(queuePolicyStatements(custom, 'ScanArrearsDlq')).toContainEqual(
+    expect(queuePolicyStatements(synth.custom, 'ScanArrearsDlq')).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
   });
 
   it('outputs the notice queue URLs', () => {
-    const outputs = custom.statefulJson.Outputs;
+    const outputs = synth.custom.statefulJson.Outputs;
     expect(outputs.NoticeQueueUrl.Value).toEqual({ Ref: 'NoticeQueue' });
     expect(outputs.NoticeDlqUrl.Value).toEqual({ Ref: 'NoticeDlq' });
     expect(outputs.ScanArrearsDlqUrl.Value).toEqual({ Ref: 'ScanArrearsDlq' });
@@ -130,82 +105,82 @@ describe('stateful: notice queues', () => {
 
 describe('arrears schedule', () => {
   it('fires at the configured cron in the configured zone, with no flexible window', () => {
-    expect(arrearsSchedule(custom)).toMatchObject({
+    expect(arrearsSchedule(synth.custom)).toMatchObject({
       ScheduleExpression: 'cron(30 8 ? * MON-FRI *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
     });
     // The scan's "today" is a day of the utility's zone, whatever zone the schedule fires in.
-    expect(fnProps(custom, 'ScanArrears').Environment.Variables.TIME_ZONE).toBe('Asia/Urumqi');
+    expect(fnProps(synth.custom, 'ScanArrears').Environment.Variables.TIME_ZONE).toBe('Asia/Urumqi');
   });
 
   it('defaults to 09:00 every day in the business time zone', () => {
-    expect(arrearsSchedule(defaults)).toMatchObject({ ScheduleExpression: 'cron(0 9 * * ? *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
-    const s = synthesized(buildApp({ outdir: join(outdir, 'zone'), context: NO_BUNDLING, config: { timeZone: 'Asia/Urumqi' } }));
+    expect(arrearsSchedule(synth.defaults)).toMatchObject({ ScheduleExpression: 'cron(0 9 * * ? *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
+    const s = synthesized(buildApp({ outdir: join(synth.outdir, 'zone'), context: NO_BUNDLING, config: { timeZone: 'Asia/Urumqi' } }));
     expect(arrearsSchedule(s).ScheduleExpressionTimezone).toBe('Asia/Urumqi');
   });
 
   it('invokes ScanArrears with {"asOf":"today"}, retrying, then dead-lettering to ScanArrearsDlq', () => {
-    const target = arrearsSchedule(custom).Target;
+    const target = arrearsSchedule(synth.custom).Target;
     expect(target.Arn).toEqual({ 'Fn::GetAtt': ['ScanArrears', 'Arn'] });
     expect(JSON.parse(target.Input as string)).toEqual({ asOf: 'today' });
-    expect(custom.render(target.DeadLetterConfig.Arn)).toBe('<ScanArrearsDlq.Arn>');
+    expect(synth.custom.render(target.DeadLetterConfig.Arn)).toBe('<ScanArrearsDlq.Arn>');
     expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
     expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBe(12 * 3600);
   });
 
   it('uses a dedicated role that only Scheduler (this account, default group) assumes and that can invoke ScanArrears only', () => {
-    const roleId = arrearsSchedule(custom).Target.RoleArn['Fn::GetAtt'][0] as string;
+    const roleId = arrearsSchedule(synth.custom).Target.RoleArn['Fn::GetAtt'][0] as string;
     const statementRoleId = only(
-      resourcesOfType(custom.statelessJson, 'AWS::Scheduler::Schedule').filter(([, sc]) => sc.Properties.Target.Arn['Fn::GetAtt']?.[0] === 'RunStatements'),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::Scheduler::Schedule').filter(([, sc]) => sc.Properties.Target.Arn['Fn::GetAtt']?.[0] === 'RunStatements'),
       'statement schedules',
     )[1].Properties.Target.RoleArn['Fn::GetAtt'][0];
     expect(roleId).not.toBe(statementRoleId);
 
-    const role = custom.statelessJson.Resources[roleId];
+    const role = synth.custom.statelessJson.Resources[roleId];
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const trust = only(role.Properties.AssumeRolePolicyDocument.Statement as Json[], 'trust statements');
     expect(trust).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' } });
     expect(trust.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
-    expect(custom.render(trust.Condition.StringEquals['aws:SourceArn'])).toBe('arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default');
+    expect(synth.custom.render(trust.Condition.StringEquals['aws:SourceArn'])).toBe('arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default');
 
-    expect(custom.roleStatements(roleId).map((st) => ({ effect: st.Effect, actions: list(st.Action), resources: list(st.Resource).map(custom.render) }))).toEqual([
+    expect(synth.custom.roleStatements(roleId).map((st) => ({ effect: st.Effect, actions: list(st.Action), resources: list(st.Resource).map(synth.custom.render) }))).toEqual([
       { effect: 'Allow', actions: ['lambda:InvokeFunction'], resources: ['<ScanArrears.Arn>'] },
       { effect: 'Allow', actions: ['sqs:SendMessage'], resources: ['<ScanArrearsDlq.Arn>'] },
     ]);
 
     // Nothing else may invoke ScanArrears: no other role, and no resource policy.
-    const invokers = resourcesOfType(custom.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
+    const invokers = resourcesOfType(synth.custom.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
       (p.Properties.PolicyDocument.Statement as Statement[]).some(
-        (st) => list(st.Action).some((a) => /^lambda:(InvokeFunction|\*)$|^\*$/.test(a)) && list(st.Resource).map(custom.render).some((arn) => arn.startsWith('<ScanArrears.')),
+        (st) => list(st.Action).some((a) => /^lambda:(InvokeFunction|\*)$|^\*$/.test(a)) && list(st.Resource).map(synth.custom.render).some((arn) => arn.startsWith('<ScanArrears.')),
       ),
     );
     expect(invokers.flatMap(([, p]) => list(p.Properties.Roles).map((r: Json) => r.Ref))).toEqual([roleId]);
-    const permissions = resourcesOfType(custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => custom.render(p.Properties.FunctionName).startsWith('<ScanArrears'));
+    const permissions = resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => synth.custom.render(p.Properties.FunctionName).startsWith('<ScanArrears'));
     expect(permissions).toEqual([]);
   });
 });
 
 describe('ScanArrears', () => {
   it('runs Node 24 on ARM64, 512 MB, 10 minutes', () => {
-    expect(fnProps(custom, 'ScanArrears')).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 600, TracingConfig: { Mode: 'Active' } });
+    expect(fnProps(synth.custom, 'ScanArrears')).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 600, TracingConfig: { Mode: 'Active' } });
   });
 
   it('gets the table, the notice queue and the time zone, and nothing else', () => {
-    const env = fnProps(custom, 'ScanArrears').Environment.Variables as Json;
-    expect(custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
-    expect(custom.render(env.NOTICE_QUEUE_URL)).toBe('<NoticeQueue>');
+    const env = fnProps(synth.custom, 'ScanArrears').Environment.Variables as Json;
+    expect(synth.custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
+    expect(synth.custom.render(env.NOTICE_QUEUE_URL)).toBe('<NoticeQueue>');
     expect(env.TIME_ZONE).toBe('Asia/Urumqi');
     expect(Object.keys(env).filter((k) => !/^(NODE_OPTIONS|POWERTOOLS_)/.test(k)).sort()).toEqual(['NOTICE_QUEUE_URL', 'TABLE_NAME', 'TIME_ZONE']);
   });
 
   it('reads and writes table items and queries bySegment and byDueDate only', () => {
-    const statements = custom.statementsOf('ScanArrears');
+    const statements = synth.custom.statementsOf('ScanArrears');
     for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) {
-      expect(resourcesFor(custom.render, statements, action), action).toEqual(['<UsageTable.Arn>']);
+      expect(resourcesFor(synth.custom.render, statements, action), action).toEqual(['<UsageTable.Arn>']);
     }
-    expect(resourcesFor(custom.render, statements, 'dynamodb:Query')).toEqual([
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual([
       '<UsageTable.Arn>',
       '<UsageTable.Arn>/index/byDueDate',
       '<UsageTable.Arn>/index/bySegment',
@@ -213,65 +188,65 @@ describe('ScanArrears', () => {
   });
 
   it('sends only to the notice queue (and its own failure queue), never mail, never S3', () => {
-    const statements = custom.statementsOf('ScanArrears');
-    expect(resourcesFor(custom.render, statements, 'sqs:SendMessage')).toEqual(['<NoticeQueue.Arn>', '<ScanArrearsDlq.Arn>']);
+    const statements = synth.custom.statementsOf('ScanArrears');
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual(['<NoticeQueue.Arn>', '<ScanArrearsDlq.Arn>']);
     const actions = allowedActions(statements);
     expect(actions.filter((a) => /^(ses|sesv2|s3):|^sqs:\*|^\*$/i.test(a))).toEqual([]);
     expect(actions.filter((a) => /^sqs:(ReceiveMessage|DeleteMessage)$/.test(a))).toEqual([]);
-    expect(sesStatements(custom, 'ScanArrears')).toEqual([]);
+    expect(sesStatements(synth.custom, 'ScanArrears')).toEqual([]);
   });
 
   it('keeps a scan that fails after 2 Lambda retries in ScanArrearsDlq', () => {
     const [, config] = only(
-      resourcesOfType(custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'ScanArrears'),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'ScanArrears'),
       'invoke configs',
     );
     expect(config.Properties.MaximumRetryAttempts).toBe(2);
-    expect(custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<ScanArrearsDlq.Arn>');
+    expect(synth.custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<ScanArrearsDlq.Arn>');
   });
 });
 
 describe('SendNotice', () => {
   it('runs Node 24 on ARM64, 512 MB, 1 minute', () => {
-    expect(fnProps(custom, 'SendNotice')).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 60, TracingConfig: { Mode: 'Active' } });
+    expect(fnProps(synth.custom, 'SendNotice')).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 60, TracingConfig: { Mode: 'Active' } });
   });
 
   it('gets the table, the sender, the configuration set and the time zone', () => {
-    const env = fnProps(custom, 'SendNotice').Environment.Variables as Json;
-    expect(custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
-    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(custom) });
+    const env = fnProps(synth.custom, 'SendNotice').Environment.Variables as Json;
+    expect(synth.custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
+    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(synth.custom) });
     expect(env).toMatchObject({ FROM_ADDRESS: 'billing@kam.example.cn', TIME_ZONE: 'Asia/Urumqi' });
     expect(Object.keys(env).filter((k) => !/^(NODE_OPTIONS|POWERTOOLS_)/.test(k)).sort()).toEqual(['FROM_ADDRESS', 'SES_CONFIGURATION_SET', 'TABLE_NAME', 'TIME_ZONE']);
   });
 
   it('consumes NoticeQueue in batches of 10 with partial batch failures, at most noticeConcurrency at a time', () => {
-    const mapping = mappingOf(custom, 'SendNotice');
+    const mapping = mappingOf(synth.custom, 'SendNotice');
     expect(mapping).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: 4 } });
-    expect(custom.render(mapping.EventSourceArn)).toBe('<NoticeQueue.Arn>');
-    expect(mappingOf(defaults, 'SendNotice').ScalingConfig).toEqual({ MaximumConcurrency: 2 });
-    const statements = custom.statementsOf('SendNotice');
-    expect(resourcesFor(custom.render, statements, 'sqs:ReceiveMessage')).toEqual(['<NoticeQueue.Arn>']);
-    expect(resourcesFor(custom.render, statements, 'sqs:DeleteMessage')).toEqual(['<NoticeQueue.Arn>']);
-    expect(resourcesFor(custom.render, statements, 'sqs:SendMessage')).toEqual([]);
+    expect(synth.custom.render(mapping.EventSourceArn)).toBe('<NoticeQueue.Arn>');
+    expect(mappingOf(synth.defaults, 'SendNotice').ScalingConfig).toEqual({ MaximumConcurrency: 2 });
+    const statements = synth.custom.statementsOf('SendNotice');
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:ReceiveMessage')).toEqual(['<NoticeQueue.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:DeleteMessage')).toEqual(['<NoticeQueue.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual([]);
   });
 
   it('may send mail only as the configured identity, through the configuration set, from the configured address', () => {
-    const statement = only(sesStatements(custom, 'SendNotice'), 'SendNotice SES statements');
+    const statement = only(sesStatements(synth.custom, 'SendNotice'), 'SendNotice SES statements');
     expect(statement.Effect).toBe('Allow');
     expect(list(statement.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
-    expect(list(statement.Resource).map(custom.render).sort()).toEqual([
-      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${configSetId(custom)}>`,
+    expect(list(statement.Resource).map(synth.custom.render).sort()).toEqual([
+      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${configSetId(synth.custom)}>`,
       'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/kam.example.cn',
     ]);
     expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'billing@kam.example.cn' } });
     // The very grant SendStatement has: one sender for every customer-facing email.
-    expect(statement).toEqual(only(sesStatements(custom, 'SendStatement'), 'SendStatement SES statements'));
+    expect(statement).toEqual(only(sesStatements(synth.custom, 'SendStatement'), 'SendStatement SES statements'));
   });
 
   it('reads and writes table items, queries bySegment and byDueDate only, touches no bucket', () => {
-    const statements = custom.statementsOf('SendNotice');
-    expect(resourcesFor(custom.render, statements, 'dynamodb:UpdateItem')).toEqual(['<UsageTable.Arn>']);
-    expect(resourcesFor(custom.render, statements, 'dynamodb:Query')).toEqual([
+    const statements = synth.custom.statementsOf('SendNotice');
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:UpdateItem')).toEqual(['<UsageTable.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual([
       '<UsageTable.Arn>',
       '<UsageTable.Arn>/index/byDueDate',
       '<UsageTable.Arn>/index/bySegment',
@@ -282,16 +257,16 @@ describe('SendNotice', () => {
 
 describe('IngestReadings with payments', () => {
   it('reads payments/ files and still neither mails nor deletes objects', () => {
-    const statements = custom.statementsOf('IngestReadings');
-    expect(resourcesFor(custom.render, statements, 's3:GetObject')).toContain('<IngestBucket.Arn>/payments/*');
+    const statements = synth.custom.statementsOf('IngestReadings');
+    expect(resourcesFor(synth.custom.render, statements, 's3:GetObject')).toContain('<IngestBucket.Arn>/payments/*');
     expect(allowedActions(statements).filter((a) => /^(ses|sesv2):|^s3:(Delete|\*)|^s3:.*\*|^\*$/i.test(a))).toEqual([]);
-    expect(sesStatements(custom, 'IngestReadings')).toEqual([]);
+    expect(sesStatements(synth.custom, 'IngestReadings')).toEqual([]);
   });
 });
 
 describe('least privilege on table indexes', () => {
   it('grants only named indexes, never index/*, anywhere in the stateless stack', () => {
-    const indexArns = everyPolicyResource(custom).filter((arn) => arn.includes('/index/'));
+    const indexArns = everyPolicyResource(synth.custom).filter((arn) => arn.includes('/index/'));
     expect(indexArns.length).toBeGreaterThan(0);
     const named = new Set(Object.values(TABLE_INDEXES).map((index) => `<UsageTable.Arn>/index/${index.name}`));
     for (const arn of indexArns) expect(named.has(arn), arn).toBe(true);
@@ -301,7 +276,7 @@ describe('least privilege on table indexes', () => {
 describe('alarms', () => {
   it.each(['NoticeDlq', 'ScanArrearsDlq'])('%s: one message alarms the operators', (dlq) => {
     const [, alarm] = only(
-      resourcesOfType(custom.statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => custom.render(a.Properties.Dimensions?.[0]?.Value) === `<${dlq}.QueueName>`),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => synth.custom.render(a.Properties.Dimensions?.[0]?.Value) === `<${dlq}.QueueName>`),
       `${dlq} alarms`,
     );
     expect(alarm.Properties).toMatchObject({
@@ -312,13 +287,13 @@ describe('alarms', () => {
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
-    expect(alarm.Properties.AlarmActions).toEqual([{ Ref: alarmTopicId(custom) }]);
-    expect(alarm.Properties.OKActions).toEqual([{ Ref: alarmTopicId(custom) }]);
+    expect(alarm.Properties.AlarmActions).toEqual([{ Ref: alarmTopicId(synth.custom) }]);
+    expect(alarm.Properties.OKActions).toEqual([{ Ref: alarmTopicId(synth.custom) }]);
   });
 
   it('alarms on any SendNotice error within 5 minutes', () => {
     const [, alarm] = only(
-      resourcesOfType(custom.statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === 'AWS/Lambda' && a.Properties.MetricName === 'Errors'),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.Namespace === 'AWS/Lambda' && a.Properties.MetricName === 'Errors'),
       'Lambda error alarms',
     );
     expect(alarm.Properties).toMatchObject({
@@ -330,8 +305,8 @@ describe('alarms', () => {
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
-    expect(alarm.Properties.AlarmActions).toEqual([{ Ref: alarmTopicId(custom) }]);
-    expect(alarm.Properties.OKActions).toEqual([{ Ref: alarmTopicId(custom) }]);
+    expect(alarm.Properties.AlarmActions).toEqual([{ Ref: alarmTopicId(synth.custom) }]);
+    expect(alarm.Properties.OKActions).toEqual([{ Ref: alarmTopicId(synth.custom) }]);
   });
 });
 
@@ -346,26 +321,26 @@ describe('no physical names', () => {
   };
 
   it('names none of the arrears resources (or any other queue, function, role, alarm or schedule)', () => {
-    for (const template of [custom.statefulJson, custom.statelessJson]) {
+    for (const template of [synth.custom.statefulJson, synth.custom.statelessJson]) {
       for (const [id, resource] of Object.entries(template.Resources as Record<string, Json>)) {
         const nameProperty = NAME_PROPERTIES[resource.Type];
         if (nameProperty) expect(resource.Properties?.[nameProperty], `${id}.${nameProperty}`).toBeUndefined();
       }
     }
-    for (const id of ['NoticeQueue', 'NoticeDlq', 'ScanArrearsDlq']) expect(custom.statefulJson.Resources[id].Properties.QueueName, id).toBeUndefined();
-    for (const id of ['ScanArrears', 'SendNotice']) expect(custom.statelessJson.Resources[id].Properties.FunctionName, id).toBeUndefined();
-    expect(arrearsSchedule(custom).Name).toBeUndefined();
+    for (const id of ['NoticeQueue', 'NoticeDlq', 'ScanArrearsDlq']) expect(synth.custom.statefulJson.Resources[id].Properties.QueueName, id).toBeUndefined();
+    for (const id of ['ScanArrears', 'SendNotice']) expect(synth.custom.statelessJson.Resources[id].Properties.FunctionName, id).toBeUndefined();
+    expect(arrearsSchedule(synth.custom).Name).toBeUndefined();
   });
 });
 
 describe('cdk-nag with arrears settings', () => {
   it('leaves the validation report empty', () => {
-    const report = JSON.parse(readFileSync(join(customAssembly, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
+    const report = JSON.parse(readFileSync(join(synth.customAssembly, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
     expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
   });
 
   it('has no AwsSolutions error or warning on either stack', () => {
-    for (const stack of [custom.built.stateful, custom.built.stateless] as Stack[]) {
+    for (const stack of [synth.custom.built.stateful, synth.custom.built.stateless] as Stack[]) {
       const annotations = Annotations.fromStack(stack);
       expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
       expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);

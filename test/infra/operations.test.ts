@@ -1,17 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/build-app.ts';
+import { describe, expect, it } from 'vitest';
 import { DIGEST_DEFAULTS, readAppConfig } from '../../infra/config.ts';
 import { APP_ALARMS, NAMESPACE, RATE_ALARMS, type WidgetSpec, WIDGETS } from '../../infra/dashboard-spec.ts';
-import { allowedActions, type Json, list, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthesized } from './template-helpers.ts';
+import { allowedActions, type Json, list, only, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthCustomAndDefaults } from './template-helpers.ts';
 
-// Templates only: no bundling, so these apps synthesize in a second or two.
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
-/** Non-default settings, so the tests see them flow through rather than the defaults. */
+/** Non-default settings, so the tests see them flow through rather than the synth.defaults. */
 const CUSTOM = {
   timeZone: 'Asia/Urumqi',
   sesFromAddress: 'billing@kam.example.cn',
@@ -21,26 +17,7 @@ const CUSTOM = {
 const SECTION_QUEUES = ['IngestQueue', 'StatementQueue', 'AlertQueue', 'NoticeQueue'];
 const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
 
-let outdir: string;
-let custom: Synthesized;
-let defaults: Synthesized;
-let customAssembly: string;
-
-beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'kam-operations-'));
-  const built = buildApp({ outdir: join(outdir, 'custom'), context: NO_BUNDLING, config: CUSTOM });
-  // Throws on any unacknowledged cdk-nag finding.
-  customAssembly = built.app.synth().directory;
-  custom = synthesized(built);
-  defaults = synthesized(buildApp({ outdir: join(outdir, 'defaults'), context: NO_BUNDLING }));
-});
-
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-
-function only<T>(items: T[], what: string): T {
-  expect(items, what).toHaveLength(1);
-  return items[0]!;
-}
+const synth = synthCustomAndDefaults('operations', CUSTOM);
 
 /** Logical ids of the project's functions (KamFunction marks each with its handler entry). */
 function functionIds(s: Synthesized): string[] {
@@ -100,20 +77,20 @@ function widgetTitled(s: Synthesized, title: string): Json {
 
 describe('operations dashboard', () => {
   it('is one dashboard with no physical name and a stable logical id', () => {
-    const [id, dashboard] = only(resourcesOfType(custom.statelessJson, 'AWS::CloudWatch::Dashboard'), 'dashboards');
+    const [id, dashboard] = only(resourcesOfType(synth.custom.statelessJson, 'AWS::CloudWatch::Dashboard'), 'dashboards');
     expect(id).toBe('OperationsDashboard');
     expect(dashboard.Properties.DashboardName).toBeUndefined();
   });
 
   it('has one graph per WIDGETS entry, titled as in the spec, 6 or 8 wide', () => {
-    const graphs = dashboardBody(custom).widgets.filter((w) => w.type === 'metric');
+    const graphs = dashboardBody(synth.custom).widgets.filter((w) => w.type === 'metric');
     expect(graphs.map((w) => w.properties.title)).toEqual(WIDGETS.map((w) => w.title));
     for (const graph of graphs) expect([6, 8], graph.properties.title).toContain(graph.width);
   });
 
   it('puts each section under its own text header, in the order of the spec', () => {
     const sections = [...new Set(WIDGETS.map((w) => w.section))];
-    const widgets = dashboardBody(custom).widgets;
+    const widgets = dashboardBody(synth.custom).widgets;
     expect(widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown)).toEqual(sections.map((section) => `## ${section}`));
     let section: string | undefined;
     for (const widget of widgets) {
@@ -128,7 +105,7 @@ describe('operations dashboard', () => {
   });
 
   it.each(WIDGETS.map((w) => [w.id, w] as [string, WidgetSpec]))('widget %s draws the metrics the spec lists, with its statistic', (_, spec) => {
-    const metrics = drawn(widgetTitled(custom, spec.title));
+    const metrics = drawn(widgetTitled(synth.custom, spec.title));
     const names = new Set(metrics.map((m) => m.name ?? /MetricName="(\w+)"/.exec(m.expression ?? '')?.[1]));
     const expected = new Set(spec.metrics.map((m) => (m.kind === 'app' ? m.name : m.metric)));
     expect(names).toEqual(expected);
@@ -137,7 +114,7 @@ describe('operations dashboard', () => {
 
   it('draws application metrics in the KeyAccounts namespace with service=KeyAccounts, one line per split value', () => {
     for (const spec of WIDGETS) {
-      const metrics = drawn(widgetTitled(custom, spec.title));
+      const metrics = drawn(widgetTitled(synth.custom, spec.title));
       for (const ref of spec.metrics) {
         if (ref.kind !== 'app' || ref.splitBy?.values.length === 0) continue;
         const lines = metrics.filter((m) => m.name === ref.name);
@@ -152,31 +129,31 @@ describe('operations dashboard', () => {
   });
 
   it('finds the regions of kWh ingested with a SEARCH over the region dimension', () => {
-    const [line] = drawn(widgetTitled(custom, 'kWh ingested by region'));
+    const [line] = drawn(widgetTitled(synth.custom, 'kWh ingested by region'));
     expect(line!.expression).toBe(`SEARCH('{KeyAccounts,service,region} MetricName="KwhIngested" service="KeyAccounts"', 'Sum', 3600)`);
   });
 
   it('draws queue metrics of the stateful stack queues by logical id', () => {
-    const depth = drawn(widgetTitled(custom, 'Queue depth'));
+    const depth = drawn(widgetTitled(synth.custom, 'Queue depth'));
     expect(depth.map((m) => [m.namespace, m.name, m.dimensions.QueueName])).toEqual(
       SECTION_QUEUES.map((queue) => ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', `<${queue}.QueueName>`]),
     );
-    const age = drawn(widgetTitled(custom, 'Age of oldest message (s)'));
+    const age = drawn(widgetTitled(synth.custom, 'Age of oldest message (s)'));
     expect(age.map((m) => m.dimensions.QueueName)).toEqual(SECTION_QUEUES.map((queue) => `<${queue}.QueueName>`));
-    const dlqs = drawn(widgetTitled(custom, 'Dead-letter queues'));
+    const dlqs = drawn(widgetTitled(synth.custom, 'Dead-letter queues'));
     expect(dlqs.map((m) => m.dimensions.QueueName)).toEqual(['IngestDlq', 'StatementDlq', 'AlertDlq', 'NoticeDlq'].map((queue) => `<${queue}.QueueName>`));
   });
 
   it('draws one line per function in every Lambda widget (SendDigest included), Duration at p95', () => {
-    const fns = functionIds(custom);
+    const fns = functionIds(synth.custom);
     expect(fns).toContain('SendDigest');
     expect(fns).toHaveLength(8);
     for (const spec of WIDGETS.filter((w) => w.section === 'Lambdas')) {
-      const metrics = drawn(widgetTitled(custom, spec.title));
+      const metrics = drawn(widgetTitled(synth.custom, spec.title));
       expect(metrics.map((m) => m.dimensions.FunctionName).sort(), spec.title).toEqual(fns.map((fn) => `<${fn}>`).sort());
       for (const m of metrics) expect(m.namespace).toBe('AWS/Lambda');
     }
-    expect(drawn(widgetTitled(custom, 'Duration p95 (ms)')).map((m) => m.stat)).toEqual(functionIds(custom).map(() => 'p95'));
+    expect(drawn(widgetTitled(synth.custom, 'Duration p95 (ms)')).map((m) => m.stat)).toEqual(functionIds(synth.custom).map(() => 'p95'));
   });
 });
 
@@ -186,7 +163,7 @@ describe('alarms', () => {
     expect(Object.fromEntries(APP_ALARMS.map((spec) => [spec.metric, [spec.threshold, spec.periodMinutes * 60]]))).toEqual(expected);
     for (const spec of APP_ALARMS) {
       const [, alarm] = only(
-        alarms(custom).filter(([, a]) => a.Properties.Namespace === NAMESPACE && a.Properties.MetricName === spec.metric),
+        alarms(synth.custom).filter(([, a]) => a.Properties.Namespace === NAMESPACE && a.Properties.MetricName === spec.metric),
         `${spec.metric} alarms`,
       );
       expect(alarm.Properties).toMatchObject({
@@ -205,7 +182,7 @@ describe('alarms', () => {
   it('alarms when at least 5% of a day’s statements bounce, without dividing by zero', () => {
     expect(RATE_ALARMS.map((r) => [r.numerator, r.denominator, r.thresholdPercent, r.periodMinutes])).toEqual([['EmailBounces', 'StatementsSent', 5, 1440]]);
     const [, alarm] = only(
-      alarms(custom).filter(([, a]) => (a.Properties.Metrics as Json[] | undefined)?.some((m) => m.MetricStat?.Metric.MetricName === 'EmailBounces')),
+      alarms(synth.custom).filter(([, a]) => (a.Properties.Metrics as Json[] | undefined)?.some((m) => m.MetricStat?.Metric.MetricName === 'EmailBounces')),
       'bounce rate alarms',
     );
     const metrics = alarm.Properties.Metrics as Json[];
@@ -223,8 +200,8 @@ describe('alarms', () => {
   });
 
   it('alarms on each function’s error rate: errors / invocations ≥ 5% over 15 minutes', () => {
-    const fns = functionIds(custom);
-    const rateAlarms = alarms(custom).filter(([, a]) => (a.Properties.Metrics as Json[] | undefined)?.some((m) => m.MetricStat?.Metric.MetricName === 'Invocations'));
+    const fns = functionIds(synth.custom);
+    const rateAlarms = alarms(synth.custom).filter(([, a]) => (a.Properties.Metrics as Json[] | undefined)?.some((m) => m.MetricStat?.Metric.MetricName === 'Invocations'));
     const byFunction = new Map(rateAlarms.map(([, a]) => [(a.Properties.Metrics as Json[]).find((m) => m.Id === 'errors')!.MetricStat.Metric.Dimensions[0].Value.Ref as string, a]));
     expect([...byFunction.keys()].sort()).toEqual([...fns].sort());
     expect(rateAlarms).toHaveLength(fns.length);
@@ -242,9 +219,9 @@ describe('alarms', () => {
   });
 
   it('keeps the dead-letter alarms, SendDigestDlq included', () => {
-    const queues = alarms(custom)
+    const queues = alarms(synth.custom)
       .filter(([, a]) => a.Properties.Namespace === 'AWS/SQS')
-      .map(([, a]) => custom.render(a.Properties.Dimensions[0].Value))
+      .map(([, a]) => synth.custom.render(a.Properties.Dimensions[0].Value))
       .sort();
     expect(queues).toEqual(
       ['AlertDlq', 'IngestDlq', 'NoticeDlq', 'RunStatementsDlq', 'ScanArrearsDlq', 'SendDigestDlq', 'SesFeedbackDlq', 'StatementDlq'].map((q) => `<${q}.QueueName>`),
@@ -252,10 +229,10 @@ describe('alarms', () => {
   });
 
   it('sends every alarm, and its all-clear, to the alarm topic only', () => {
-    const topic = alarmTopicId(custom);
-    const all = alarms(custom);
+    const topic = alarmTopicId(synth.custom);
+    const all = alarms(synth.custom);
     // 8 DLQs, SendNotice errors, 3 application alarms, the bounce rate, 8 error rates.
-    expect(all).toHaveLength(8 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(custom).length);
+    expect(all).toHaveLength(8 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
     for (const [id, alarm] of all) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topic }]);
@@ -273,51 +250,51 @@ describe('account-manager digest schedule', () => {
   }
 
   it('fires at the configured cron in the business time zone, with no flexible window', () => {
-    expect(digestSchedule(custom)).toMatchObject({
+    expect(digestSchedule(synth.custom)).toMatchObject({
       ScheduleExpression: 'cron(30 7 ? * FRI *)',
       ScheduleExpressionTimezone: 'Asia/Urumqi',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
     });
-    expect(digestSchedule(custom).Name).toBeUndefined();
+    expect(digestSchedule(synth.custom).Name).toBeUndefined();
   });
 
   it('defaults to 08:00 on Mondays in Asia/Shanghai', () => {
-    expect(digestSchedule(defaults)).toMatchObject({ ScheduleExpression: 'cron(0 8 ? * MON *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
+    expect(digestSchedule(synth.defaults)).toMatchObject({ ScheduleExpression: 'cron(0 8 ? * MON *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
   });
 
   it('invokes SendDigest with {"weekEnding":"today"}, dead-lettering to SendDigestDlq', () => {
-    const target = digestSchedule(custom).Target;
+    const target = digestSchedule(synth.custom).Target;
     expect(target.Arn).toEqual({ 'Fn::GetAtt': ['SendDigest', 'Arn'] });
     expect(JSON.parse(target.Input as string)).toEqual({ weekEnding: 'today' });
-    expect(custom.render(target.DeadLetterConfig.Arn)).toBe('<SendDigestDlq.Arn>');
+    expect(synth.custom.render(target.DeadLetterConfig.Arn)).toBe('<SendDigestDlq.Arn>');
   });
 
   it('uses its own role, assumed only by Scheduler, that can invoke SendDigest only; nothing else may invoke it', () => {
-    const roleId = digestSchedule(custom).Target.RoleArn['Fn::GetAtt'][0] as string;
-    const otherRoles = resourcesOfType(custom.statelessJson, 'AWS::Scheduler::Schedule')
+    const roleId = digestSchedule(synth.custom).Target.RoleArn['Fn::GetAtt'][0] as string;
+    const otherRoles = resourcesOfType(synth.custom.statelessJson, 'AWS::Scheduler::Schedule')
       .map(([, sc]) => sc.Properties.Target.RoleArn['Fn::GetAtt'][0] as string)
       .filter((id) => id !== roleId);
     expect(otherRoles).toHaveLength(2);
 
-    const role = custom.statelessJson.Resources[roleId];
+    const role = synth.custom.statelessJson.Resources[roleId];
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const trust = only(role.Properties.AssumeRolePolicyDocument.Statement as Json[], 'trust statements');
     expect(trust).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' } });
     expect(trust.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
-    expect(custom.render(trust.Condition.StringEquals['aws:SourceArn'])).toBe('arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default');
-    expect(custom.roleStatements(roleId).map((st) => ({ effect: st.Effect, actions: list(st.Action), resources: list(st.Resource).map(custom.render) }))).toEqual([
+    expect(synth.custom.render(trust.Condition.StringEquals['aws:SourceArn'])).toBe('arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default');
+    expect(synth.custom.roleStatements(roleId).map((st) => ({ effect: st.Effect, actions: list(st.Action), resources: list(st.Resource).map(synth.custom.render) }))).toEqual([
       { effect: 'Allow', actions: ['lambda:InvokeFunction'], resources: ['<SendDigest.Arn>'] },
       { effect: 'Allow', actions: ['sqs:SendMessage'], resources: ['<SendDigestDlq.Arn>'] },
     ]);
 
-    const invokers = resourcesOfType(custom.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
+    const invokers = resourcesOfType(synth.custom.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
       (p.Properties.PolicyDocument.Statement as Statement[]).some(
-        (st) => list(st.Action).some((a) => /^lambda:(InvokeFunction|\*)$|^\*$/.test(a)) && list(st.Resource).map(custom.render).some((arn) => arn.startsWith('<SendDigest.')),
+        (st) => list(st.Action).some((a) => /^lambda:(InvokeFunction|\*)$|^\*$/.test(a)) && list(st.Resource).map(synth.custom.render).some((arn) => arn.startsWith('<SendDigest.')),
       ),
     );
     expect(invokers.flatMap(([, p]) => list(p.Properties.Roles).map((r: Json) => r.Ref))).toEqual([roleId]);
-    expect(resourcesOfType(custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => custom.render(p.Properties.FunctionName).startsWith('<SendDigest'))).toEqual([]);
+    expect(resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => synth.custom.render(p.Properties.FunctionName).startsWith('<SendDigest'))).toEqual([]);
   });
 });
 
@@ -326,77 +303,77 @@ describe('SendDigest', () => {
   const configSetId = (s: Synthesized): string => only(resourcesOfType(s.statelessJson, 'AWS::SES::ConfigurationSet'), 'configuration sets')[0];
 
   it('runs functions/send-digest.ts on Node 24, ARM64, 512 MB, 5 minutes, traced', () => {
-    expect(custom.statelessJson.Resources.SendDigest.Metadata['kam:entry']).toBe('functions/send-digest.ts');
-    expect(fnProps(custom)).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 300, TracingConfig: { Mode: 'Active' } });
-    expect(fnProps(custom).FunctionName).toBeUndefined();
+    expect(synth.custom.statelessJson.Resources.SendDigest.Metadata['kam:entry']).toBe('functions/send-digest.ts');
+    expect(fnProps(synth.custom)).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 300, TracingConfig: { Mode: 'Active' } });
+    expect(fnProps(synth.custom).FunctionName).toBeUndefined();
   });
 
   it('gets the table, the sender, the configuration set and the business time zone, and nothing else', () => {
-    const env = fnProps(custom).Environment.Variables as Json;
-    expect(custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
-    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(custom) });
+    const env = fnProps(synth.custom).Environment.Variables as Json;
+    expect(synth.custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
+    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(synth.custom) });
     expect(env).toMatchObject({ FROM_ADDRESS: 'billing@kam.example.cn', TIME_ZONE: 'Asia/Urumqi', POWERTOOLS_SERVICE_NAME: 'KeyAccounts' });
     expect(Object.keys(env).filter((k) => !/^(NODE_OPTIONS|POWERTOOLS_)/.test(k)).sort()).toEqual(['FROM_ADDRESS', 'SES_CONFIGURATION_SET', 'TABLE_NAME', 'TIME_ZONE']);
   });
 
   it('may send mail only as the configured identity, through the configuration set, from the configured address', () => {
     const statement = only(
-      custom.statementsOf('SendDigest').filter((st) => list(st.Action).some((a) => /^ses:|^sesv2:/i.test(a))),
+      synth.custom.statementsOf('SendDigest').filter((st) => list(st.Action).some((a) => /^ses:|^sesv2:/i.test(a))),
       'SES statements',
     );
     expect(statement.Effect).toBe('Allow');
     expect(list(statement.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
-    expect(list(statement.Resource).map(custom.render).sort()).toEqual([
-      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${configSetId(custom)}>`,
+    expect(list(statement.Resource).map(synth.custom.render).sort()).toEqual([
+      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${configSetId(synth.custom)}>`,
       'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/kam.example.cn',
     ]);
     expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'billing@kam.example.cn' } });
   });
 
   it('reads the table and queries bySegment and byDueDate only', () => {
-    const statements = custom.statementsOf('SendDigest');
-    for (const action of ['dynamodb:GetItem', 'dynamodb:BatchGetItem']) expect(resourcesFor(custom.render, statements, action), action).toEqual(['<UsageTable.Arn>']);
-    expect(resourcesFor(custom.render, statements, 'dynamodb:Query')).toEqual(['<UsageTable.Arn>', '<UsageTable.Arn>/index/byDueDate', '<UsageTable.Arn>/index/bySegment']);
+    const statements = synth.custom.statementsOf('SendDigest');
+    for (const action of ['dynamodb:GetItem', 'dynamodb:BatchGetItem']) expect(resourcesFor(synth.custom.render, statements, action), action).toEqual(['<UsageTable.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual(['<UsageTable.Arn>', '<UsageTable.Arn>/index/byDueDate', '<UsageTable.Arn>/index/bySegment']);
   });
 
   it('cannot write the table, except its own DIGEST# ledger items (put/update only, never delete)', () => {
-    const statements = custom.statementsOf('SendDigest');
+    const statements = synth.custom.statementsOf('SendDigest');
     const writes = statements.filter((st) => st.Effect === 'Allow' && list(st.Action).some((a) => TABLE_WRITES.includes(a) || /^dynamodb:\*$|^\*$/.test(a)));
     const ledger = only(writes, 'statements granting a table write');
     expect(list(ledger.Action).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    expect(list(ledger.Resource).map(custom.render)).toEqual(['<UsageTable.Arn>']);
+    expect(list(ledger.Resource).map(synth.custom.render)).toEqual(['<UsageTable.Arn>']);
     expect(ledger.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DIGEST#*'] } });
     expect(allowedActions(statements).filter((a) => /^dynamodb:(DeleteItem|BatchWriteItem|PartiQL)/.test(a))).toEqual([]);
   });
 
   it('sends only to its failure queue, touches no bucket, consumes no queue', () => {
-    const statements = custom.statementsOf('SendDigest');
-    expect(resourcesFor(custom.render, statements, 'sqs:SendMessage')).toEqual(['<SendDigestDlq.Arn>']);
+    const statements = synth.custom.statementsOf('SendDigest');
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual(['<SendDigestDlq.Arn>']);
     expect(allowedActions(statements).filter((a) => /^s3:|^sqs:(ReceiveMessage|DeleteMessage|\*)$|^\*$/.test(a))).toEqual([]);
   });
 
   it('keeps a run that fails after 2 Lambda retries in SendDigestDlq, an SSE, SSL-only queue that keeps it 14 days', () => {
     const [, config] = only(
-      resourcesOfType(custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'SendDigest'),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'SendDigest'),
       'invoke configs',
     );
     expect(config.Properties.MaximumRetryAttempts).toBe(2);
-    expect(custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<SendDigestDlq.Arn>');
-    const dlq = custom.statefulJson.Resources.SendDigestDlq;
+    expect(synth.custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<SendDigestDlq.Arn>');
+    const dlq = synth.custom.statefulJson.Resources.SendDigestDlq;
     expect(dlq.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     expect(dlq.Properties.QueueName).toBeUndefined();
-    expect(custom.statefulJson.Outputs.SendDigestDlqUrl.Value).toEqual({ Ref: 'SendDigestDlq' });
+    expect(synth.custom.statefulJson.Outputs.SendDigestDlqUrl.Value).toEqual({ Ref: 'SendDigestDlq' });
   });
 });
 
 describe('cdk-nag and names', () => {
   it('leaves the validation report empty', () => {
-    const report = JSON.parse(readFileSync(join(customAssembly, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
+    const report = JSON.parse(readFileSync(join(synth.customAssembly, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
     expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
   });
 
   it('has no AwsSolutions error or warning on either stack', () => {
-    for (const stack of [custom.built.stateful, custom.built.stateless] as Stack[]) {
+    for (const stack of [synth.custom.built.stateful, synth.custom.built.stateless] as Stack[]) {
       const annotations = Annotations.fromStack(stack);
       expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
       expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
@@ -413,7 +390,7 @@ describe('cdk-nag and names', () => {
       'AWS::Lambda::Function': 'FunctionName',
       'AWS::Logs::LogGroup': 'LogGroupName',
     };
-    for (const template of [custom.statefulJson, custom.statelessJson]) {
+    for (const template of [synth.custom.statefulJson, synth.custom.statelessJson]) {
       for (const [id, resource] of Object.entries(template.Resources as Record<string, Json>)) {
         const nameProperty = NAME_PROPERTIES[resource.Type];
         if (nameProperty) expect(resource.Properties?.[nameProperty], `${id}.${nameProperty}`).toBeUndefined();

@@ -1,15 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.ts';
 import { readAppConfig } from '../../infra/config.ts';
-import { allowedActions, type Json, list, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthesized } from './template-helpers.ts';
+import { allowedActions, fnProps, type Json, list, NO_BUNDLING, only, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthCustomAndDefaults, synthesized } from './template-helpers.ts';
 
 // Templates only: no bundling, so these apps synthesize in a second or two.
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
-/** Non-default settings everywhere, so the tests see them flow through rather than the defaults. */
+/** Non-default settings everywhere, so the tests see them flow through rather than the synth.defaults. */
 const CUSTOM = {
   timeZone: 'Asia/Urumqi',
   sesFromAddress: 'billing@kam.example.cn',
@@ -24,30 +22,7 @@ const CUSTOM = {
 const FUNCTIONS = ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice', 'SendDigest'];
 const MAILERS = ['SendStatement', 'SendAlert', 'SesFeedback', 'SendNotice', 'SendDigest'];
 
-let outdir: string;
-let custom: Synthesized;
-let defaults: Synthesized;
-let customAssembly: string;
-
-beforeAll(() => {
-  outdir = mkdtempSync(join(tmpdir(), 'kam-statements-'));
-  const built = buildApp({ outdir: join(outdir, 'custom'), context: NO_BUNDLING, config: CUSTOM });
-  // Throws on any unacknowledged cdk-nag finding.
-  customAssembly = built.app.synth().directory;
-  custom = synthesized(built);
-  defaults = synthesized(buildApp({ outdir: join(outdir, 'defaults'), context: NO_BUNDLING }));
-});
-
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-
-function only<T>(items: T[], what: string): T {
-  expect(items, what).toHaveLength(1);
-  return items[0]!;
-}
-
-function fnProps(s: Synthesized, id: string): Json {
-  return s.statelessJson.Resources[id].Properties;
-}
+const synth = synthCustomAndDefaults('statements', CUSTOM);
 
 /** The function's SES statements, rendered. */
 function sesStatements(s: Synthesized, fn: string): Statement[] {
@@ -70,7 +45,7 @@ describe('stateful: statement and alert queues', () => {
     ['StatementQueue', 'StatementDlq', 'SendStatement'],
     ['AlertQueue', 'AlertDlq', 'SendAlert'],
   ])('%s redrives to %s after 5 receives, both SSE and SSL-only; visibility ≥ 6 × the %s timeout', (queueId, dlqId, consumer) => {
-    const { statefulJson } = custom;
+    const { statefulJson } = synth.custom;
     const queue = statefulJson.Resources[queueId];
     const dlq = statefulJson.Resources[dlqId];
     expect(queue.Type).toBe('AWS::SQS::Queue');
@@ -79,7 +54,7 @@ describe('stateful: statement and alert queues', () => {
     expect(dlq.Properties.SqsManagedSseEnabled).toBe(true);
     expect(dlq.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     expect(dlq.Properties.RedrivePolicy).toBeUndefined();
-    const timeout = fnProps(custom, consumer).Timeout as number;
+    const timeout = fnProps(synth.custom, consumer).Timeout as number;
     expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
     for (const id of [queueId, dlqId]) {
       const [, policy] = only(
@@ -93,17 +68,17 @@ describe('stateful: statement and alert queues', () => {
   });
 
   it.each(['RunStatementsDlq', 'SesFeedbackDlq'])('%s is an SSE, SSL-only queue that keeps failures 14 days', (id) => {
-    const dlq = custom.statefulJson.Resources[id].Properties;
+    const dlq = synth.custom.statefulJson.Resources[id].Properties;
     expect(dlq).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     const [, policy] = only(
-      resourcesOfType(custom.statefulJson, 'AWS::SQS::QueuePolicy').filter(([, p]) => p.Properties.Queues[0].Ref === id),
+      resourcesOfType(synth.custom.statefulJson, 'AWS::SQS::QueuePolicy').filter(([, p]) => p.Properties.Queues[0].Ref === id),
       `${id} policy`,
     );
     expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
   });
 
   it('outputs every new queue URL', () => {
-    const outputs = custom.statefulJson.Outputs;
+    const outputs = synth.custom.statefulJson.Outputs;
     for (const id of ['StatementQueue', 'StatementDlq', 'AlertQueue', 'AlertDlq', 'RunStatementsDlq', 'SesFeedbackDlq']) {
       expect(outputs[`${id}Url`]?.Value, id).toEqual({ Ref: id });
     }
@@ -119,78 +94,78 @@ describe('statement schedule', () => {
   }
 
   it('fires at the configured cron, in the configured zone, with no flexible window', () => {
-    expect(schedule(custom)).toMatchObject({
+    expect(schedule(synth.custom)).toMatchObject({
       ScheduleExpression: 'cron(30 7 3 * ? *)',
       ScheduleExpressionTimezone: 'Asia/Urumqi',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
     });
-    expect(schedule(defaults)).toMatchObject({ ScheduleExpression: 'cron(0 6 2 * ? *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
+    expect(schedule(synth.defaults)).toMatchObject({ ScheduleExpression: 'cron(0 6 2 * ? *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
   });
 
   it('can run in its own zone, apart from the business time zone', () => {
-    const s = synthesized(buildApp({ outdir: join(outdir, 'zone'), context: { ...NO_BUNDLING, statementTimeZone: 'UTC' }, config: { timeZone: 'Asia/Urumqi' } }));
+    const s = synthesized(buildApp({ outdir: join(synth.outdir, 'zone'), context: { ...NO_BUNDLING, statementTimeZone: 'UTC' }, config: { timeZone: 'Asia/Urumqi' } }));
     expect(schedule(s).ScheduleExpressionTimezone).toBe('UTC');
     // Periods are months of the utility's zone, whenever the run fires.
     expect(fnProps(s, 'RunStatements').Environment.Variables.TIME_ZONE).toBe('Asia/Urumqi');
   });
 
   it('invokes RunStatements with {"period":"previous"}, dead-lettering to RunStatementsDlq', () => {
-    const target = schedule(custom).Target;
+    const target = schedule(synth.custom).Target;
     expect(target.Arn).toEqual({ 'Fn::GetAtt': ['RunStatements', 'Arn'] });
     expect(JSON.parse(target.Input as string)).toEqual({ period: 'previous' });
-    expect(custom.render(target.DeadLetterConfig.Arn)).toBe('<RunStatementsDlq.Arn>');
+    expect(synth.custom.render(target.DeadLetterConfig.Arn)).toBe('<RunStatementsDlq.Arn>');
   });
 
   it('uses a dedicated role that only Scheduler (this account, default group) assumes and that can invoke RunStatements only', () => {
-    const roleId = schedule(custom).Target.RoleArn['Fn::GetAtt'][0] as string;
-    const role = custom.statelessJson.Resources[roleId];
+    const roleId = schedule(synth.custom).Target.RoleArn['Fn::GetAtt'][0] as string;
+    const role = synth.custom.statelessJson.Resources[roleId];
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const trust = only(role.Properties.AssumeRolePolicyDocument.Statement as Json[], 'trust statements');
     expect(trust).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' } });
     expect(trust.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
-    expect(custom.render(trust.Condition.StringEquals['aws:SourceArn'])).toBe('arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default');
+    expect(synth.custom.render(trust.Condition.StringEquals['aws:SourceArn'])).toBe('arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default');
 
-    const statements = custom.roleStatements(roleId);
-    expect(statements.map((st) => ({ actions: list(st.Action), resources: list(st.Resource).map(custom.render) }))).toEqual([
+    const statements = synth.custom.roleStatements(roleId);
+    expect(statements.map((st) => ({ actions: list(st.Action), resources: list(st.Resource).map(synth.custom.render) }))).toEqual([
       { actions: ['lambda:InvokeFunction'], resources: ['<RunStatements.Arn>'] },
       { actions: ['sqs:SendMessage'], resources: ['<RunStatementsDlq.Arn>'] },
     ]);
     // No other role may invoke RunStatements, and nothing grants Scheduler through a resource policy.
-    const invokers = resourcesOfType(custom.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
+    const invokers = resourcesOfType(synth.custom.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
       (p.Properties.PolicyDocument.Statement as Statement[]).some(
-        (st) => list(st.Action).includes('lambda:InvokeFunction') && list(st.Resource).map(custom.render).some((arn) => arn.startsWith('<RunStatements.')),
+        (st) => list(st.Action).includes('lambda:InvokeFunction') && list(st.Resource).map(synth.custom.render).some((arn) => arn.startsWith('<RunStatements.')),
       ),
     );
     expect(invokers.flatMap(([, p]) => list(p.Properties.Roles).map((r: Json) => r.Ref))).toEqual([roleId]);
-    const permissions = resourcesOfType(custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => custom.render(p.Properties.FunctionName) === '<RunStatements.Arn>');
+    const permissions = resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => synth.custom.render(p.Properties.FunctionName) === '<RunStatements.Arn>');
     expect(permissions).toEqual([]);
   });
 });
 
 describe('RunStatements', () => {
   it('gets the table, the statement queue and the time zone', () => {
-    const env = fnProps(custom, 'RunStatements').Environment.Variables;
-    expect(custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
-    expect(custom.render(env.STATEMENT_QUEUE_URL)).toBe('<StatementQueue>');
+    const env = fnProps(synth.custom, 'RunStatements').Environment.Variables;
+    expect(synth.custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
+    expect(synth.custom.render(env.STATEMENT_QUEUE_URL)).toBe('<StatementQueue>');
     expect(env.TIME_ZONE).toBe('Asia/Urumqi');
   });
 
   it('reads and writes the table, queries only bySegment, sends only to the statement queue and its failure queue, sends no mail', () => {
-    const statements = custom.statementsOf('RunStatements');
-    expect(resourcesFor(custom.render, statements, 'dynamodb:PutItem')).toEqual(['<UsageTable.Arn>']);
-    expect(resourcesFor(custom.render, statements, 'dynamodb:Query')).toEqual(['<UsageTable.Arn>', '<UsageTable.Arn>/index/bySegment']);
-    expect(resourcesFor(custom.render, statements, 'sqs:SendMessage')).toEqual(['<RunStatementsDlq.Arn>', '<StatementQueue.Arn>']);
+    const statements = synth.custom.statementsOf('RunStatements');
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:PutItem')).toEqual(['<UsageTable.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual(['<UsageTable.Arn>', '<UsageTable.Arn>/index/bySegment']);
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual(['<RunStatementsDlq.Arn>', '<StatementQueue.Arn>']);
     expect(allowedActions(statements).filter((a) => /^(ses|sesv2|s3):/.test(a))).toEqual([]);
   });
 
   it('keeps a run that fails after 2 Lambda retries in RunStatementsDlq', () => {
     const [, config] = only(
-      resourcesOfType(custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'RunStatements'),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'RunStatements'),
       'invoke configs',
     );
     expect(config.Properties.MaximumRetryAttempts).toBe(2);
-    expect(custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<RunStatementsDlq.Arn>');
+    expect(synth.custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<RunStatementsDlq.Arn>');
   });
 });
 
@@ -200,34 +175,34 @@ describe('SendStatement and SendAlert', () => {
     ['SendAlert', '<AlertQueue.Arn>', 2],
   ])('%s consumes %s in batches of 10 with partial batch failures, at most %i at a time', (fn, queueArn, concurrency) => {
     const [, mapping] = only(
-      resourcesOfType(custom.statelessJson, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === fn),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === fn),
       `${fn} mappings`,
     );
     expect(mapping.Properties).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: concurrency } });
-    expect(custom.render(mapping.Properties.EventSourceArn)).toBe(queueArn);
-    expect(resourcesFor(custom.render, custom.statementsOf(fn), 'sqs:ReceiveMessage')).toEqual([queueArn]);
-    expect(resourcesFor(custom.render, custom.statementsOf(fn), 'sqs:SendMessage')).toEqual([]);
+    expect(synth.custom.render(mapping.Properties.EventSourceArn)).toBe(queueArn);
+    expect(resourcesFor(synth.custom.render, synth.custom.statementsOf(fn), 'sqs:ReceiveMessage')).toEqual([queueArn]);
+    expect(resourcesFor(synth.custom.render, synth.custom.statementsOf(fn), 'sqs:SendMessage')).toEqual([]);
   });
 
-  it('statement concurrency defaults to 5', () => {
+  it('statement concurrency synth.defaults to 5', () => {
     const [, mapping] = only(
-      resourcesOfType(defaults.statelessJson, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === 'SendStatement'),
+      resourcesOfType(synth.defaults.statelessJson, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === 'SendStatement'),
       'mappings',
     );
     expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 5 });
   });
 
   it('SendStatement gets the configured sender, rate, due days and zone', () => {
-    const env = fnProps(custom, 'SendStatement').Environment.Variables;
-    expect(custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
-    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(custom) });
+    const env = fnProps(synth.custom, 'SendStatement').Environment.Variables;
+    expect(synth.custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
+    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(synth.custom) });
     expect(env).toMatchObject({ FROM_ADDRESS: 'billing@kam.example.cn', MAX_SEND_RATE: '4', DUE_DAYS: '20', TIME_ZONE: 'Asia/Urumqi' });
   });
 
   it('SendStatement queries bySegment and byRegionMonth only and reads no bucket', () => {
-    const statements = custom.statementsOf('SendStatement');
-    expect(resourcesFor(custom.render, statements, 'dynamodb:UpdateItem')).toEqual(['<UsageTable.Arn>']);
-    expect(resourcesFor(custom.render, statements, 'dynamodb:Query')).toEqual([
+    const statements = synth.custom.statementsOf('SendStatement');
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:UpdateItem')).toEqual(['<UsageTable.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual([
       '<UsageTable.Arn>',
       '<UsageTable.Arn>/index/byRegionMonth',
       '<UsageTable.Arn>/index/bySegment',
@@ -236,20 +211,20 @@ describe('SendStatement and SendAlert', () => {
   });
 
   it('SendAlert gets the sender and zone', () => {
-    const env = fnProps(custom, 'SendAlert').Environment.Variables;
-    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(custom) });
+    const env = fnProps(synth.custom, 'SendAlert').Environment.Variables;
+    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(synth.custom) });
     expect(env).toMatchObject({ FROM_ADDRESS: 'billing@kam.example.cn', TIME_ZONE: 'Asia/Urumqi' });
-    expect(custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
+    expect(synth.custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
   });
 });
 
 describe('SES sending rights', () => {
   it.each(MAILERS)('%s may send only as the configured identity, through the configuration set, from the configured address', (fn) => {
-    const statement = only(sesStatements(custom, fn), `${fn} SES statements`);
+    const statement = only(sesStatements(synth.custom, fn), `${fn} SES statements`);
     expect(statement.Effect).toBe('Allow');
     expect(list(statement.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
-    expect(list(statement.Resource).map(custom.render).sort()).toEqual([
-      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${configSetId(custom)}>`,
+    expect(list(statement.Resource).map(synth.custom.render).sort()).toEqual([
+      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${configSetId(synth.custom)}>`,
       'arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/kam.example.cn',
     ]);
     expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'billing@kam.example.cn' } });
@@ -257,19 +232,19 @@ describe('SES sending rights', () => {
 
   it('defaults to the from address statements@example.com on the identity example.com', () => {
     for (const fn of MAILERS) {
-      const statement = only(sesStatements(defaults, fn), fn);
-      expect(list(statement.Resource).map(defaults.render)).toContain('arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com');
+      const statement = only(sesStatements(synth.defaults, fn), fn);
+      expect(list(statement.Resource).map(synth.defaults.render)).toContain('arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/example.com');
       expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'statements@example.com' } });
     }
   });
 
   it('grants SES to no other function', () => {
-    for (const fn of FUNCTIONS.filter((f) => !MAILERS.includes(f))) expect(sesStatements(custom, fn), fn).toEqual([]);
+    for (const fn of FUNCTIONS.filter((f) => !MAILERS.includes(f))) expect(sesStatements(synth.custom, fn), fn).toEqual([]);
   });
 
   it('creates no SES identity unless asked; asked, a retained domain identity with DKIM records to publish', () => {
-    expect(resourcesOfType(custom.statelessJson, 'AWS::SES::EmailIdentity')).toEqual([]);
-    const s = synthesized(buildApp({ outdir: join(outdir, 'identity'), context: { ...NO_BUNDLING, createSesIdentity: 'true' }, config: CUSTOM }));
+    expect(resourcesOfType(synth.custom.statelessJson, 'AWS::SES::EmailIdentity')).toEqual([]);
+    const s = synthesized(buildApp({ outdir: join(synth.outdir, 'identity'), context: { ...NO_BUNDLING, createSesIdentity: 'true' }, config: CUSTOM }));
     const [, identity] = only(resourcesOfType(s.statelessJson, 'AWS::SES::EmailIdentity'), 'identities');
     expect(identity.Properties.EmailIdentity).toBe('kam.example.cn');
     expect(identity.DeletionPolicy).toBe('Retain');
@@ -282,7 +257,7 @@ describe('SES sending rights', () => {
 
   it('supports an address identity', () => {
     const s = synthesized(
-      buildApp({ outdir: join(outdir, 'address'), context: NO_BUNDLING, config: { ...CUSTOM, sesIdentity: 'billing@kam.example.cn', createSesIdentity: true } }),
+      buildApp({ outdir: join(synth.outdir, 'address'), context: NO_BUNDLING, config: { ...CUSTOM, sesIdentity: 'billing@kam.example.cn', createSesIdentity: true } }),
     );
     expect(only(resourcesOfType(s.statelessJson, 'AWS::SES::EmailIdentity'), 'identities')[1].Properties.EmailIdentity).toBe('billing@kam.example.cn');
     expect(Object.keys(s.statelessJson.Outputs).filter((k) => k.startsWith('SesDkimRecord'))).toEqual([]);
@@ -294,27 +269,27 @@ describe('SES sending rights', () => {
 
 describe('SES feedback', () => {
   it('the configuration set keeps reputation metrics and sends bounces and complaints to the feedback topic', () => {
-    const set = custom.statelessJson.Resources[configSetId(custom)].Properties;
+    const set = synth.custom.statelessJson.Resources[configSetId(synth.custom)].Properties;
     expect(set.ReputationOptions).toEqual({ ReputationMetricsEnabled: true });
-    const [, destination] = only(resourcesOfType(custom.statelessJson, 'AWS::SES::ConfigurationSetEventDestination'), 'event destinations');
-    expect(destination.Properties.ConfigurationSetName).toEqual({ Ref: configSetId(custom) });
+    const [, destination] = only(resourcesOfType(synth.custom.statelessJson, 'AWS::SES::ConfigurationSetEventDestination'), 'event destinations');
+    expect(destination.Properties.ConfigurationSetName).toEqual({ Ref: configSetId(synth.custom) });
     expect(destination.Properties.EventDestination).toMatchObject({
       Enabled: true,
       MatchingEventTypes: ['bounce', 'complaint'],
-      SnsDestination: { TopicARN: { Ref: topicId(custom, 'SesFeedbackTopic') } },
+      SnsDestination: { TopicARN: { Ref: topicId(synth.custom, 'SesFeedbackTopic') } },
     });
   });
 
   it('the feedback topic is KMS-encrypted (rotating key SES may use), SSL-only, and only this configuration set may publish', () => {
-    const topic = topicId(custom, 'SesFeedbackTopic');
-    const keyId = custom.statelessJson.Resources[topic].Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
-    const key = custom.statelessJson.Resources[keyId].Properties;
+    const topic = topicId(synth.custom, 'SesFeedbackTopic');
+    const keyId = synth.custom.statelessJson.Resources[topic].Properties.KmsMasterKeyId['Fn::GetAtt'][0] as string;
+    const key = synth.custom.statelessJson.Resources[keyId].Properties;
     expect(key.EnableKeyRotation).toBe(true);
     expect(key.KeyPolicy.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'ses.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
     );
     const [, policy] = only(
-      resourcesOfType(custom.statelessJson, 'AWS::SNS::TopicPolicy').filter(([, p]) => p.Properties.Topics[0].Ref === topic),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::SNS::TopicPolicy').filter(([, p]) => p.Properties.Topics[0].Ref === topic),
       'topic policies',
     );
     const statements = policy.Properties.PolicyDocument.Statement as Json[];
@@ -324,55 +299,55 @@ describe('SES feedback', () => {
       'allow statements',
     );
     expect(allow).toMatchObject({ Action: 'sns:Publish', Principal: { Service: 'ses.amazonaws.com' } });
-    expect(custom.render(allow.Condition.StringEquals['AWS:SourceArn'])).toBe(
-      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${configSetId(custom)}>`,
+    expect(synth.custom.render(allow.Condition.StringEquals['AWS:SourceArn'])).toBe(
+      `arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/<${configSetId(synth.custom)}>`,
     );
   });
 
   it('SesFeedback is subscribed to the topic, invocable by SNS from that topic only, with failures kept in SesFeedbackDlq', () => {
-    const topic = topicId(custom, 'SesFeedbackTopic');
-    const [, subscription] = only(resourcesOfType(custom.statelessJson, 'AWS::SNS::Subscription'), 'subscriptions');
+    const topic = topicId(synth.custom, 'SesFeedbackTopic');
+    const [, subscription] = only(resourcesOfType(synth.custom.statelessJson, 'AWS::SNS::Subscription'), 'subscriptions');
     expect(subscription.Properties).toEqual({ Protocol: 'lambda', Endpoint: { 'Fn::GetAtt': ['SesFeedback', 'Arn'] }, TopicArn: { Ref: topic } });
     const [, permission] = only(
-      resourcesOfType(custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => custom.render(p.Properties.FunctionName) === '<SesFeedback.Arn>'),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => synth.custom.render(p.Properties.FunctionName) === '<SesFeedback.Arn>'),
       'permissions',
     );
     expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: { Ref: topic } });
     const [, config] = only(
-      resourcesOfType(custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'SesFeedback'),
+      resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'SesFeedback'),
       'invoke configs',
     );
-    expect(custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<SesFeedbackDlq.Arn>');
-    expect(resourcesFor(custom.render, custom.statementsOf('SesFeedback'), 'sqs:SendMessage')).toEqual(['<SesFeedbackDlq.Arn>']);
+    expect(synth.custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<SesFeedbackDlq.Arn>');
+    expect(resourcesFor(synth.custom.render, synth.custom.statementsOf('SesFeedback'), 'sqs:SendMessage')).toEqual(['<SesFeedbackDlq.Arn>']);
   });
 
   it('SesFeedback gets the table, the sender and the configuration set', () => {
-    const env = fnProps(custom, 'SesFeedback').Environment.Variables;
-    expect(custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
+    const env = fnProps(synth.custom, 'SesFeedback').Environment.Variables;
+    expect(synth.custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
     expect(env.FROM_ADDRESS).toBe('billing@kam.example.cn');
-    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(custom) });
-    expect(resourcesFor(custom.render, custom.statementsOf('SesFeedback'), 'dynamodb:PutItem')).toEqual(['<UsageTable.Arn>']);
+    expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(synth.custom) });
+    expect(resourcesFor(synth.custom.render, synth.custom.statementsOf('SesFeedback'), 'dynamodb:PutItem')).toEqual(['<UsageTable.Arn>']);
   });
 });
 
 describe('IngestReadings and alerts', () => {
   it('gets the alert queue and thresholds', () => {
-    const env = fnProps(custom, 'IngestReadings').Environment.Variables;
-    expect(custom.render(env.ALERT_QUEUE_URL)).toBe('<AlertQueue>');
+    const env = fnProps(synth.custom, 'IngestReadings').Environment.Variables;
+    expect(synth.custom.render(env.ALERT_QUEUE_URL)).toBe('<AlertQueue>');
     expect(env).toMatchObject({ ALERT_DEMAND_SHARE: '0.9', ALERT_BILL_INCREASE: '0.35' });
-    expect(fnProps(defaults, 'IngestReadings').Environment.Variables).toMatchObject({ ALERT_DEMAND_SHARE: '0.95', ALERT_BILL_INCREASE: '0.2' });
+    expect(fnProps(synth.defaults, 'IngestReadings').Environment.Variables).toMatchObject({ ALERT_DEMAND_SHARE: '0.95', ALERT_BILL_INCREASE: '0.2' });
   });
 
   it('can send to the alert queue only, and still neither mail nor delete objects', () => {
-    const statements = custom.statementsOf('IngestReadings');
-    expect(resourcesFor(custom.render, statements, 'sqs:SendMessage')).toEqual(['<AlertQueue.Arn>']);
+    const statements = synth.custom.statementsOf('IngestReadings');
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual(['<AlertQueue.Arn>']);
     expect(allowedActions(statements).filter((a) => /^(ses|sesv2):|^s3:(Delete|\*)|^s3:.*\*|^sqs:\*|^\*$/i.test(a))).toEqual([]);
   });
 });
 
 describe('alarms on every dead-letter queue', () => {
   it.each(['IngestDlq', 'StatementDlq', 'AlertDlq', 'RunStatementsDlq', 'SesFeedbackDlq', 'NoticeDlq', 'ScanArrearsDlq', 'SendDigestDlq'])('%s: one message is enough', (dlq) => {
-    const { statelessJson, render } = custom;
+    const { statelessJson, render } = synth.custom;
     const [, alarm] = only(
       resourcesOfType(statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => render(a.Properties.Dimensions?.[0]?.Value) === `<${dlq}.QueueName>`),
       `${dlq} alarms`,
@@ -385,7 +360,7 @@ describe('alarms on every dead-letter queue', () => {
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
     });
-    const alarmTopic = topicId(custom, 'AlarmTopic');
+    const alarmTopic = topicId(synth.custom, 'AlarmTopic');
     expect(alarm.Properties.AlarmActions).toEqual([{ Ref: alarmTopic }]);
     expect(alarm.Properties.OKActions).toEqual([{ Ref: alarmTopic }]);
   });
@@ -402,13 +377,13 @@ describe('the local runner can resolve every environment', () => {
   }
 
   it.each(FUNCTIONS)('%s: every value is a string, Ref, GetAtt, Join or stack output', (fn) => {
-    for (const [name, value] of Object.entries(fnProps(custom, fn).Environment.Variables as Json)) check(value, `${fn}.${name}`);
+    for (const [name, value] of Object.entries(fnProps(synth.custom, fn).Environment.Variables as Json)) check(value, `${fn}.${name}`);
   });
 });
 
 describe('cdk-nag with non-default settings', () => {
   it('leaves the validation report empty', () => {
-    const report = JSON.parse(readFileSync(join(customAssembly, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
+    const report = JSON.parse(readFileSync(join(synth.customAssembly, 'validation-report.json'), 'utf8')) as { pluginReports: { violations: unknown[] }[] };
     expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
   });
 });

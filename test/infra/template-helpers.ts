@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { expect } from 'vitest';
-import type { KamApp } from '../../infra/build-app.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { buildApp, type KamApp } from '../../infra/build-app.ts';
+import type { AppConfig } from '../../infra/config.ts';
 
 /** Synthesized CloudFormation: untyped JSON. */
 export type Json = Record<string, any>;
@@ -88,4 +92,34 @@ export function resourcesFor(render: (value: unknown) => string, statements: Sta
 
 export function allowedActions(statements: Statement[]): string[] {
   return statements.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action));
+}
+
+/** Synthesis without esbuild bundling (fast; the templates are the same). */
+export const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+/** The one item a filter must find. */
+export function only<T>(items: T[], what: string): T {
+  expect(items, what).toHaveLength(1);
+  return items[0]!;
+}
+
+export function fnProps(s: Synthesized, id: string): Json {
+  return s.statelessJson.Resources[id].Properties;
+}
+
+/**
+ * Registers hooks that synthesize the app twice for a test file, with `config` and with the defaults (no bundling),
+ * and clean up after; read the results inside tests. Synthesis throws on any unacknowledged cdk-nag finding.
+ */
+export function synthCustomAndDefaults(name: string, config: Partial<AppConfig>): { custom: Synthesized; defaults: Synthesized; customAssembly: string; outdir: string } {
+  const out = {} as { custom: Synthesized; defaults: Synthesized; customAssembly: string; outdir: string };
+  beforeAll(() => {
+    const outdir = (out.outdir = mkdtempSync(join(tmpdir(), `kam-${name}-`)));
+    const built = buildApp({ outdir: join(outdir, 'custom'), context: NO_BUNDLING, config });
+    out.customAssembly = built.app.synth().directory;
+    out.custom = synthesized(built);
+    out.defaults = synthesized(buildApp({ outdir: join(outdir, 'defaults'), context: NO_BUNDLING }));
+  });
+  afterAll(() => rmSync(out.outdir, { recursive: true, force: true }));
+  return out;
 }
