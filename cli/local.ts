@@ -137,7 +137,7 @@ export interface LocalSummary {
   statements: { customer: string; period: string; version: number; total: string; currency: string; emailed: boolean; messageId: string | null }[];
   files: { key: string; status: FileOutcome['status']; rows: { accepted: number; rejected: number }; error?: string }[];
   customers: ({ id: string } & Partial<ReturnType<typeof segmentJson>>)[];
-  regions: { region: string; month: string; kwh: number; change: number | null }[];
+  regions: { region: string; month: string; kwh: number; change: number | null; days: number; partial: boolean }[];
 }
 
 export async function buildSummary(t: Target, period?: string): Promise<LocalSummary> {
@@ -148,7 +148,7 @@ export async function buildSummary(t: Target, period?: string): Promise<LocalSum
     id: c.customer.customerId,
     ...(c.segment ? segmentJson(c.segment) : {}),
   }));
-  const regions = (await loadRegions(t)).map((r) => ({ region: r.region, month: r.month, kwh: Math.round(r.kwh * 1000) / 1000, change: r.change }));
+  const regions = (await loadRegions(t)).map((r) => ({ region: r.region, month: r.month, kwh: Math.round(r.kwh * 1000) / 1000, change: r.change, days: r.days, partial: r.partial }));
   const statements = period
     ? (await t.stores.statements.listPeriod(period))
         .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.version - b.version))
@@ -197,7 +197,7 @@ function printSummary(s: LocalSummary, skipped: { key: string; reason: string }[
     ).replace(/^/gm, '  '),
   );
   console.log('\nRegional sales (kWh per month)');
-  console.log(table(s.regions.map((r) => ({ region: r.region, month: r.month, kWh: Math.round(r.kwh), change: pct(r.change) }))).replace(/^/gm, '  '));
+  console.log(table(s.regions.map((r) => ({ region: r.region, month: r.month, kWh: Math.round(r.kwh), days: r.partial ? `${r.days} (partial)` : r.days, change: pct(r.change) }))).replace(/^/gm, '  '));
   if (s.statements.length) {
     const period = s.statements[0]!.period;
     const sum = s.statements.reduce((a, x) => a + Number(x.total), 0);

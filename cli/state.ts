@@ -164,7 +164,7 @@ export async function regions(opts: TargetOptions & Json): Promise<number> {
   return withTarget(opts, async (t) => {
     const months = await loadRegions(t);
     if (opts.json) printJson({ regions: months.map((m) => ({ ...m, kwh: Math.round(m.kwh * 1000) / 1000 })) });
-    else console.log(table(months.map((m) => ({ region: m.region, month: m.month, kWh: Math.round(m.kwh), change: pct(m.change) }))));
+    else console.log(table(months.map((m) => ({ region: m.region, month: m.month, kWh: Math.round(m.kwh), days: m.partial ? `${m.days} (partial)` : m.days, change: pct(m.change) }))));
     return 0;
   });
 }
