@@ -19,7 +19,7 @@ const processor = new BatchProcessor(EventType.SQS);
 /** One SQS message = one S3 notification (one or more objects). A failed message is retried, then dead-lettered. */
 async function recordHandler(record: SQSRecord): Promise<void> {
   for (const file of s3ObjectsFromSqsBody(record.body)) {
-    logger.appendKeys({ correlationId: `${file.key}#${file.etag}` });
+    logger.setCorrelationId(`${file.key}#${file.etag}`);
     metrics.addMetric('FilesReceived', MetricUnit.Count, 1);
     let result;
     try {
@@ -50,7 +50,8 @@ async function recordHandler(record: SQSRecord): Promise<void> {
 }
 
 export const handler = middy(async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context }),
+  // One record at a time: each sets the logger's correlation id, and sends stay within the rate limit.
+  processPartialResponse(event, recordHandler, processor, { context, processInParallel: false }),
 )
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -20,7 +20,7 @@ const run = runStatements(
 /** Invoked by EventBridge Scheduler with {"period":"previous"} (or by an operator with a period and customers). */
 export const handler = middy(async (event: { period?: string; customerIds?: string[]; issuedOn?: string }, context: Context) => {
   const runId = context.awsRequestId;
-  logger.appendKeys({ correlationId: `statement-run#${runId}` });
+  logger.setCorrelationId(`statement-run#${runId}`);
   const result = await run({ period: event.period, customerIds: event.customerIds, runId, ...(event.issuedOn ? { issuedOn: event.issuedOn } : {}) });
   metrics.addMetric('StatementJobsQueued', MetricUnit.Count, result.queued);
   logger.info('statement run queued', { period: result.period, queued: result.queued });

@@ -25,7 +25,7 @@ const scan = scanArrears(
 export const handler = middy(async (event: { asOf?: string }, context: Context) => {
   const asOf = !event.asOf || event.asOf === 'today' ? localDay(now(), config.domain.timeZone) : event.asOf;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`asOf "${asOf}" is not yyyy-mm-dd or "today"`);
-  logger.appendKeys({ correlationId: `arrears-scan#${asOf}#${context.awsRequestId}` });
+  logger.setCorrelationId(`arrears-scan#${asOf}#${context.awsRequestId}`);
   const r = await scan(asOf);
   metrics.addMetric('NoticesQueued', MetricUnit.Count, r.queued);
   metrics.addMetric('OverdueStatements', MetricUnit.Count, r.overdue);

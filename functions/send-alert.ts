@@ -21,14 +21,19 @@ const processor = new BatchProcessor(EventType.SQS);
 
 async function recordHandler(record: SQSRecord): Promise<void> {
   const job = JSON.parse(record.body) as AlertJob;
-  logger.appendKeys({ correlationId: `alert#${job.customerId}#${job.period}#${job.kind}` });
+  // The file whose readings raised the alert, when known: one id from the ingest to the email.
+  logger.setCorrelationId(job.correlationId ?? `alert#${job.customerId}#${job.period}#${job.kind}`);
+  logger.appendKeys({ alert: `${job.customerId}#${job.period}#${job.kind}` });
   const outcome = await send(job);
   if (outcome === 'busy') throw new Error(`alert ${job.customerId} ${job.period} ${job.kind} is being sent by another worker; retry later`);
   if (outcome === 'sent') metrics.addMetric(job.kind === 'demand' ? 'DemandAlertsSent' : 'BillAlertsSent', MetricUnit.Count, 1);
   logger.info('alert job done', { customerId: job.customerId, period: job.period, kind: job.kind, outcome });
 }
 
-export const handler = middy(async (event: SQSEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }))
+// One record at a time: each sets the logger's correlation id, and sends stay within the rate limit.
+export const handler = middy(async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, recordHandler, processor, { context, processInParallel: false }),
+)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

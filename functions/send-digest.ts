@@ -20,7 +20,7 @@ const send = sendDigests({ customers: s.customers, history: (id) => s.segments.h
 export const handler = middy(async (event: { weekEnding?: string }, context: Context) => {
   const today = localDay(new Date(), config.domain.timeZone);
   const weekEnd = !event.weekEnding || event.weekEnding === 'today' ? new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10) : event.weekEnding;
-  logger.appendKeys({ correlationId: `digest#${weekEnd}#${context.awsRequestId}` });
+  logger.setCorrelationId(`digest#${weekEnd}#${context.awsRequestId}`);
   const r = await send(weekEnd);
   metrics.addMetric('DigestsSent', MetricUnit.Count, r.sent);
   logger.info('weekly digests sent', { weekEnd, ...r });

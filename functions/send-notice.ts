@@ -26,7 +26,9 @@ const processor = new BatchProcessor(EventType.SQS);
 
 async function recordHandler(record: SQSRecord): Promise<void> {
   const job = JSON.parse(record.body) as NoticeJob;
-  logger.appendKeys({ correlationId: `notice#${job.customerId}#${job.statementKey}#${job.stage}` });
+  // The statement's id, as in SendStatement, so its logs follow the statement from issue to every notice.
+  logger.setCorrelationId(`statement#${job.customerId}#${job.statementKey.split('#')[0]}`);
+  logger.appendKeys({ notice: `${job.statementKey}#${job.stage}` });
   try {
     const outcome = await send(job);
     if (outcome === 'busy') throw new Error(`notice ${job.customerId} ${job.statementKey} ${job.stage} is being sent by another worker; retry later`);
@@ -44,7 +46,10 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   }
 }
 
-export const handler = middy(async (event: SQSEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }))
+// One record at a time: each sets the logger's correlation id, and sends stay within the rate limit.
+export const handler = middy(async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, recordHandler, processor, { context, processInParallel: false }),
+)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

@@ -23,7 +23,8 @@ const processor = new BatchProcessor(EventType.SQS);
 
 async function recordHandler(record: SQSRecord): Promise<void> {
   const job = JSON.parse(record.body) as StatementJob;
-  logger.appendKeys({ correlationId: `statement#${job.customerId}#${job.period}`, runId: job.runId });
+  logger.setCorrelationId(`statement#${job.customerId}#${job.period}`);
+  logger.appendKeys({ runId: job.runId });
   try {
     const r = await send(job);
     if (r.outcome === 'busy') throw new Error(`statement ${job.customerId} ${job.period} v${r.version} is being sent by another worker; retry later`);
@@ -41,7 +42,10 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   }
 }
 
-export const handler = middy(async (event: SQSEvent, context: Context) => processPartialResponse(event, recordHandler, processor, { context }))
+// One record at a time: each sets the logger's correlation id, and sends stay within the rate limit.
+export const handler = middy(async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, recordHandler, processor, { context, processInParallel: false }),
+)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }));

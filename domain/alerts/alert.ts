@@ -33,4 +33,6 @@ export interface AlertJob {
   customerId: string;
   period: string;
   kind: AlertKind;
+  /** The correlation id of the work that raised it (the ingested file), so logs follow it into the sender. */
+  correlationId?: string;
 }

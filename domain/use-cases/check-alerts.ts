@@ -41,7 +41,7 @@ export function checkAlerts(
   },
   settings: AlertSettings,
 ) {
-  return async (touched: ReadonlySet<string>): Promise<{ raised: number }> => {
+  return async (touched: ReadonlySet<string>, correlationId?: string): Promise<{ raised: number }> => {
     const customers = new Map((await ports.customers.all()).map((c) => [c.customerId, c]));
     const jobs: AlertJob[] = [];
     for (const id of touched) {
@@ -63,7 +63,7 @@ export function checkAlerts(
       }
       for (const alert of raised) {
         // 'pending' re-queues an alert whose earlier queueing may have been lost; the sender dedupes by claim.
-        if ((await ports.alerts.raise(alert)) !== 'done') jobs.push({ customerId: id, period, kind: alert.kind });
+        if ((await ports.alerts.raise(alert)) !== 'done') jobs.push({ customerId: id, period, kind: alert.kind, ...(correlationId ? { correlationId } : {}) });
       }
     }
     if (jobs.length) await ports.queue.enqueue(jobs);

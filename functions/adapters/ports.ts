@@ -108,7 +108,7 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
     ...(alerts
       ? {
           alerts: async (touched: ReadonlySet<string>) => {
-            const r = await alerts(touched);
+            const r = await alerts(touched, logger?.getCorrelationId() as string | undefined);
             if (r.raised) logger?.info('interim alerts raised', { raised: r.raised });
           },
         }

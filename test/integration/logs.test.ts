@@ -58,6 +58,15 @@ describe('logs carry no personal data', () => {
       // Customer ids are how logs refer to customers.
     }
     expect(lines).toBeGreaterThan(100);
+    // One correlation id follows a statement from the statement worker to the notice worker, and one follows the
+    // readings file from the ingest to the alert it raised.
+    const read = (fn: string) => readFileSync(join(LOG_DIR, `${fn}.log`), 'utf8');
+    const statementId = `"correlation_id":"statement#${customers[1]!.id}#2026-06"`;
+    expect(read('SendStatement')).toContain(statementId);
+    expect(read('SendNotice')).toContain(statementId);
+    const fileId = new RegExp(`"correlation_id":"readings/${id}\\.csv#[0-9a-f]+"`);
+    expect(read('IngestReadings')).toMatch(fileId);
+    expect(read('SendAlert')).toMatch(fileId);
     expect(logs.some((f) => readFileSync(join(LOG_DIR, f), 'utf8').includes(customers[1]!.id))).toBe(true);
   }, 240_000);
 });
