@@ -1,20 +1,15 @@
-import middy from '@middy/core';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig } from './commons/config.ts';
-import { logger, metrics, tracer } from './commons/powertools.ts';
+import { logger, metrics } from './commons/powertools.ts';
+import { sqsConsumer } from './commons/handler.ts';
 import { s3ObjectsFromSqsBody } from './adapters/s3-events.ts';
 import { ingestPorts } from './adapters/ports.ts';
 import { ingestFile } from '../domain/use-cases/ingest-file.ts';
 
 const config = loadConfig();
 const ingest = ingestFile(ingestPorts(makeClients(), config, logger), config.domain);
-const processor = new BatchProcessor(EventType.SQS);
 
 /** One SQS message = one S3 notification (one or more objects). A failed message is retried, then dead-lettered. */
 async function recordHandler(record: SQSRecord): Promise<void> {
@@ -49,10 +44,4 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   }
 }
 
-export const handler = middy(async (event: SQSEvent, context: Context) =>
-  // One record at a time: each sets the logger's correlation id, and sends stay within the rate limit.
-  processPartialResponse(event, recordHandler, processor, { context, processInParallel: false }),
-)
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+export const handler = sqsConsumer(recordHandler);

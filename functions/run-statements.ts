@@ -1,12 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig } from './commons/config.ts';
-import { logger, metrics, tracer } from './commons/powertools.ts';
+import { logger, metrics } from './commons/powertools.ts';
+import { instrumented } from './commons/handler.ts';
 import { jobQueue, stores } from './adapters/ports.ts';
 import { runStatements, type StatementJob } from '../domain/use-cases/run-statements.ts';
 
@@ -18,14 +15,11 @@ const run = runStatements(
 );
 
 /** Invoked by EventBridge Scheduler with {"period":"previous"} (or by an operator with a period and customers). */
-export const handler = middy(async (event: { period?: string; customerIds?: string[]; issuedOn?: string }, context: Context) => {
+export const handler = instrumented(async (event: { period?: string; customerIds?: string[]; issuedOn?: string }, context: Context) => {
   const runId = context.awsRequestId;
   logger.setCorrelationId(`statement-run#${runId}`);
   const result = await run({ period: event.period, customerIds: event.customerIds, runId, ...(event.issuedOn ? { issuedOn: event.issuedOn } : {}) });
   metrics.addMetric('StatementJobsQueued', MetricUnit.Count, result.queued);
   logger.info('statement run queued', { period: result.period, queued: result.queued });
   return { ...result, runId };
-})
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+});

@@ -1,12 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig, localDay } from './commons/config.ts';
-import { logger, metrics, tracer } from './commons/powertools.ts';
+import { logger, metrics } from './commons/powertools.ts';
+import { instrumented } from './commons/handler.ts';
 import { now } from './commons/clock.ts';
 import { jobQueue, stores } from './adapters/ports.ts';
 import { scanArrears } from '../domain/use-cases/scan-arrears.ts';
@@ -22,7 +19,7 @@ const scan = scanArrears(
 );
 
 /** Invoked daily by EventBridge Scheduler with {"asOf":"today"}; an operator may pass a day. */
-export const handler = middy(async (event: { asOf?: string }, context: Context) => {
+export const handler = instrumented(async (event: { asOf?: string }, context: Context) => {
   const asOf = !event.asOf || event.asOf === 'today' ? localDay(now(), config.domain.timeZone) : event.asOf;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`asOf "${asOf}" is not yyyy-mm-dd or "today"`);
   logger.setCorrelationId(`arrears-scan#${asOf}#${context.awsRequestId}`);
@@ -37,7 +34,4 @@ export const handler = middy(async (event: { asOf?: string }, context: Context) 
   }
   logger.info('arrears scan done', { asOf, ...r });
   return { asOf, ...r };
-})
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+});

@@ -1,13 +1,9 @@
-import middy from '@middy/core';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig } from './commons/config.ts';
-import { logger, metrics, tracer } from './commons/powertools.ts';
+import { logger, metrics } from './commons/powertools.ts';
+import { sqsConsumer } from './commons/handler.ts';
 import { mailer, stores } from './adapters/ports.ts';
 import { DynamoAlerts } from './adapters/dynamo-alerts.ts';
 import { sendAlert } from '../domain/use-cases/send-alert.ts';
@@ -17,7 +13,6 @@ const config = loadConfig();
 const clients = makeClients();
 const s = stores(clients, config.tableName);
 const send = sendAlert({ customers: s.customers, alerts: new DynamoAlerts(s.table), mailer: mailer(clients, config), suppressions: s.suppressions, clock: () => new Date() }, 5 * 60_000);
-const processor = new BatchProcessor(EventType.SQS);
 
 async function recordHandler(record: SQSRecord): Promise<void> {
   const job = JSON.parse(record.body) as AlertJob;
@@ -30,10 +25,4 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   logger.info('alert job done', { customerId: job.customerId, period: job.period, kind: job.kind, outcome });
 }
 
-// One record at a time: each sets the logger's correlation id, and sends stay within the rate limit.
-export const handler = middy(async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context, processInParallel: false }),
-)
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+export const handler = sqsConsumer(recordHandler);

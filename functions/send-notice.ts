@@ -1,13 +1,9 @@
-import middy from '@middy/core';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig, localDay } from './commons/config.ts';
-import { logger, metrics, tracer } from './commons/powertools.ts';
+import { logger, metrics } from './commons/powertools.ts';
+import { sqsConsumer } from './commons/handler.ts';
 import { now } from './commons/clock.ts';
 import { mailer, stores } from './adapters/ports.ts';
 import { sendNotice } from '../domain/use-cases/send-notice.ts';
@@ -22,7 +18,6 @@ const send = sendNotice(
   DEFAULT_ARREARS_POLICY,
   60_000,
 );
-const processor = new BatchProcessor(EventType.SQS);
 
 async function recordHandler(record: SQSRecord): Promise<void> {
   const job = JSON.parse(record.body) as NoticeJob;
@@ -46,10 +41,4 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   }
 }
 
-// One record at a time: each sets the logger's correlation id, and sends stay within the rate limit.
-export const handler = middy(async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context, processInParallel: false }),
-)
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+export const handler = sqsConsumer(recordHandler);

@@ -1,13 +1,9 @@
-import middy from '@middy/core';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig } from './commons/config.ts';
-import { logger, metrics, tracer } from './commons/powertools.ts';
+import { logger, metrics } from './commons/powertools.ts';
+import { sqsConsumer } from './commons/handler.ts';
 import { statementPorts } from './adapters/ports.ts';
 import { sendStatement } from '../domain/use-cases/send-statement.ts';
 import type { StatementJob } from '../domain/use-cases/run-statements.ts';
@@ -19,7 +15,6 @@ const send = sendStatement(statementPorts(makeClients(), config), {
   utilityName: config.utilityName,
   sendLeaseMs: 5 * 60_000,
 });
-const processor = new BatchProcessor(EventType.SQS);
 
 async function recordHandler(record: SQSRecord): Promise<void> {
   const job = JSON.parse(record.body) as StatementJob;
@@ -42,10 +37,4 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   }
 }
 
-// One record at a time: each sets the logger's correlation id, and sends stay within the rate limit.
-export const handler = middy(async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, recordHandler, processor, { context, processInParallel: false }),
-)
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+export const handler = sqsConsumer(recordHandler);

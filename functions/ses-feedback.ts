@@ -1,12 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig } from './commons/config.ts';
-import { logger, metrics, tracer } from './commons/powertools.ts';
+import { logger, metrics } from './commons/powertools.ts';
+import { instrumented } from './commons/handler.ts';
 import { mailer, stores } from './adapters/ports.ts';
 import { handleSesFeedback, type SesFeedback } from '../domain/use-cases/handle-ses-feedback.ts';
 
@@ -16,7 +13,7 @@ const s = stores(clients, config.tableName);
 const handle = handleSesFeedback({ customers: s.customers, suppressions: s.suppressions, mailer: mailer(clients, config), clock: () => new Date() });
 
 /** SES bounce and complaint events, through SNS. Addresses are not logged. */
-export const handler = middy(async (event: SNSEvent, _context: Context) => {
+export const handler = instrumented(async (event: SNSEvent, _context: Context) => {
   for (const record of event.Records) {
     const feedback = JSON.parse(record.Sns.Message) as SesFeedback;
     const r = await handle(feedback);
@@ -25,7 +22,4 @@ export const handler = middy(async (event: SNSEvent, _context: Context) => {
     if (r.suppressed) metrics.addMetric('AddressesSuppressed', MetricUnit.Count, r.suppressed);
     logger.info('SES feedback handled', { kind: r.kind, suppressed: r.suppressed, managersTold: r.managersTold });
   }
-})
-  .use(captureLambdaHandler(tracer))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }));
+});
