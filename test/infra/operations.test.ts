@@ -5,7 +5,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DIGEST_DEFAULTS, readAppConfig } from '../../infra/config.ts';
 import { APP_ALARMS, NAMESPACE, RATE_ALARMS, type WidgetSpec, WIDGETS } from '../../infra/dashboard-spec.ts';
-import { allowedActions, type Json, list, only, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthCustomAndDefaults } from './template-helpers.ts';
+import { allowedActions, type Json, list, only, resourcesFor, resourcesOfType, type Synthesized, synthCustomAndDefaults, expectFailuresKeptIn, expectSchedulerRoleInvokesOnly } from './template-helpers.ts';
 
 /** Non-default settings, so the tests see them flow through rather than the synth.defaults. */
 const CUSTOM = {
@@ -277,24 +277,7 @@ describe('account-manager digest schedule', () => {
       .filter((id) => id !== roleId);
     expect(otherRoles).toHaveLength(2);
 
-    const role = synth.custom.statelessJson.Resources[roleId];
-    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    const trust = only(role.Properties.AssumeRolePolicyDocument.Statement as Json[], 'trust statements');
-    expect(trust).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' } });
-    expect(trust.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
-    expect(synth.custom.render(trust.Condition.StringEquals['aws:SourceArn'])).toBe('arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default');
-    expect(synth.custom.roleStatements(roleId).map((st) => ({ effect: st.Effect, actions: list(st.Action), resources: list(st.Resource).map(synth.custom.render) }))).toEqual([
-      { effect: 'Allow', actions: ['lambda:InvokeFunction'], resources: ['<SendDigest.Arn>'] },
-      { effect: 'Allow', actions: ['sqs:SendMessage'], resources: ['<SendDigestDlq.Arn>'] },
-    ]);
-
-    const invokers = resourcesOfType(synth.custom.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
-      (p.Properties.PolicyDocument.Statement as Statement[]).some(
-        (st) => list(st.Action).some((a) => /^lambda:(InvokeFunction|\*)$|^\*$/.test(a)) && list(st.Resource).map(synth.custom.render).some((arn) => arn.startsWith('<SendDigest.')),
-      ),
-    );
-    expect(invokers.flatMap(([, p]) => list(p.Properties.Roles).map((r: Json) => r.Ref))).toEqual([roleId]);
-    expect(resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => synth.custom.render(p.Properties.FunctionName).startsWith('<SendDigest'))).toEqual([]);
+    expectSchedulerRoleInvokesOnly(synth.custom, roleId, 'SendDigest', 'SendDigestDlq');
   });
 });
 
@@ -353,12 +336,7 @@ describe('SendDigest', () => {
   });
 
   it('keeps a run that fails after 2 Lambda retries in SendDigestDlq, an SSE, SSL-only queue that keeps it 14 days', () => {
-    const [, config] = only(
-      resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'SendDigest'),
-      'invoke configs',
-    );
-    expect(config.Properties.MaximumRetryAttempts).toBe(2);
-    expect(synth.custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<SendDigestDlq.Arn>');
+    expectFailuresKeptIn(synth.custom, 'SendDigest', 'SendDigestDlq');
     const dlq = synth.custom.statefulJson.Resources.SendDigestDlq;
     expect(dlq.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     expect(dlq.Properties.QueueName).toBeUndefined();

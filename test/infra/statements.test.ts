@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.ts';
 import { readAppConfig } from '../../infra/config.ts';
-import { allowedActions, fnProps, type Json, list, NO_BUNDLING, only, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthCustomAndDefaults, synthesized } from './template-helpers.ts';
+import { allowedActions, fnProps, type Json, list, NO_BUNDLING, only, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthCustomAndDefaults, synthesized, expectFailuresKeptIn, expectSchedulerRoleInvokesOnly } from './template-helpers.ts';
 
 // Templates only: no bundling, so these apps synthesize in a second or two.
 /** Non-default settings everywhere, so the tests see them flow through rather than the synth.defaults. */
@@ -119,27 +119,7 @@ describe('statement schedule', () => {
 
   it('uses a dedicated role that only Scheduler (this account, default group) assumes and that can invoke RunStatements only', () => {
     const roleId = schedule(synth.custom).Target.RoleArn['Fn::GetAtt'][0] as string;
-    const role = synth.custom.statelessJson.Resources[roleId];
-    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    const trust = only(role.Properties.AssumeRolePolicyDocument.Statement as Json[], 'trust statements');
-    expect(trust).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' } });
-    expect(trust.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
-    expect(synth.custom.render(trust.Condition.StringEquals['aws:SourceArn'])).toBe('arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default');
-
-    const statements = synth.custom.roleStatements(roleId);
-    expect(statements.map((st) => ({ actions: list(st.Action), resources: list(st.Resource).map(synth.custom.render) }))).toEqual([
-      { actions: ['lambda:InvokeFunction'], resources: ['<RunStatements.Arn>'] },
-      { actions: ['sqs:SendMessage'], resources: ['<RunStatementsDlq.Arn>'] },
-    ]);
-    // No other role may invoke RunStatements, and nothing grants Scheduler through a resource policy.
-    const invokers = resourcesOfType(synth.custom.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
-      (p.Properties.PolicyDocument.Statement as Statement[]).some(
-        (st) => list(st.Action).includes('lambda:InvokeFunction') && list(st.Resource).map(synth.custom.render).some((arn) => arn.startsWith('<RunStatements.')),
-      ),
-    );
-    expect(invokers.flatMap(([, p]) => list(p.Properties.Roles).map((r: Json) => r.Ref))).toEqual([roleId]);
-    const permissions = resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => synth.custom.render(p.Properties.FunctionName) === '<RunStatements.Arn>');
-    expect(permissions).toEqual([]);
+    expectSchedulerRoleInvokesOnly(synth.custom, roleId, 'RunStatements', 'RunStatementsDlq');
   });
 });
 
@@ -160,12 +140,7 @@ describe('RunStatements', () => {
   });
 
   it('keeps a run that fails after 2 Lambda retries in RunStatementsDlq', () => {
-    const [, config] = only(
-      resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === 'RunStatements'),
-      'invoke configs',
-    );
-    expect(config.Properties.MaximumRetryAttempts).toBe(2);
-    expect(synth.custom.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe('<RunStatementsDlq.Arn>');
+    expectFailuresKeptIn(synth.custom, 'RunStatements', 'RunStatementsDlq');
   });
 });
 

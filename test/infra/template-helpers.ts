@@ -123,3 +123,38 @@ export function synthCustomAndDefaults(name: string, config: Partial<AppConfig>)
   afterAll(() => rmSync(out.outdir, { recursive: true, force: true }));
   return out;
 }
+
+/**
+ * A schedule's role: assumed only by EventBridge Scheduler (this account, default schedule group), no managed
+ * policies, allowed to invoke `fn` and send to `dlq` and nothing else; and no other role or resource policy may
+ * invoke `fn`.
+ */
+export function expectSchedulerRoleInvokesOnly(s: Synthesized, roleId: string, fn: string, dlq: string): void {
+  const role = s.statelessJson.Resources[roleId];
+  expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  const trust = only(role.Properties.AssumeRolePolicyDocument.Statement as Json[], 'trust statements');
+  expect(trust).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' } });
+  expect(trust.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
+  expect(s.render(trust.Condition.StringEquals['aws:SourceArn'])).toBe('arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule-group/default');
+  expect(s.roleStatements(roleId).map((st) => ({ effect: st.Effect, actions: list(st.Action), resources: list(st.Resource).map(s.render) }))).toEqual([
+    { effect: 'Allow', actions: ['lambda:InvokeFunction'], resources: [`<${fn}.Arn>`] },
+    { effect: 'Allow', actions: ['sqs:SendMessage'], resources: [`<${dlq}.Arn>`] },
+  ]);
+  const invokers = resourcesOfType(s.statelessJson, 'AWS::IAM::Policy').filter(([, p]) =>
+    (p.Properties.PolicyDocument.Statement as Statement[]).some(
+      (st) => list(st.Action).some((a) => /^lambda:(InvokeFunction|\*)$|^\*$/.test(a)) && list(st.Resource).map(s.render).some((arn) => arn.startsWith(`<${fn}.`)),
+    ),
+  );
+  expect(invokers.flatMap(([, p]) => list(p.Properties.Roles).map((r: Json) => r.Ref))).toEqual([roleId]);
+  expect(resourcesOfType(s.statelessJson, 'AWS::Lambda::Permission').filter(([, p]) => s.render(p.Properties.FunctionName).startsWith(`<${fn}`))).toEqual([]);
+}
+
+/** Asynchronous invocations of `fn` that still fail after 2 Lambda retries go to `dlq`. */
+export function expectFailuresKeptIn(s: Synthesized, fn: string, dlq: string): void {
+  const [, config] = only(
+    resourcesOfType(s.statelessJson, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => c.Properties.FunctionName.Ref === fn),
+    'invoke configs',
+  );
+  expect(config.Properties.MaximumRetryAttempts).toBe(2);
+  expect(s.render(config.Properties.DestinationConfig.OnFailure.Destination)).toBe(`<${dlq}.Arn>`);
+}
