@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,9 @@ import { buildApp } from '../infra/build-app.ts';
 import { startLocalAws, type LocalAws } from './servers.ts';
 import { loadTemplatesFromCdkOut, provisionFromTemplates, resolveFunctionEnvironment, type NamedTemplate, type ProvisionedResources } from './provision.ts';
 import { drain, pollQueue } from './sqs-poller.ts';
+import { evaluateAll, type AuthorizationRequest } from './iam/policy.ts';
+import { startIamProxy, type Denial } from './iam/proxy.ts';
+import { functionRole, resourceNaming } from './iam/roles.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -26,6 +29,13 @@ export interface LocalAppOptions {
   queueOverrides?: Record<string, { VisibilityTimeout?: number }>;
   /** Called once the servers are up, before the functions start (tests wire proxies here). */
   beforeFunctions?: (aws: LocalAws) => void;
+  /**
+   * Check every AWS call of every function against its role's policies from the synthesized template, as AWS does
+   * (default true). Off only to show what enforcement catches.
+   */
+  enforceIam?: boolean;
+  /** Changes the synthesized templates before anything is created (tests remove a grant to see it fail). */
+  mutateTemplates?: (templates: NamedTemplate[]) => void;
 }
 
 export interface LocalApp {
@@ -41,6 +51,8 @@ export interface LocalApp {
   idle(timeoutMs?: number): Promise<void>;
   /** Failed invocations so far. */
   failures: { functionName: string; messageIds: string[] }[];
+  /** AWS calls the local IAM check refused, in order. */
+  denials: Denial[];
   stop(): Promise<void>;
 }
 
@@ -75,9 +87,13 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     if (!found) throw new Error(`queueOverrides: no queue ${logicalId} in the templates`);
     Object.assign((found as { Properties: Record<string, unknown> }).Properties, props);
   }
+  opts.mutateTemplates?.(templates);
+  const enforceIam = opts.enforceIam ?? true;
   const aws = await startLocalAws({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), log });
   let stopped = false;
   const children: ChildProcess[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const denials: Denial[] = [];
   const abort = new AbortController();
   const pollers: Promise<void>[] = [];
   try {
@@ -103,12 +119,13 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     const consumed: string[] = [];
     const failures: LocalApp['failures'] = [];
     const failureListeners = new Set<(f: LocalApp['failures'][number]) => void>();
+    const naming = resourceNaming(resources);
     for (const fn of resolveFunctionEnvironment(templates, resources)) {
       if (fn.cdkInternal) continue;
       const meta = templates.find((t) => t.stackName === fn.stackName)?.template.Resources?.[fn.logicalId]?.Metadata as Record<string, string> | undefined;
       const entry = meta?.['kam:entry'];
       if (!entry) continue;
-      const environment = {
+      const environment: Record<string, string> = {
         ...fn.environment,
         ...aws.env(),
         // No X-Ray daemon locally; metrics still print as EMF into the function's log.
@@ -117,8 +134,46 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
         ...opts.functionEnv,
       };
+      const logFile = opts.logDir ? openLog(opts.logDir, fn.logicalId) : undefined;
+      const role = functionRole(templates, resources, fn.stackName, fn.logicalId);
+      for (const arn of role.unresolvedManagedPolicies) log(`iam: ${fn.logicalId}: managed policy ${arn} is not in the templates and grants nothing locally`);
+      if (enforceIam) {
+        // Lambda checks the role when the event source mapping is created; a role that cannot poll fails the deploy.
+        for (const source of fn.eventSources) {
+          const verdict = evaluateAll(
+            role.policies,
+            ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].map((action) => ({ action, resource: source.eventSourceArn })),
+          );
+          if (!verdict.allowed) {
+            throw new Error(`${fn.logicalId}: the execution role does not have permissions to call ${verdict.request.action.split(':')[1]} on ${source.eventSourceArn} (event source mapping ${source.logicalId})`);
+          }
+        }
+        const upstream = {
+          dynamodb: environment.AWS_ENDPOINT_URL_DYNAMODB!,
+          s3: environment.AWS_ENDPOINT_URL_S3!,
+          ses: environment.AWS_ENDPOINT_URL_SES!,
+          sqs: environment.AWS_ENDPOINT_URL_SQS!,
+        };
+        const proxy = await startIamProxy({
+          functionName: fn.logicalId,
+          roleArn: role.roleArn,
+          policies: role.policies,
+          upstream,
+          naming,
+          ...(process.env.KAM_IAM_AUDIT ? { onAllowed: (requests) => auditLine(process.env.KAM_IAM_AUDIT!, fn.logicalId, requests) } : {}),
+          onDenied: (d) => {
+            denials.push(d);
+            const line = { level: 'ERROR', message: 'AccessDenied (local IAM check)', function: d.functionName, action: d.action, resource: d.resource, reason: d.reason, timestamp: d.at };
+            logFile?.write(`${JSON.stringify(line)}\n`);
+            log(`iam: ${d.functionName} denied ${d.action} on ${d.resource} (${d.reason})`);
+          },
+        });
+        closers.push(() => proxy.close());
+
+        for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SES', 'AWS_ENDPOINT_URL_SESV2', 'AWS_ENDPOINT_URL_SQS']) environment[name] = proxy.url;
+      }
       const invoke = opts.pipeline || fn.eventSources.length === 0
-        ? await startWorker(fn.logicalId, resolve(REPO_ROOT, entry), environment, opts.logDir, children)
+        ? await startWorker(fn.logicalId, resolve(REPO_ROOT, entry), environment, logFile, children)
         : async () => {
             throw new Error(`${fn.logicalId} is not running (start with pipeline: true)`);
           };
@@ -158,6 +213,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
       names,
       functions,
       failures,
+      denials,
       idle: (timeoutMs = 300_000) =>
         new Promise<void>((resolveIdle, rejectIdle) => {
           const onFailure = (f: LocalApp['failures'][number]) => {
@@ -174,6 +230,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
         abort.abort();
         await Promise.allSettled(pollers);
         for (const c of children) c.kill();
+        await Promise.allSettled(closers.map((c) => c()));
         resources.notifications.stop();
         await aws.stop();
       },
@@ -182,30 +239,43 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   } catch (err) {
     abort.abort();
     for (const c of children) c.kill();
+    await Promise.allSettled(closers.map((c) => c()));
     await aws.stop();
     throw err;
   }
+}
+
+/** Development aid (KAM_IAM_AUDIT=<file>): one line per allowed call, to find what each function really uses. */
+function auditLine(file: string, functionName: string, requests: readonly AuthorizationRequest[]): void {
+  for (const r of requests) {
+    const keys = r.context?.['dynamodb:LeadingKeys'];
+    const prefixes = Array.isArray(keys) ? [...new Set(keys.map((k) => k.replace(/#.*$/, '#')))] : undefined;
+    appendFileSync(file, `${JSON.stringify({ functionName, action: r.action, resource: r.resource, ...(prefixes ? { prefixes } : {}) })}\n`);
+  }
+}
+
+function openLog(logDir: string, name: string): WriteStream {
+  mkdirSync(logDir, { recursive: true });
+  return createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
 }
 
 async function startWorker(
   name: string,
   entry: string,
   environment: Record<string, string>,
-  logDir: string | undefined,
+  logFile: WriteStream | undefined,
   children: ChildProcess[],
 ): Promise<(event: unknown) => Promise<unknown>> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: '--enable-source-maps', ...environment, KAM_LOCAL_ENTRY: entry };
   const child = fork(fileURLToPath(new URL('./lambda-worker.ts', import.meta.url)), [], {
     env,
-    stdio: logDir ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: logFile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'ignore', 'inherit', 'ipc'],
     execArgv: [],
   });
   children.push(child);
-  if (logDir) {
-    mkdirSync(logDir, { recursive: true });
-    const out = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
+  if (logFile) {
+    child.stdout?.pipe(logFile, { end: false });
+    child.stderr?.pipe(logFile, { end: false });
   }
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 0;
