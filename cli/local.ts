@@ -115,12 +115,13 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       console.log(`\nDashboard: ${board.path} (${board.widgets} widgets, ${drawn} drawn from the functions' metrics, the rest not recorded locally or without data; rebuild with kam dashboard)`);
     }
     if (opts.keep) {
-      const session: Session = { pid: process.pid, env: app.aws.env(), names: app.names };
+      const session: Session = { pid: process.pid, env: app.env(), names: app.names };
       writeFileSync(SESSION_FILE, JSON.stringify(session, null, 2));
       const e = app.aws.endpoints;
       console.error(
         `\nservers are up until Ctrl-C (other kam commands in another terminal use them):\n` +
           `  DynamoDB ${e.dynamodb}\n  S3       ${e.s3}   bucket ${app.names.bucket}\n  SQS      ${e.sqs}\n  SES      ${e.ses} (sent mail: ${e.ses}/store)\n` +
+          `  CloudFormation ${app.cloudformation.url} (DescribeStacks of ${app.cloudformation.stacks.map((st) => st.stackName).join(', ')}, for --stack)\n` +
           `  table ${app.names.table}; credentials S3RVER/S3RVER, region ${app.aws.region}`,
       );
       await new Promise(() => undefined);

@@ -15,7 +15,19 @@ export function program(): Command {
     .description('Key-account management for electricity utilities: meter-data ingestion, classification and more.\n' +
       'Commands work on the local state under .kam/ (created by `kam local`), or on a deployed stack with --stack NAME.')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    // `kam --stack Kam files` and `kam files --stack Kam` alike: the program's --stack is handed to the command.
+    .enablePositionalOptions()
+    .option('--stack <name>', 'work on a deployed stack prefix, for every command that takes --stack (same as giving it after the command)')
+    .hook('preAction', (root, command) => {
+      const stack = root.getOptionValue('stack') as string | undefined;
+      if (stack === undefined || command === root) return;
+      const name = command.parent && command.parent !== root ? `${command.parent.name()} ${command.name()}` : command.name();
+      if (!command.options.some((o) => o.long === '--stack')) command.error(`error: --stack does not apply to kam ${name}`);
+      const own = command.getOptionValue('stack') as string | undefined;
+      if (own !== undefined && own !== stack) command.error(`error: --stack given twice (${stack} and ${own})`);
+      command.setOptionValue('stack', stack);
+    });
 
   kam
     .command('validate')

@@ -92,7 +92,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
   if (!existsSync(DATA_DIR)) throw new Error('no local state yet: run `kam local` first (or pass --stack NAME for a deployed stack)');
   const { startLocalApp } = await import('../local/app.ts');
   const app = await startLocalApp({ dataDir: DATA_DIR, pipeline: opts.pipeline, logDir: LOG_DIR });
-  Object.assign(process.env, app.aws.env());
+  Object.assign(process.env, app.env());
   const clients = makeClients();
   const s = stores(clients, app.names.table);
   return {
@@ -108,10 +108,25 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
   };
 }
 
-async function deployedTarget(prefix: string): Promise<Target> {
+/** The stateful stack's outputs. Credentials, region and endpoint come from the usual AWS configuration; with
+ * AWS_ENDPOINT_URL_CLOUDFORMATION (and the other AWS_ENDPOINT_URL_*) set, the local stack's emulators answer. */
+async function stackOutputs(stackName: string): Promise<Record<string, string | undefined>> {
   const cfn = new CloudFormationClient({});
-  const res = await cfn.send(new DescribeStacksCommand({ StackName: `${prefix}Stateful` }));
-  const outputs = Object.fromEntries((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+  try {
+    const res = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    return Object.fromEntries((res.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+  } catch (err) {
+    if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) {
+      throw new Error(`no stack ${stackName} (--stack takes the prefix of the deployed stacks, e.g. Kam for KamStateful and KamStateless)`);
+    }
+    throw err;
+  } finally {
+    cfn.destroy();
+  }
+}
+
+async function deployedTarget(prefix: string): Promise<Target> {
+  const outputs = await stackOutputs(`${prefix}Stateful`);
   const table = outputs.UsageTableName, bucket = outputs.IngestBucketName;
   if (!table || !bucket) throw new Error(`stack ${prefix}Stateful has no UsageTableName/IngestBucketName outputs`);
   const clients = makeClients();

@@ -8,6 +8,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { buildApp } from '../infra/build-app.ts';
 import { startLocalAws, type LocalAws } from './servers.ts';
 import { loadTemplatesFromCdkOut, provisionFromTemplates, resolveFunctionEnvironment, type NamedTemplate, type ProvisionedResources } from './provision.ts';
+import { startLocalCloudFormation, stacksFromProvisioned, type LocalCloudFormation } from './cloudformation.ts';
 import { drain, pollQueue } from './sqs-poller.ts';
 import { evaluateAll, type AuthorizationRequest } from './iam/policy.ts';
 import { startIamProxy, type Denial } from './iam/proxy.ts';
@@ -44,6 +45,10 @@ export interface LocalApp {
   templates: NamedTemplate[];
   names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string; noticeQueue?: string; noticeDlq?: string };
   functions: LocalFunction[];
+  /** DescribeStacks for the synthesized stacks, their Outputs resolved to the local resources (local/cloudformation.ts). */
+  cloudformation: LocalCloudFormation;
+  /** aws.env() plus AWS_ENDPOINT_URL_CLOUDFORMATION: what clients (the CLI with --stack, tests) need. */
+  env(): Record<string, string>;
   /**
    * Resolves when every queue the functions consume is empty and nothing is in flight. Rejects as soon as an
    * invocation fails (its message would only come back after the queue's visibility timeout), naming the log.
@@ -98,6 +103,8 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   const pollers: Promise<void>[] = [];
   try {
     const resources = await provisionFromTemplates(templates, aws, { log });
+    const cloudformation = await startLocalCloudFormation({ stacks: stacksFromProvisioned(resources), region: aws.region, accountId: aws.accountId, log });
+    aws.beforeStop(() => cloudformation.stop());
     opts.beforeFunctions?.(aws);
     const find = (id: string, type: string) => resources.find(id, { type });
     const optionalQueue = (name: string, id: string): Record<string, string> => {
@@ -212,6 +219,8 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
       templates,
       names,
       functions,
+      cloudformation,
+      env: () => ({ ...aws.env(), AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.url }),
       failures,
       denials,
       idle: (timeoutMs = 300_000) =>

@@ -78,7 +78,7 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const address = server.address() as { port: number };
-  project.provide('localApp', { env: app.aws.env(), names: app.names, control: `http://127.0.0.1:${address.port}` });
+  project.provide('localApp', { env: app.env(), names: app.names, control: `http://127.0.0.1:${address.port}` });
   return async () => {
     await proxy.close();
     server?.close();
