@@ -113,7 +113,20 @@ export class StatelessStack extends Stack {
         ...(props.headerAliases ? { HEADER_ALIASES: JSON.stringify(props.headerAliases) } : {}),
       },
     })
-      .bindTable(props.table, 'readWrite', 'TABLE_NAME', ['bySegment'])
+      .bindTable(props.table, {
+        items: [
+          // The file ledger's claim, a payment's reference guard, customer profiles and alert states.
+          { actions: ['GetItem', 'PutItem'], keys: ['CUST#', 'FILE#', 'PAYREF#'] },
+          { actions: ['UpdateItem'], keys: ['CUST#', 'FILE#'] },
+          // Days, segments, tariffs and the peer-group figures, read and written in batches.
+          { actions: ['BatchGetItem'], keys: ['CUST#', 'TARIFF#'] },
+          { actions: ['BatchWriteItem'], keys: ['CUST#', 'TARIFF#', 'PEERS'] },
+          { actions: ['Query'], keys: ['CUST#'] },
+          // A file whose processing failed gives its claim back, so a retry can take it.
+          { actions: ['DeleteItem'], keys: ['FILE#'] },
+        ],
+        indexes: [TABLE_INDEXES.bySegment.name],
+      })
       .bindBucket(props.bucket, { read: INGEST_PREFIXES, write: [REJECTS_PREFIX] })
       // Ingest only raises alerts; mailing them is SendAlert's, so ingest holds no SES permission.
       .bindQueue(props.alertQueue, 'send', 'ALERT_QUEUE_URL');
@@ -134,7 +147,8 @@ export class StatelessStack extends Stack {
       timeout: RUN_STATEMENTS_TIMEOUT,
       environment: { TIME_ZONE: props.timeZone },
     })
-      .bindTable(props.table, 'readWrite', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name])
+      // Lists the customers; everything else is the workers'.
+      .bindTable(props.table, { indexes: [TABLE_INDEXES.bySegment.name] })
       .bindQueue(props.statementQueue, 'send', 'STATEMENT_QUEUE_URL');
     // Scheduler invokes asynchronously: a run that still fails after Lambda's retries is kept, not dropped.
     this.runStatements.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.runStatementsDlq), retryAttempts: 2 });
@@ -159,7 +173,16 @@ export class StatelessStack extends Stack {
         DUE_DAYS: String(props.statements.dueDays),
       },
     })
-      .bindTable(props.table, 'readWrite', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name, TABLE_INDEXES.byRegionMonth.name])
+      .bindTable(props.table, {
+        items: [
+          // The customer and whether its address is suppressed; its days, tariff and peers; its earlier statements.
+          { actions: ['GetItem'], keys: ['CUST#', 'SUPPRESS#'] },
+          { actions: ['BatchGetItem'], keys: ['CUST#', 'TARIFF#', 'PEERS'] },
+          { actions: ['Query'], keys: ['CUST#'] },
+          // The statement item, its outbox claim and the superseded version's flag.
+          { actions: ['PutItem', 'UpdateItem'], keys: ['CUST#'] },
+        ],
+      })
       .bindEmail(mail.sender);
     this.sendStatement.function.addEventSource(
       new SqsEventSource(props.statementQueue, {
@@ -176,7 +199,14 @@ export class StatelessStack extends Stack {
       timeout: SEND_ALERT_TIMEOUT,
       environment: { TIME_ZONE: props.timeZone },
     })
-      .bindTable(props.table, 'readWrite')
+      .bindTable(props.table, {
+        items: [
+          { actions: ['GetItem'], keys: ['CUST#', 'SUPPRESS#'] },
+          { actions: ['BatchGetItem'], keys: ['CUST#'] },
+          // The alert's outbox state on the customer's alert item.
+          { actions: ['UpdateItem'], keys: ['CUST#'] },
+        ],
+      })
       .bindEmail(mail.sender);
     this.sendAlert.function.addEventSource(new SqsEventSource(props.alertQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }));
 
@@ -184,7 +214,13 @@ export class StatelessStack extends Stack {
       entry: 'functions/ses-feedback.ts',
       description: 'Suppresses bounced or complaining addresses and tells the account manager',
     })
-      .bindTable(props.table, 'readWrite')
+      .bindTable(props.table, {
+        items: [
+          { actions: ['PutItem'], keys: ['SUPPRESS#'] },
+        ],
+        // Finds the customers (and so the account managers) behind a bouncing address.
+        indexes: [TABLE_INDEXES.bySegment.name],
+      })
       .bindEmail(mail.sender);
     this.sesFeedback.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.sesFeedbackDlq), retryAttempts: 2 });
     this.scanArrears = new KamFunction(this, 'ScanArrears', {
@@ -194,7 +230,11 @@ export class StatelessStack extends Stack {
       timeout: SCAN_ARREARS_TIMEOUT,
       environment: { TIME_ZONE: props.timeZone },
     })
-      .bindTable(props.table, 'readWrite', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name, TABLE_INDEXES.byDueDate.name])
+      .bindTable(props.table, {
+        // Reads statements, payments and notices of each customer; records each decided notice before queueing it.
+        items: [{ actions: ['BatchGetItem', 'Query', 'PutItem'], keys: ['CUST#'] }],
+        indexes: [TABLE_INDEXES.bySegment.name],
+      })
       // Scanning only decides which notices are due; mailing them is SendNotice's, so the scan holds no SES permission.
       .bindQueue(props.noticeQueue, 'send', 'NOTICE_QUEUE_URL');
     this.scanArrears.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.scanArrearsDlq), retryAttempts: 2 });
@@ -216,7 +256,14 @@ export class StatelessStack extends Stack {
       timeout: SEND_NOTICE_TIMEOUT,
       environment: { TIME_ZONE: props.timeZone },
     })
-      .bindTable(props.table, 'readWrite', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name, TABLE_INDEXES.byDueDate.name])
+      .bindTable(props.table, {
+        items: [
+          { actions: ['GetItem'], keys: ['CUST#', 'SUPPRESS#'] },
+          { actions: ['BatchGetItem', 'Query'], keys: ['CUST#'] },
+          // The notice (proof of notice) and its phone-call task.
+          { actions: ['PutItem', 'UpdateItem'], keys: ['CUST#'] },
+        ],
+      })
       .bindEmail(mail.sender);
     this.sendNotice.function.addEventSource(
       new SqsEventSource(props.noticeQueue, {
@@ -233,9 +280,14 @@ export class StatelessStack extends Stack {
       timeout: SEND_DIGEST_TIMEOUT,
       environment: { TIME_ZONE: props.timeZone },
     })
-      .bindTable(props.table, 'read', 'TABLE_NAME', [TABLE_INDEXES.bySegment.name, TABLE_INDEXES.byDueDate.name])
-      // Its only writes: one DIGEST# ledger item per manager and week, claimed before the email goes out.
-      .grantItemWrites(props.table, ['DIGEST#'])
+      .bindTable(props.table, {
+        items: [
+          { actions: ['BatchGetItem', 'Query'], keys: ['CUST#'] },
+          // Its only writes: one DIGEST# ledger item per manager and week, claimed before the email goes out.
+          { actions: ['PutItem', 'UpdateItem'], keys: ['DIGEST#'] },
+        ],
+        indexes: [TABLE_INDEXES.bySegment.name],
+      })
       .bindEmail(mail.sender);
     this.sendDigest.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.sendDigestDlq), retryAttempts: 2 });
     this.digestSchedule = this.schedule('Digest', this.sendDigest.function, {

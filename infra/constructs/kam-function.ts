@@ -28,10 +28,25 @@ export const METRICS_NAMESPACE = NAMESPACE;
 /** POWERTOOLS_SERVICE_NAME of every function: the `service` dimension of every metric they emit. */
 export const SERVICE_NAME = NAMESPACE;
 
-const TABLE_READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
-const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+/** The item-level DynamoDB actions a function may be granted; no Scan, no PartiQL, nothing table-level. */
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'ConditionCheckItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+const WRITE_ACTIONS: readonly ItemAction[] = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 
-export type TableAccess = 'read' | 'readWrite';
+/** Some item actions, on the items whose partition key is one of `keys` (dynamodb:LeadingKeys). */
+export interface ItemGrant {
+  actions: readonly ItemAction[];
+  /** `CUST#` = every partition key starting with it; `PEERS` = that key exactly. */
+  keys: readonly string[];
+}
+
+/** What a function does with the table: exactly the calls it makes, on the kinds of items it touches. */
+export interface TableBinding {
+  items?: readonly ItemGrant[];
+  /** GSIs it queries (Query only, by name, never `index/*`) */
+  indexes?: readonly string[];
+  envName?: string;
+}
+
 export type QueueAccess = 'send' | 'consume';
 
 /** Key prefixes (each ending in `/`) the function may read or write; nothing outside them, and never delete. */
@@ -131,42 +146,35 @@ export class KamFunction extends Construct implements IGrantable {
     return this;
   }
 
-  /** Item-level access to the table and, for queries, to the named GSIs only (never `index/*`). */
-  bindTable(table: ITable, access: TableAccess, envName = 'TABLE_NAME', indexes: readonly string[] = []): this {
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: access === 'read' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE], resources: [table.tableArn] }),
-    );
-    // Indexes are only ever read: Query (and Scan where granted) on the named ones, never a wildcard.
-    if (indexes.length) {
+  /**
+   * Exactly the item actions the function calls, each limited to the partition keys it touches (dynamodb:LeadingKeys),
+   * and Query on the named GSIs only.
+   */
+  bindTable(table: ITable, binding: TableBinding): this {
+    for (const grant of binding.items ?? []) {
+      if (grant.actions.length === 0 || grant.keys.length === 0) throw new Error('an item grant needs actions and partition keys');
+      for (const key of grant.keys) {
+        if (!/^[A-Z][A-Z0-9_]*#?$/.test(key)) throw new Error(`partition key "${key}" must look like "CUST#" (a prefix) or "PEERS" (exact), no wildcard`);
+      }
       this.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((name) => `${table.tableArn}/index/${name}`) }),
+        new PolicyStatement({
+          actions: grant.actions.map((a) => `dynamodb:${a}`),
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': grant.keys.map((k) => (k.endsWith('#') ? `${k}*` : k)) } },
+        }),
+      );
+    }
+    if (binding.indexes?.length) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['dynamodb:Query'], resources: binding.indexes.map((name) => `${table.tableArn}/index/${name}`) }),
       );
     }
     if (table.encryptionKey) {
-      if (access === 'read') table.encryptionKey.grantDecrypt(this.role);
-      else table.encryptionKey.grantEncryptDecrypt(this.role);
+      const writes = (binding.items ?? []).some((g) => g.actions.some((a) => WRITE_ACTIONS.includes(a)));
+      if (writes) table.encryptionKey.grantEncryptDecrypt(this.role);
+      else table.encryptionKey.grantDecrypt(this.role);
     }
-    return this.addEnvironment(envName, table.tableName);
-  }
-
-  /**
-   * PutItem / UpdateItem only on items whose partition key starts with one of `prefixes` (dynamodb:LeadingKeys), for a
-   * function that otherwise only reads the table, e.g. a ledger of what it has sent. No delete, no batch write.
-   */
-  grantItemWrites(table: ITable, prefixes: readonly string[]): this {
-    if (prefixes.length === 0) throw new Error('grantItemWrites needs at least one partition key prefix');
-    for (const prefix of prefixes) {
-      if (!/^[A-Z][A-Z0-9_]*#$/.test(prefix)) throw new Error(`partition key prefix "${prefix}" must look like "DIGEST#" (no wildcard)`);
-    }
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } },
-      }),
-    );
-    table.encryptionKey?.grantEncryptDecrypt(this.role);
-    return this;
+    return this.addEnvironment(binding.envName ?? 'TABLE_NAME', table.tableName);
   }
 
   /** GetObject under `read` prefixes, PutObject under `write` prefixes; no List, no Delete, no bucket-level actions. */

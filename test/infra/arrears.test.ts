@@ -157,16 +157,13 @@ describe('ScanArrears', () => {
     expect(Object.keys(env).filter((k) => !/^(NODE_OPTIONS|POWERTOOLS_)/.test(k)).sort()).toEqual(['NOTICE_QUEUE_URL', 'TABLE_NAME', 'TIME_ZONE']);
   });
 
-  it('reads and writes table items and queries bySegment and byDueDate only', () => {
+  it('reads customer items, records notices (put only) and queries bySegment only', () => {
     const statements = synth.custom.statementsOf('ScanArrears');
-    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) {
-      expect(resourcesFor(synth.custom.render, statements, action), action).toEqual(['<UsageTable.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:PutItem')).toEqual(['<UsageTable.Arn>']);
+    for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+      expect(resourcesFor(synth.custom.render, statements, action), action).toEqual([]);
     }
-    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual([
-      '<UsageTable.Arn>',
-      '<UsageTable.Arn>/index/byDueDate',
-      '<UsageTable.Arn>/index/bySegment',
-    ]);
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual(['<UsageTable.Arn>', '<UsageTable.Arn>/index/bySegment']);
   });
 
   it('sends only to the notice queue (and its own failure queue), never mail, never S3', () => {
@@ -220,14 +217,10 @@ describe('SendNotice', () => {
     expect(statement).toEqual(only(sesStatements(synth.custom, 'SendStatement'), 'SendStatement SES statements'));
   });
 
-  it('reads and writes table items, queries bySegment and byDueDate only, touches no bucket', () => {
+  it('reads and writes its customer\'s items, queries no index, touches no bucket', () => {
     const statements = synth.custom.statementsOf('SendNotice');
     expect(resourcesFor(synth.custom.render, statements, 'dynamodb:UpdateItem')).toEqual(['<UsageTable.Arn>']);
-    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual([
-      '<UsageTable.Arn>',
-      '<UsageTable.Arn>/index/byDueDate',
-      '<UsageTable.Arn>/index/bySegment',
-    ]);
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual(['<UsageTable.Arn>']);
     expect(allowedActions(statements).filter((a) => /^s3:|^\*$/.test(a))).toEqual([]);
   });
 });

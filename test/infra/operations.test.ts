@@ -313,10 +313,10 @@ describe('SendDigest', () => {
     expect(statement.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'billing@kam.example.cn' } });
   });
 
-  it('reads the table and queries bySegment and byDueDate only', () => {
+  it('reads customer items and queries bySegment only', () => {
     const statements = synth.custom.statementsOf('SendDigest');
-    for (const action of ['dynamodb:GetItem', 'dynamodb:BatchGetItem']) expect(resourcesFor(synth.custom.render, statements, action), action).toEqual(['<UsageTable.Arn>']);
-    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual(['<UsageTable.Arn>', '<UsageTable.Arn>/index/byDueDate', '<UsageTable.Arn>/index/bySegment']);
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:BatchGetItem')).toEqual(['<UsageTable.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'dynamodb:Query')).toEqual(['<UsageTable.Arn>', '<UsageTable.Arn>/index/bySegment']);
   });
 
   it('cannot write the table, except its own DIGEST# ledger items (put/update only, never delete)', () => {
