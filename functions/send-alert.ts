@@ -22,6 +22,7 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   const outcome = await send(job);
   if (outcome === 'busy') throw new Error(`alert ${job.customerId} ${job.period} ${job.kind} is being sent by another worker; retry later`);
   if (outcome === 'sent') metrics.addMetric(job.kind === 'demand' ? 'DemandAlertsSent' : 'BillAlertsSent', MetricUnit.Count, 1);
+  if (outcome === 'delivery-unknown') metrics.addMetric('EmailOutcomeUnknown', MetricUnit.Count, 1);
   logger.info('alert job done', { customerId: job.customerId, period: job.period, kind: job.kind, outcome });
 }
 

@@ -33,6 +33,9 @@ async function recordHandler(record: SQSRecord): Promise<void> {
       m.addMetric('NoticesSent', MetricUnit.Count, 1);
     }
     if (outcome === 'cancelled-paid') metrics.addMetric('NoticesCancelledPaid', MetricUnit.Count, 1);
+    if (outcome === 'cancelled-superseded') metrics.addMetric('NoticesCancelledSuperseded', MetricUnit.Count, 1);
+    // Not retried: SES may have sent it. The record waits for an operator (kam resolve notice).
+    if (outcome === 'delivery-unknown') metrics.addMetric('EmailOutcomeUnknown', MetricUnit.Count, 1);
     logger.info('notice job done', { customerId: job.customerId, statementKey: job.statementKey, stage: job.stage, outcome });
   } catch (err) {
     metrics.addMetric('NoticesFailed', MetricUnit.Count, 1);

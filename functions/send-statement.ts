@@ -29,6 +29,8 @@ async function recordHandler(record: SQSRecord): Promise<void> {
       if (r.correction) metrics.addMetric('StatementsCorrected', MetricUnit.Count, 1);
     } else if (r.outcome === 'suppressed') metrics.addMetric('StatementsSuppressed', MetricUnit.Count, 1);
     else if (r.outcome === 'already-sent') metrics.addMetric('StatementsAlreadySent', MetricUnit.Count, 1);
+    // Not retried: SES may have sent it. The statement waits for an operator (kam resolve statement).
+    else if (r.outcome === 'delivery-unknown') metrics.addMetric('EmailOutcomeUnknown', MetricUnit.Count, 1);
     logger.info('statement job done', { customerId: job.customerId, period: job.period, outcome: r.outcome, ...('version' in r ? { version: r.version } : {}) });
   } catch (err) {
     metrics.addMetric('StatementsFailed', MetricUnit.Count, 1);
