@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DigestsBusyError, sendDigests, type DigestLedger } from '../../../../domain/use-cases/send-digest.ts';
-import { MailOutcomeUnknownError, type OutgoingMail } from '../../../../domain/use-cases/mail-ports.ts';
+import { MailOutcomeUnknownError } from '../../../../domain/use-cases/mail-ports.ts';
 import { CUSTOMER } from './memory-arrears.ts';
+import { memoryMailer } from './memory-mailer.ts';
 
 /** The DIGEST ledger rules of functions/adapters/dynamo-digests.ts, in memory. */
 function memoryLedger(): DigestLedger & { items: Map<string, { state: string; leaseUntil?: number; messageId?: string }> } {
@@ -34,8 +35,7 @@ function memoryLedger(): DigestLedger & { items: Map<string, { state: string; le
 
 function setup() {
   const ledger = memoryLedger();
-  const sent: OutgoingMail[] = [];
-  const behaviours: ((m: OutgoingMail) => Promise<string>)[] = [];
+  const { mailer, sent, behaviours } = memoryMailer();
   let clock = new Date('2026-07-20T00:00:00Z');
   const send = sendDigests(
     {
@@ -43,14 +43,7 @@ function setup() {
       history: async () => [],
       arrears: { notices: async () => [] },
       ledger,
-      mailer: {
-        send: async (m) => {
-          const b = behaviours.shift();
-          if (b) return b(m);
-          sent.push(m);
-          return `msg-${sent.length}`;
-        },
-      },
+      mailer,
       clock: () => clock,
     },
     2 * 60_000,

@@ -3,9 +3,10 @@ import { decideNotices, type SentNotice } from '../../../../domain/arrears/decid
 import type { Receivable } from '../../../../domain/arrears/ledger.ts';
 import { DEFAULT_ARREARS_POLICY as policy, type Stage } from '../../../../domain/arrears/policy.ts';
 import type { NoticeJob, StoredNotice } from '../../../../domain/use-cases/arrears-ports.ts';
-import { MailOutcomeUnknownError, type OutgoingMail } from '../../../../domain/use-cases/mail-ports.ts';
+import { MailOutcomeUnknownError } from '../../../../domain/use-cases/mail-ports.ts';
 import { sendNotice } from '../../../../domain/use-cases/send-notice.ts';
 import { CUSTOMER, memoryArrears, memoryPayments } from './memory-arrears.ts';
+import { memoryMailer } from './memory-mailer.ts';
 
 const MAR: Receivable = { key: '2026-03#v1', customerId: 'C1', period: '2026-03', total: '100000.00', dueDate: '2026-04-15', currency: 'CNY', issuedOn: '2026-04-01', delivered: true };
 
@@ -20,8 +21,7 @@ function setup(notice: StoredNotice, receivables: Receivable[] = [MAR]) {
   const arrears = memoryArrears(receivables);
   void arrears.createNotice(notice);
   const payments = memoryPayments();
-  const sent: OutgoingMail[] = [];
-  const behaviours: ((m: OutgoingMail) => Promise<string>)[] = [];
+  const { mailer, sent, behaviours } = memoryMailer();
   let today = notice.decidedOn;
   let clock = new Date(`${notice.decidedOn}T02:00:00Z`);
   const send = sendNotice(
@@ -30,14 +30,7 @@ function setup(notice: StoredNotice, receivables: Receivable[] = [MAR]) {
       payments,
       arrears,
       suppressions: { isSuppressed: async () => false, suppress: async () => true },
-      mailer: {
-        send: async (m) => {
-          const b = behaviours.shift();
-          if (b) return b(m);
-          sent.push(m);
-          return `msg-${sent.length}`;
-        },
-      },
+      mailer,
       clock: () => clock,
       today: () => today,
     },

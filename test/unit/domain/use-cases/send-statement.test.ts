@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { sendStatement, type SendStatementPorts } from '../../../../domain/use-cases/send-statement.ts';
 import type { StatementStore, StoredStatement } from '../../../../domain/use-cases/statement-ports.ts';
-import { MailOutcomeUnknownError, type OutgoingMail } from '../../../../domain/use-cases/mail-ports.ts';
+import { MailOutcomeUnknownError } from '../../../../domain/use-cases/mail-ports.ts';
 import type { Customer } from '../../../../domain/customers/customer-master.ts';
 import type { DailyUsage } from '../../../../domain/usage/daily-usage.ts';
 import { DEFAULT_CONFIG } from '../../../../domain/config.ts';
 import { LARGE_INDUSTRY, PROFILE_P } from '../billing/fixtures.ts';
+import { memoryMailer } from './memory-mailer.ts';
 import { memoryOutbox } from './memory-outbox.ts';
 
 /** In-memory statement store with the same conditional semantics as the DynamoDB one. */
@@ -40,11 +41,8 @@ function october(scale = 1): DailyUsage[] {
 
 function setup() {
   let days = october();
-  const sent: OutgoingMail[] = [];
-  let failNext = false;
+  const { mailer, sent, behaviours } = memoryMailer();
   let clock = new Date('2026-11-02T01:00:00Z');
-  /** Behaviours for the next sends, in order (e.g. hang until released, or throw), before the normal one. */
-  const behaviours: ((m: OutgoingMail) => Promise<string>)[] = [];
   const suppressed = new Set<string>();
   const statements = memoryStatements();
   const ports: SendStatementPorts = {
@@ -54,18 +52,7 @@ function setup() {
     statements,
     peers: { get: async () => undefined },
     suppressions: { isSuppressed: async (a) => suppressed.has(a), suppress: async () => true },
-    mailer: {
-      send: async (m) => {
-        const behaviour = behaviours.shift();
-        if (behaviour) return behaviour(m);
-        if (failNext) {
-          failNext = false;
-          throw new Error('SES throttled');
-        }
-        sent.push(m);
-        return `msg-${sent.length}`;
-      },
-    },
+    mailer,
     clock: () => clock,
   };
   const send = sendStatement(ports, { config: DEFAULT_CONFIG, dueDays: 15, utilityName: { en: 'U', 'zh-CN': 'U' }, sendLeaseMs: 60_000, busyWaitMs: 0 });
@@ -75,7 +62,10 @@ function setup() {
     statements,
     behaviours,
     setDays: (d: DailyUsage[]) => (days = d),
-    failOnce: () => (failNext = true),
+    failOnce: () =>
+      behaviours.push(async () => {
+        throw new Error('SES throttled');
+      }),
     suppress: (a: string) => suppressed.add(a),
     advance: (ms: number) => (clock = new Date(clock.getTime() + ms)),
   };
