@@ -49,7 +49,8 @@ export interface ArrearsRow {
   hold: string;
 }
 
-export async function arrearsRows(t: Target, asOf: string): Promise<ArrearsRow[]> {
+/** Overdue statements as of `asOf`; one never delivered by email shows as "statement not delivered" (no notice follows it). */
+export async function arrearsRows(t: Pick<Target, 'stores'>, asOf: string): Promise<ArrearsRow[]> {
   const rows: ArrearsRow[] = [];
   for (const c of await t.stores.customers.all()) {
     const receivables = await t.stores.arrears.receivables(c.customerId);
@@ -60,6 +61,7 @@ export async function arrearsRows(t: Target, asOf: string): Promise<ArrearsRow[]
       const outstanding = r.outstandingOn(asOf);
       if (outstanding.lte(0) || r.receivable.dueDate >= asOf) continue;
       const last = notices.filter((n) => n.statementKey === r.receivable.key && n.email.state !== 'cancelled').sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage)).at(-1);
+      const email = r.receivable.delivered === false ? (await t.stores.statements.latest(c.customerId, r.receivable.period))?.email.state ?? 'missing' : undefined;
       const hold = holds.find((h) => {
         const end = holdEnd(h, payments, DEFAULT_ARREARS_POLICY.planGraceDays);
         return h.from <= asOf && (!end || end > asOf) && (!h.statementKeys || h.statementKeys.includes(r.receivable.key));
@@ -71,7 +73,7 @@ export async function arrearsRows(t: Target, asOf: string): Promise<ArrearsRow[]
         outstanding: outstanding.toFixed(2),
         lateCharge: lateCharge({ receivable: r.receivable, balanceOn: (d) => r.balanceAtStartOf(d), asOf, policy: DEFAULT_ARREARS_POLICY }).amount,
         currency: r.receivable.currency,
-        stage: last ? `${last.stage}${last.email.state === 'sent' ? '' : ` (${last.email.state})`}` : 'none yet',
+        stage: email ? `statement not delivered (${email})` : last ? `${last.stage}${last.email.state === 'sent' ? '' : ` (${last.email.state})`}` : 'none yet',
         hold: hold ? hold.kind : '',
       });
     }
@@ -87,6 +89,8 @@ export async function arrearsCommand(opts: TargetOptions & Json & { stage?: stri
     else {
       console.log(table(rows.map((r) => ({ ...r }))));
       console.log(`${rows.length} overdue statement(s) as of ${asOf}`);
+      const undelivered = rows.filter((r) => r.stage.startsWith('statement not delivered')).length;
+      if (undelivered) console.log(`${undelivered} of them never delivered by email: no notice follows until it is (kam statements, kam resolve statement)`);
     }
     return 0;
   });
@@ -106,12 +110,14 @@ export async function noticesCommand(customerId: string, opts: TargetOptions & J
           statement: n.statementKey,
           stage: n.stage,
           decided: n.decidedOn,
+          'sent on': n.email.sentOn ?? '',
           state: n.email.state,
           sent: n.email.at?.slice(0, 19).replace('T', ' ') ?? '',
           to: [...(n.email.to ?? []), ...(n.email.cc ?? []).map((x) => `cc ${x}`)].join(', '),
           amount: n.email.amountDue ?? n.amountDue,
           'late charge': n.email.lateCharge ?? n.lateChargeSoFar,
-          'disconnection date': n.disconnectionDate ?? '',
+          // As stated in the email (dated from the day it went out), else as decided.
+          'disconnection date': n.email.disconnectionDate ?? n.disconnectionDate ?? '',
           messageId: n.email.messageId ?? '',
         })),
       ),

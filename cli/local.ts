@@ -159,7 +159,7 @@ export async function buildSummary(t: Target, period?: string): Promise<LocalSum
   for (const c of customers) {
     for (const n of await t.stores.arrears.notices(c.id)) {
       if (n.email.state === 'cancelled') continue;
-      notices.push({ customer: n.customerId, statement: n.statementKey, stage: n.stage, sentAt: n.email.state === 'sent' ? (n.email.at ?? null) : null, ...(n.disconnectionDate ? { disconnectionDate: n.disconnectionDate } : {}) });
+      notices.push({ customer: n.customerId, statement: n.statementKey, stage: n.stage, sentAt: n.email.state === 'sent' ? (n.email.at ?? null) : null, ...((n.email.disconnectionDate ?? n.disconnectionDate) ? { disconnectionDate: n.email.disconnectionDate ?? n.disconnectionDate } : {}) });
     }
   }
   return { files, customers, regions, statements, notices };

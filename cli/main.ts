@@ -147,7 +147,7 @@ function registerStateCommands(kam: Command): void {
   kam
     .command('arrears')
     .description('overdue statements: outstanding amount, late charge so far, last notice stage, hold')
-    .option('--stage <stage>', 'only those whose last notice is this stage (reminder, formal, final, disconnection-request, none)')
+    .option('--stage <stage>', 'only those whose last notice is this stage (reminder, formal, final, disconnection-request, none, statement not delivered)')
     .option('--as-of <yyyy-mm-dd>', 'the day to evaluate (default: today)')
     .addOption(stack())
     .addOption(json())
@@ -203,6 +203,40 @@ function registerStateCommands(kam: Command): void {
       const { approveCommand } = await import('./arrears.ts');
       process.exitCode = await approveCommand(customer, o);
     });
+
+  const resolve = kam
+    .command('resolve')
+    .description('decide a send of unknown outcome (SES timed out or reset after the request left; it is never resent by itself):\n' +
+      'check the SES sending logs, then record it as sent (--sent) or release it to be sent again (--resend)');
+  const decision = (c: Command) =>
+    c
+      .option('--sent', 'SES accepted it: record it as sent')
+      .option('--message-id <id>', 'with --sent: the SES message id, when found in the sending logs')
+      .option('--resend', 'it did not go out: release it and send it again now')
+      .requiredOption('--by <name>', 'who decides')
+      .addOption(stack());
+  decision(
+    resolve
+      .command('statement')
+      .description('a statement email in state unknown')
+      .argument('<customer>', 'customer id')
+      .argument('<period>', 'billing period yyyy-mm')
+      .option('--version <n>', 'the statement version (default: the latest)', number('--version')),
+  ).action(async (customer: string, period: string, o) => {
+    const { resolveStatementCommand } = await import('./resolve.ts');
+    process.exitCode = await resolveStatementCommand(customer, period, o);
+  });
+  decision(
+    resolve
+      .command('notice')
+      .description('an arrears notice in state unknown')
+      .argument('<customer>', 'customer id')
+      .argument('<statement>', 'statement key, e.g. 2026-10#v1')
+      .argument('<stage>', 'reminder, formal, final or disconnection-request'),
+  ).action(async (customer: string, statement: string, stage: string, o) => {
+    const { resolveNoticeCommand } = await import('./resolve.ts');
+    process.exitCode = await resolveNoticeCommand(customer, statement, stage, o);
+  });
 
   kam
     .command('statements')

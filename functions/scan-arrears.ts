@@ -26,6 +26,7 @@ export const handler = instrumented(async (event: { asOf?: string }, context: Co
   const r = await scan(asOf);
   metrics.addMetric('NoticesQueued', MetricUnit.Count, r.queued);
   metrics.addMetric('OverdueStatements', MetricUnit.Count, r.overdue);
+  metrics.addMetric('StatementsUndelivered', MetricUnit.Count, r.undelivered);
   metrics.addMetric('AmountOutstanding', MetricUnit.NoUnit, Number(r.outstanding));
   for (const [stage, n] of Object.entries(r.byStage)) {
     const m = metrics.singleMetric();

@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLocalApp, type LocalApp } from '../local/app.ts';
 import { startSesFaultProxy } from './helpers/ses-fault-proxy.ts';
@@ -12,6 +15,11 @@ export interface LocalAppHandle {
    * POST /invoke/<Function> invokes a function as its trigger would; GET /mail is the SES emulator's store.
    */
   control: string;
+  /**
+   * The functions' clock (functions/commons/clock.ts): a test writes an ISO time here to run the handlers on a
+   * simulated day, and removes the file to give them the real time again.
+   */
+  clockFile: string;
 }
 
 declare module 'vitest' {
@@ -29,12 +37,13 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   // port of its own and pointed at the emulator when it is.
   let sesTarget = '';
   const proxy = await startSesFaultProxy(() => sesTarget);
+  const clockFile = join(mkdtempSync(join(tmpdir(), 'kam-clock-')), 'clock');
   app = await startLocalApp({
     pipeline: true,
     logDir: 'test/artifacts/logs',
     // Failed notices come back after 2 s instead of 6 minutes, so the DLQ is reached within a test.
     queueOverrides: { NoticeQueue: { VisibilityTimeout: 2 } },
-    functionEnv: { AWS_ENDPOINT_URL_SES: proxy.url },
+    functionEnv: { AWS_ENDPOINT_URL_SES: proxy.url, KAM_LOCAL_CLOCK_FILE: clockFile },
     beforeFunctions: (aws) => (sesTarget = aws.endpoints.ses),
   });
   const local = app;
@@ -78,7 +87,7 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const address = server.address() as { port: number };
-  project.provide('localApp', { env: app.env(), names: app.names, control: `http://127.0.0.1:${address.port}` });
+  project.provide('localApp', { env: app.env(), names: app.names, control: `http://127.0.0.1:${address.port}`, clockFile });
   return async () => {
     await proxy.close();
     server?.close();

@@ -30,7 +30,9 @@ import { STAGES, stepOf, validatePolicy, type ArrearsPolicy, type Stage } from '
  *   instalment's deadline), so there is no surprise notice the day after a release. The reminder's gap is 0 by
  *   default: a statement whose reminder was held can get it on the release day.
  * - A final notice states the earliest disconnection date = sent day + the tier's `noticeDays`; the disconnection
- *   request is never before the date stated in the final notice (nor before final sent day + noticeDays).
+ *   request is never before the date stated in the final notice (nor before final sent day + noticeDays). `sentOn`
+ *   is the day the notice actually went out, which is later than the scan's day when the send was retried.
+ * - A statement whose email was not delivered (`delivered: false`) starts no ladder.
  * - Holds stop notices, not the late-payment charge: waiving it is a human decision.
  * - Payments dated after `asOf` are ignored.
  */
@@ -139,6 +141,7 @@ export function decideNotices(input: DecideInput): NoticeDecision[] {
   const decisions: NoticeDecision[] = [];
   for (const l of ledger.receivables) {
     const r = l.receivable;
+    if (r.delivered === false) continue; // never received: no ladder starts (the operator sees it as not delivered)
     if (asOf <= r.dueDate) continue;
     const outstanding = l.outstandingOn(asOf);
     if (!outstanding.gt(0)) continue;
@@ -171,19 +174,7 @@ export function decideNotices(input: DecideInput): NoticeDecision[] {
     if (finalDisconnection !== undefined) earliest = later(earliest, finalDisconnection);
     if (earliest > asOf) continue;
 
-    const disconnectionDate =
-      stage === 'final' ? nextDay(asOf, step.noticeDays ?? 0) : stage === 'disconnection-request' ? finalDisconnection : undefined;
-
-    let nextStep: NoticeDecision['nextStep'];
-    if (stage === 'disconnection-request') {
-      nextStep = { stage: 'disconnection-approval', date: later(asOf, disconnectionDate ?? asOf) };
-    } else {
-      const following = STAGES[lastIdx + 2]!;
-      const fStep = stepOf(policy, tier, following);
-      let date = later(nextDay(r.dueDate, fStep.daysOverdue), nextDay(asOf, fStep.minDaysAfterPrevious));
-      if (following === 'disconnection-request' && disconnectionDate !== undefined) date = later(date, disconnectionDate);
-      nextStep = { stage: following, date };
-    }
+    const { disconnectionDate, nextStep } = datesWhenSent({ stage, tier, dueDate: r.dueDate, ...(finalDisconnection ? { disconnectionDate: finalDisconnection } : {}) }, asOf, policy);
 
     const lc = lateCharge({ receivable: r, balanceOn: l.balanceAtStartOf, asOf, policy });
     decisions.push({
@@ -205,6 +196,31 @@ export function decideNotices(input: DecideInput): NoticeDecision[] {
     });
   }
   return decisions;
+}
+
+/**
+ * The dates a notice states, as of the day it is actually sent (the scan's day, or later when the send was retried,
+ * redriven or re-queued): the final notice's earliest disconnection date is at least `noticeDays` after that day, and
+ * the following stage at least its `minDaysAfterPrevious` after it. A request keeps the final notice's date.
+ */
+export function datesWhenSent(
+  notice: Pick<NoticeDecision, 'stage' | 'tier' | 'dueDate' | 'disconnectionDate'>,
+  sentOn: string,
+  policy: ArrearsPolicy,
+): Pick<NoticeDecision, 'disconnectionDate' | 'nextStep'> {
+  const { stage, tier, dueDate } = notice;
+  let disconnectionDate = notice.disconnectionDate;
+  if (stage === 'final') {
+    const floor = nextDay(sentOn, stepOf(policy, tier, 'final').noticeDays ?? 0);
+    disconnectionDate = disconnectionDate === undefined ? floor : later(disconnectionDate, floor);
+  }
+  const at = disconnectionDate !== undefined ? { disconnectionDate } : {};
+  if (stage === 'disconnection-request') return { ...at, nextStep: { stage: 'disconnection-approval', date: later(sentOn, disconnectionDate ?? sentOn) } };
+  const following = STAGES[STAGES.indexOf(stage) + 1]!;
+  const fStep = stepOf(policy, tier, following);
+  let date = later(nextDay(dueDate, fStep.daysOverdue), nextDay(sentOn, fStep.minDaysAfterPrevious));
+  if (following === 'disconnection-request' && disconnectionDate !== undefined) date = later(date, disconnectionDate);
+  return { ...at, nextStep: { stage: following, date } };
 }
 
 /** What happens next if the amount stays unpaid, in the customer's language. */

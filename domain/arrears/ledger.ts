@@ -25,6 +25,11 @@ export interface Receivable {
    * or the due date when that is earlier.
    */
   issuedOn?: string;
+  /**
+   * False when the statement's email has not been sent (failed, unknown, suppressed, never sent): it is owed all the
+   * same (payments apply to it), but no arrears notice may follow a statement the customer never received.
+   */
+  delivered?: boolean;
 }
 
 /** A payment; `domain/payments/payment-file.ts` Payment fits. */

@@ -4,6 +4,7 @@ import type { PeriodUsage } from '../billing/bill.ts';
 import { computeBill } from '../billing/compute-bill.ts';
 import type { Customer } from '../customers/customer-master.ts';
 import { periodRange, periodUsage, shiftPeriod } from '../statements/compose-statement.ts';
+import type { OutboxClaim } from './mail-ports.ts';
 import type { JobQueue } from './run-statements.ts';
 import type { CustomerRepository, UsageRepository } from './ports.ts';
 import type { StatementStore, TariffStore } from './statement-ports.ts';
@@ -12,8 +13,9 @@ export interface AlertStore {
   /** Creates the alert unless one of its kind exists for the customer and period; 'pending' = exists, not yet sent. */
   raise(alert: Alert): Promise<'created' | 'pending' | 'done'>;
   get(customerId: string, period: string, kind: Alert['kind']): Promise<(Alert & { email: { state: string } }) | undefined>;
-  claimEmail(job: AlertJob, now: Date, leaseMs: number): Promise<'claimed' | 'sent' | 'suppressed' | 'busy'>;
-  markEmail(job: AlertJob, state: 'sent' | 'suppressed' | 'failed', detail: { messageId?: string; at: Date; error?: string }): Promise<void>;
+  claimEmail(job: AlertJob, now: Date, leaseMs: number): Promise<OutboxClaim>;
+  /** Conditional on the current state (see OutboxState); false when nothing was written. */
+  markEmail(job: AlertJob, state: 'sent' | 'suppressed' | 'failed' | 'unknown', detail: { messageId?: string; at: Date; error?: string; lease: number }): Promise<boolean>;
 }
 
 export interface AlertSettings {

@@ -23,12 +23,16 @@ const REQUEUE_AFTER_MS = 60 * 60_000;
 /**
  * The daily arrears scan: for each customer, the notices due on `asOf` under the policy (a stage only after the one
  * before it, each at most once), each recorded before one message per notice goes on the notice queue. Running it
- * twice on a day queues nothing new: the second run finds every stage already decided.
+ * twice on a day queues nothing new: the second run finds every stage already decided. Overdue statements whose
+ * email was never delivered start no ladder and are counted as `undelivered`.
  */
 export function scanArrears(ports: ScanPorts, policy: ArrearsPolicy) {
-  return async (asOf: string): Promise<{ customers: number; decided: number; queued: number; byStage: Record<string, number>; overdue: number; outstanding: string }> => {
+  return async (
+    asOf: string,
+  ): Promise<{ customers: number; decided: number; queued: number; byStage: Record<string, number>; overdue: number; undelivered: number; outstanding: string }> => {
     const jobs: NoticeJob[] = [];
     let overdue = 0;
+    let undelivered = 0;
     let outstanding = new Decimal(0);
     const byStage: Record<string, number> = {};
     let decided = 0;
@@ -43,16 +47,22 @@ export function scanArrears(ports: ScanPorts, policy: ArrearsPolicy) {
         ports.arrears.holds(c.customerId),
         ports.customers.get(c.customerId),
       ]);
-      // Only notices that went out count: a pending or failed one holds its stage (it is never decided twice), so
-      // the next stage cannot follow a notice that never reached anyone.
+      // Only notices that went out count: a pending, failed or unknown one holds its stage (it is never decided twice),
+      // so the next stage cannot follow a notice that never reached anyone. The ladder counts from the day each was
+      // actually sent, with the disconnection date it stated (records from before sentOn was kept: the decided day).
       const sent: SentNotice[] = stored
         .filter((n) => n.email.state === 'sent')
-        .map((n) => ({ statementKey: n.statementKey, stage: n.stage, sentOn: n.decidedOn, ...(n.disconnectionDate ? { disconnectionDate: n.disconnectionDate } : {}) }));
+        .map((n) => {
+          const disconnectionDate = n.email.disconnectionDate ?? n.disconnectionDate;
+          return { statementKey: n.statementKey, stage: n.stage, sentOn: n.email.sentOn ?? n.decidedOn, ...(disconnectionDate ? { disconnectionDate } : {}) };
+        });
       for (const r of allocatePayments(receivables, payments.filter((p) => p.paidOn <= asOf)).receivables) {
         const owed = r.outstandingOn(asOf);
         if (r.receivable.dueDate < asOf && owed.gt(0)) {
           overdue++;
           outstanding = outstanding.plus(owed);
+          // Overdue but never received: no notice follows (decide.ts); counted so the operator sees it.
+          if (r.receivable.delivered === false) undelivered++;
         }
       }
       const decisions = decideNotices({
@@ -83,6 +93,6 @@ export function scanArrears(ports: ScanPorts, policy: ArrearsPolicy) {
       }
     });
     if (jobs.length) await ports.queue.enqueue(jobs);
-    return { customers: customers.length, decided, queued: jobs.length, byStage, overdue, outstanding: outstanding.toFixed(2) };
+    return { customers: customers.length, decided, queued: jobs.length, byStage, overdue, undelivered, outstanding: outstanding.toFixed(2) };
   };
 }

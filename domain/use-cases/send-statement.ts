@@ -5,7 +5,7 @@ import { composeStatement, periodRange, shiftPeriod } from '../statements/compos
 import { renderStatementEmail } from '../statements/render-email.ts';
 import type { Localized } from '../tariffs/tariff.ts';
 import type { DailyUsage } from '../usage/daily-usage.ts';
-import type { Mailer, SuppressionList } from './mail-ports.ts';
+import { leaseUntil, MailOutcomeUnknownError, type Mailer, type SuppressionList } from './mail-ports.ts';
 import type { StatementJob } from './run-statements.ts';
 import type { CustomerRepository, UsageRepository } from './ports.ts';
 import type { PeerGroupFigures, StatementStore, StoredStatement, TariffStore } from './statement-ports.ts';
@@ -33,7 +33,7 @@ export interface StatementSettings {
 
 export type SendOutcome =
   | { outcome: 'no-usage' | 'unknown-customer' }
-  | { outcome: 'sent' | 'already-sent' | 'suppressed'; version: number; correction: boolean; total: string; messageId?: string }
+  | { outcome: 'sent' | 'already-sent' | 'suppressed' | 'delivery-unknown'; version: number; correction: boolean; total: string; messageId?: string }
   | { outcome: 'busy'; version: number };
 
 export class PermanentStatementError extends Error {
@@ -45,7 +45,8 @@ export class PermanentStatementError extends Error {
  * 1. compose from stored data; the same content as the latest version reuses it, different content makes the next
  *    version, marked as a correction (a conditional put: concurrent workers agree on one version);
  * 2. the statement item is its own outbox: a conditional claim gives one worker the right to send; it sends, then
- *    records the message id. A worker that dies holding the claim leaves it to expire and be taken over.
+ *    records the message id. A worker that dies holding the claim leaves it to expire and be taken over. A send whose
+ *    outcome is unknown (SES may have accepted it) is recorded as 'unknown' and never retried without an operator.
  */
 export function sendStatement(ports: SendStatementPorts, settings: StatementSettings) {
   return async (job: StatementJob): Promise<SendOutcome> => {
@@ -88,19 +89,24 @@ export function sendStatement(ports: SendStatementPorts, settings: StatementSett
     const base = { version: statement.version, correction: statement.correction, total: statement.bill.total };
     if (statement.email.state === 'sent') return { outcome: 'already-sent', ...base, messageId: statement.email.messageId };
     if (statement.email.state === 'suppressed') return { outcome: 'suppressed', ...base };
+    if (statement.email.state === 'unknown') return { outcome: 'delivery-unknown', ...base };
 
     // Another worker holding the claim is usually done within a second: wait a little before giving the job back.
-    let claim = await ports.statements.claimEmail(customer.customerId, job.period, statement.version, now, settings.sendLeaseMs);
+    let claimedAt = now;
+    let claim = await ports.statements.claimEmail(customer.customerId, job.period, statement.version, claimedAt, settings.sendLeaseMs);
     for (let waited = 0; claim === 'busy' && waited < (settings.busyWaitMs ?? 20_000); waited += 250) {
       await new Promise((r) => setTimeout(r, 250));
-      claim = await ports.statements.claimEmail(customer.customerId, job.period, statement.version, ports.clock(), settings.sendLeaseMs);
+      claimedAt = ports.clock();
+      claim = await ports.statements.claimEmail(customer.customerId, job.period, statement.version, claimedAt, settings.sendLeaseMs);
     }
     if (claim === 'sent') return { outcome: 'already-sent', ...base };
     if (claim === 'suppressed') return { outcome: 'suppressed', ...base };
-    if (claim === 'busy') return { outcome: 'busy', version: statement.version };
+    if (claim === 'unknown') return { outcome: 'delivery-unknown', ...base };
+    if (claim === 'busy' || claim === 'cancelled') return { outcome: 'busy', version: statement.version };
+    const lease = leaseUntil(claimedAt, settings.sendLeaseMs);
 
     if (await ports.suppressions.isSuppressed(customer.email)) {
-      await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'suppressed', { at: ports.clock() });
+      await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'suppressed', { at: ports.clock(), lease });
       return { outcome: 'suppressed', ...base };
     }
     const rendered = renderStatementEmail(
@@ -116,11 +122,16 @@ export function sendStatement(ports: SendStatementPorts, settings: StatementSett
         tags: { kind: 'statement', customer: customer.customerId, period: job.period, version: String(statement.version) },
       });
     } catch (err) {
+      // SES may have accepted it (timeout or reset after the request left): no blind resend, an operator decides.
+      if (err instanceof MailOutcomeUnknownError) {
+        await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'unknown', { at: ports.clock(), error: err.message, lease });
+        return { outcome: 'delivery-unknown', ...base };
+      }
       // Sending failed before SES accepted it: the claim is released as 'failed' so the retry may send.
-      await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'failed', { at: ports.clock(), error: (err as Error).message });
+      await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'failed', { at: ports.clock(), error: (err as Error).message, lease });
       throw err;
     }
-    await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'sent', { messageId, at: ports.clock() });
+    await ports.statements.markEmail(customer.customerId, job.period, statement.version, 'sent', { messageId, at: ports.clock(), lease });
     return { outcome: 'sent', ...base, messageId };
   };
 }

@@ -1,7 +1,8 @@
 import type { Statement } from '../statements/statement.ts';
 import type { Tariff } from '../tariffs/tariff.ts';
+import type { OutboxClaim, OutboxState } from './mail-ports.ts';
 
-export type EmailState = 'pending' | 'sending' | 'sent' | 'suppressed' | 'failed';
+export type EmailState = Exclude<OutboxState, 'cancelled'>;
 
 export interface StoredStatement extends Statement {
   email: { state: EmailState; messageId?: string; /** When it was sent (or suppressed, or failed). */ at?: string; leaseUntil?: number; error?: string };
@@ -13,9 +14,21 @@ export interface StatementStore {
   latest(customerId: string, period: string): Promise<StoredStatement | undefined>;
   /** Creates version `statement.version`; 'exists' when another worker created that version first. */
   create(statement: StoredStatement): Promise<'created' | 'exists'>;
-  /** Claims the right to send: 'claimed', or 'sent'/'suppressed' (nothing to do), or 'busy' (another worker holds it). */
-  claimEmail(customerId: string, period: string, version: number, now: Date, leaseMs: number): Promise<'claimed' | 'sent' | 'suppressed' | 'busy'>;
-  markEmail(customerId: string, period: string, version: number, state: 'sent' | 'suppressed' | 'failed', detail: { messageId?: string; at: Date; error?: string }): Promise<void>;
+  /**
+   * Claims the right to send: 'claimed', or 'sent'/'suppressed' (nothing to do), 'unknown' (an operator decides), or
+   * 'busy' (another worker holds it).
+   */
+  claimEmail(customerId: string, period: string, version: number, now: Date, leaseMs: number): Promise<OutboxClaim>;
+  /** The claiming worker's result, conditional on the current state (see OutboxState); false when nothing was written. */
+  markEmail(
+    customerId: string,
+    period: string,
+    version: number,
+    state: 'sent' | 'suppressed' | 'failed' | 'unknown',
+    detail: { messageId?: string; at: Date; error?: string; lease: number },
+  ): Promise<boolean>;
+  /** An operator's decision on an 'unknown' send; false when it was not 'unknown'. */
+  resolveEmail(customerId: string, period: string, version: number, to: 'sent' | 'failed', detail: { at: Date; messageId?: string; by: string }): Promise<boolean>;
   listPeriod(period: string): Promise<StoredStatement[]>;
   history(customerId: string): Promise<StoredStatement[]>;
 }

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Alert, AlertJob } from '../../domain/alerts/alert.ts';
 import type { AlertStore } from '../../domain/use-cases/check-alerts.ts';
-import { DynamoOutbox } from './dynamo-outbox.ts';
+import { DynamoOutbox, emailOf } from './dynamo-outbox.ts';
 import { body, type Table } from './dynamo-table.ts';
 
 const key = (j: { customerId: string; period: string; kind: string }) => ({ pk: `CUST#${j.customerId}`, sk: `ALERT#${j.period}#${j.kind}` });
@@ -38,7 +38,7 @@ export class DynamoAlerts implements AlertStore {
     return this.outbox.claim(key(job), now, leaseMs);
   }
 
-  markEmail(job: AlertJob, state: 'sent' | 'suppressed' | 'failed', detail: { messageId?: string; at: Date; error?: string }) {
-    return this.outbox.mark(key(job), state, detail);
+  markEmail(job: AlertJob, state: 'sent' | 'suppressed' | 'failed' | 'unknown', detail: { messageId?: string; at: Date; error?: string; lease: number }) {
+    return this.outbox.mark(key(job), emailOf(state, detail), detail.lease);
   }
 }

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hold } from '../../domain/arrears/decide.ts';
 import type { Receivable } from '../../domain/arrears/ledger.ts';
 import { STAGES } from '../../domain/arrears/policy.ts';
-import type { ArrearsStore, NoticeJob, StoredNotice } from '../../domain/use-cases/arrears-ports.ts';
+import type { ArrearsStore, NoticeEmail, NoticeJob, StoredNotice } from '../../domain/use-cases/arrears-ports.ts';
 import type { StoredStatement } from '../../domain/use-cases/statement-ports.ts';
 import { DynamoOutbox } from './dynamo-outbox.ts';
 import { body, type Table } from './dynamo-table.ts';
@@ -46,6 +46,7 @@ export class DynamoArrears implements ArrearsStore {
       dueDate: s.dueDate,
       currency: s.bill.currency,
       issuedOn: s.issuedOn,
+      delivered: s.email.state === 'sent',
     }));
   }
 
@@ -78,10 +79,17 @@ export class DynamoArrears implements ArrearsStore {
     return this.outbox.claim(noticeKey(job), now, leaseMs);
   }
 
-  async recordNotice(job: NoticeJob, email: StoredNotice['email']): Promise<void> {
-    await this.table.doc.send(
-      new UpdateCommand({ TableName: this.table.name, Key: noticeKey(job), UpdateExpression: 'SET email = :e', ExpressionAttributeValues: { ':e': email } }),
-    );
+  markNotice(job: NoticeJob, email: NoticeEmail & { state: 'sent' | 'failed' | 'unknown' }, lease: number): Promise<boolean> {
+    return this.outbox.mark(noticeKey(job), email, lease);
+  }
+
+  cancelNotice(job: NoticeJob, email: NoticeEmail & { state: 'cancelled' }): Promise<boolean> {
+    return this.outbox.cancel(noticeKey(job), email);
+  }
+
+  resolveNotice(job: NoticeJob, to: 'sent' | 'failed', detail: { at: Date; messageId?: string; sentOn?: string; by: string }): Promise<boolean> {
+    const { at, by, ...rest } = detail;
+    return this.outbox.resolve(noticeKey(job), to, { resolvedAt: at.toISOString(), resolvedBy: by, ...rest });
   }
 
   async holds(customerId: string): Promise<Hold[]> {

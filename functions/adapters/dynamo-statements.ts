@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoOutbox } from './dynamo-outbox.ts';
+import { DynamoOutbox, emailOf } from './dynamo-outbox.ts';
 import type { PeerGroupFigures, StatementStore, StoredStatement, TariffStore } from '../../domain/use-cases/statement-ports.ts';
 import type { Tariff } from '../../domain/tariffs/tariff.ts';
 import { body, type Table } from './dynamo-table.ts';
@@ -77,8 +77,12 @@ export class DynamoStatements implements StatementStore {
     return this.outbox.claim(key(customerId, period, version), now, leaseMs);
   }
 
-  markEmail(customerId: string, period: string, version: number, state: 'sent' | 'suppressed' | 'failed', detail: { messageId?: string; at: Date; error?: string }) {
-    return this.outbox.mark(key(customerId, period, version), state, detail);
+  markEmail(customerId: string, period: string, version: number, state: 'sent' | 'suppressed' | 'failed' | 'unknown', detail: { messageId?: string; at: Date; error?: string; lease: number }) {
+    return this.outbox.mark(key(customerId, period, version), emailOf(state, detail), detail.lease);
+  }
+
+  resolveEmail(customerId: string, period: string, version: number, to: 'sent' | 'failed', detail: { at: Date; messageId?: string; by: string }) {
+    return this.outbox.resolve(key(customerId, period, version), to, { resolvedAt: detail.at.toISOString(), resolvedBy: detail.by, ...(detail.messageId ? { messageId: detail.messageId } : {}) });
   }
 
   async listPeriod(period: string): Promise<StoredStatement[]> {

@@ -20,7 +20,8 @@ export function makeClients() {
       local('S3') ? { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {},
     ),
     sqs: new SQSClient(local('SQS') ? { useQueueUrlAsEndpoint: false } : {}),
-    ses: new SESClient({}),
+    // No SDK retries for sends: a timeout after the request left may have sent the mail (SesMailer retries what did not).
+    ses: new SESClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 3_000, requestTimeout: 20_000, throwOnRequestTimeout: true } }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -83,7 +84,13 @@ export function localApp() {
     return to ? store.emails.filter((m) => m.destination.to.some((a) => to(a.toLowerCase()))) : store.emails;
   }
 
-  return { clients, stores: s, names, idle, put, upload, redeliver, snapshot, invoke, mail };
+  /** Runs the functions at this time (the local day follows from it), or on the real clock again with `undefined`. */
+  function setClock(at: string | undefined): void {
+    if (at === undefined) rmSync(handle.clockFile, { force: true });
+    else writeFileSync(handle.clockFile, at);
+  }
+
+  return { clients, stores: s, names, idle, put, upload, redeliver, snapshot, invoke, mail, setClock };
 }
 
 function sortKeys(v: unknown): unknown {

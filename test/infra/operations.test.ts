@@ -159,7 +159,7 @@ describe('operations dashboard', () => {
 
 describe('alarms', () => {
   it('alarm on application metrics as the spec says: ≥ threshold over its period, service=KeyAccounts', () => {
-    const expected = { FilesQuarantined: [1, 3600], StatementsFailed: [5, 3600], EmailBounces: [5, 86400] };
+    const expected = { FilesQuarantined: [1, 3600], StatementsFailed: [5, 3600], EmailOutcomeUnknown: [1, 3600], StatementsUndelivered: [1, 86400], EmailBounces: [5, 86400] };
     expect(Object.fromEntries(APP_ALARMS.map((spec) => [spec.metric, [spec.threshold, spec.periodMinutes * 60]]))).toEqual(expected);
     for (const spec of APP_ALARMS) {
       const [, alarm] = only(
@@ -231,7 +231,7 @@ describe('alarms', () => {
   it('sends every alarm, and its all-clear, to the alarm topic only', () => {
     const topic = alarmTopicId(synth.custom);
     const all = alarms(synth.custom);
-    // 8 DLQs, SendNotice errors, 3 application alarms, the bounce rate, 8 error rates.
+    // 8 DLQs, SendNotice errors, 5 application alarms, the bounce rate, 8 error rates.
     expect(all).toHaveLength(8 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
     for (const [id, alarm] of all) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topic }]);

@@ -66,12 +66,14 @@ describe('monthly statements emailed through SES exactly once', () => {
           return real.statements.claimEmail(...args);
         },
         markEmail: async (...args) => {
-          await real.statements.markEmail(...args);
+          const recorded = await real.statements.markEmail(...args);
           if (args[3] === 'sent' && failAfterSend) {
             failAfterSend = false;
             throw new Error('injected: worker died after sending, before acknowledging the job');
           }
+          return recorded;
         },
+        resolveEmail: real.statements.resolveEmail.bind(real.statements),
         listPeriod: real.statements.listPeriod.bind(real.statements),
         history: real.statements.history.bind(real.statements),
       },

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { sendStatement, type SendStatementPorts } from '../../../../domain/use-cases/send-statement.ts';
 import type { StatementStore, StoredStatement } from '../../../../domain/use-cases/statement-ports.ts';
-import type { OutgoingMail } from '../../../../domain/use-cases/mail-ports.ts';
+import { MailOutcomeUnknownError } from '../../../../domain/use-cases/mail-ports.ts';
 import type { Customer } from '../../../../domain/customers/customer-master.ts';
 import type { DailyUsage } from '../../../../domain/usage/daily-usage.ts';
 import { DEFAULT_CONFIG } from '../../../../domain/config.ts';
 import { LARGE_INDUSTRY, PROFILE_P } from '../billing/fixtures.ts';
+import { memoryMailer } from './memory-mailer.ts';
+import { memoryOutbox } from './memory-outbox.ts';
 
 /** In-memory statement store with the same conditional semantics as the DynamoDB one. */
 function memoryStatements(): StatementStore & { items: Map<string, StoredStatement> } {
@@ -15,16 +17,10 @@ function memoryStatements(): StatementStore & { items: Map<string, StoredStateme
     items,
     latest: async (c, p) => [...items.values()].filter((s) => s.customerId === c && s.period === p).sort((a, b) => b.version - a.version)[0],
     create: async (s) => (items.has(k(s.customerId, s.period, s.version)) ? 'exists' : (items.set(k(s.customerId, s.period, s.version), structuredClone(s)), 'created')),
-    claimEmail: async (c, p, v, now, lease) => {
-      const s = items.get(k(c, p, v))!;
-      const e = s.email;
-      if (e.state === 'pending' || e.state === 'failed' || (e.state === 'sending' && (e.leaseUntil ?? 0) < now.getTime())) {
-        s.email = { state: 'sending', leaseUntil: now.getTime() + lease };
-        return 'claimed';
-      }
-      return e.state === 'sent' ? 'sent' : e.state === 'suppressed' ? 'suppressed' : 'busy';
-    },
-    markEmail: async (c, p, v, state, d) => void (items.get(k(c, p, v))!.email = { state, ...(d.messageId ? { messageId: d.messageId } : {}), at: d.at.toISOString() }),
+    claimEmail: async (c, p, v, now, lease) => memoryOutbox.claim(items.get(k(c, p, v))!, now, lease),
+    markEmail: async (c, p, v, state, d) =>
+      memoryOutbox.mark(items.get(k(c, p, v))!, { state, ...(d.messageId ? { messageId: d.messageId } : {}), ...(d.error ? { error: d.error } : {}), at: d.at.toISOString() }, d.lease),
+    resolveEmail: async (c, p, v, to, d) => memoryOutbox.resolve(items.get(k(c, p, v))!, to, { resolvedBy: d.by, ...(d.messageId ? { messageId: d.messageId } : {}) }),
     listPeriod: async (p) => [...items.values()].filter((s) => s.period === p),
     history: async (c) => [...items.values()].filter((s) => s.customerId === c),
   };
@@ -45,8 +41,8 @@ function october(scale = 1): DailyUsage[] {
 
 function setup() {
   let days = october();
-  const sent: OutgoingMail[] = [];
-  let failNext = false;
+  const { mailer, sent, behaviours } = memoryMailer();
+  let clock = new Date('2026-11-02T01:00:00Z');
   const suppressed = new Set<string>();
   const statements = memoryStatements();
   const ports: SendStatementPorts = {
@@ -56,20 +52,23 @@ function setup() {
     statements,
     peers: { get: async () => undefined },
     suppressions: { isSuppressed: async (a) => suppressed.has(a), suppress: async () => true },
-    mailer: {
-      send: async (m) => {
-        if (failNext) {
-          failNext = false;
-          throw new Error('SES throttled');
-        }
-        sent.push(m);
-        return `msg-${sent.length}`;
-      },
-    },
-    clock: () => new Date('2026-11-02T01:00:00Z'),
+    mailer,
+    clock: () => clock,
   };
   const send = sendStatement(ports, { config: DEFAULT_CONFIG, dueDays: 15, utilityName: { en: 'U', 'zh-CN': 'U' }, sendLeaseMs: 60_000, busyWaitMs: 0 });
-  return { send, sent, statements, setDays: (d: DailyUsage[]) => (days = d), failOnce: () => (failNext = true), suppress: (a: string) => suppressed.add(a) };
+  return {
+    send,
+    sent,
+    statements,
+    behaviours,
+    setDays: (d: DailyUsage[]) => (days = d),
+    failOnce: () =>
+      behaviours.push(async () => {
+        throw new Error('SES throttled');
+      }),
+    suppress: (a: string) => suppressed.add(a),
+    advance: (ms: number) => (clock = new Date(clock.getTime() + ms)),
+  };
 }
 
 const job = { customerId: 'C1', period: '2026-10', runId: 'r' };
@@ -114,5 +113,44 @@ describe('sendStatement (exactly once, with in-memory ports)', () => {
   it('makes no statement for a period without usage', async () => {
     const t = setup();
     expect(await t.send({ ...job, period: '2026-08' })).toEqual({ outcome: 'no-usage' });
+  });
+
+  it('an ambiguous SES failure leaves the statement unknown: no resend until an operator releases it, then once', async () => {
+    const t = setup();
+    t.behaviours.push(async () => {
+      throw new MailOutcomeUnknownError('socket reset after the request was written');
+    });
+    expect(await t.send(job)).toMatchObject({ outcome: 'delivery-unknown', version: 1 });
+    expect(await t.send(job)).toMatchObject({ outcome: 'delivery-unknown', version: 1 });
+    // Even long after any lease: 'unknown' is never claimed by a worker.
+    t.advance(24 * 3600_000);
+    expect(await t.send(job)).toMatchObject({ outcome: 'delivery-unknown' });
+    expect(t.sent).toHaveLength(0);
+    const stored = [...t.statements.items.values()][0]!;
+    expect(stored.email).toMatchObject({ state: 'unknown', error: 'socket reset after the request was written' });
+
+    // The operator checked the SES sending logs: not delivered, released for a resend.
+    expect(await t.statements.resolveEmail('C1', '2026-10', 1, 'failed', { at: new Date(), by: 'ops' })).toBe(true);
+    expect(await t.statements.resolveEmail('C1', '2026-10', 1, 'sent', { at: new Date(), by: 'ops' })).toBe(false);
+    expect(await t.send(job)).toMatchObject({ outcome: 'sent', version: 1 });
+    expect(await t.send(job)).toMatchObject({ outcome: 'already-sent' });
+    expect(t.sent).toHaveLength(1);
+  });
+
+  it('a worker whose lease was taken over cannot turn the other worker\'s sent into failed', async () => {
+    const t = setup();
+    let fail!: (err: Error) => void;
+    t.behaviours.push(() => new Promise<string>((_, reject) => (fail = reject)));
+    const slow = t.send(job);
+    await new Promise((r) => setTimeout(r, 10));
+    // The slow worker's lease (60 s) runs out; another delivery of the job takes over and sends.
+    t.advance(61_000);
+    expect(await t.send(job)).toMatchObject({ outcome: 'sent', version: 1, messageId: 'msg-1' });
+    // Then the slow worker's SES call fails (HTTP 503): its 'failed' must not replace 'sent'.
+    fail(new Error('SES 503'));
+    await expect(slow).rejects.toThrow('SES 503');
+    expect([...t.statements.items.values()][0]!.email).toMatchObject({ state: 'sent', messageId: 'msg-1' });
+    expect(await t.send(job)).toMatchObject({ outcome: 'already-sent' });
+    expect(t.sent).toHaveLength(1);
   });
 });
