@@ -284,7 +284,7 @@ export class StatelessStack extends Stack {
         items: [
           { actions: ['BatchGetItem', 'Query'], keys: ['CUST#'] },
           // Its only writes: one DIGEST# ledger item per manager and week, claimed before the email goes out.
-          { actions: ['PutItem', 'UpdateItem'], keys: ['DIGEST#'] },
+          { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: ['DIGEST#'] },
         ],
         indexes: [TABLE_INDEXES.bySegment.name],
       })

@@ -118,10 +118,9 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
         upRes.pipe(res);
       },
     );
-    up.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`local IAM proxy: ${service} server: ${err.message}`);
-    });
+    // A connection the server dropped is dropped for the client too: answering instead would turn "did it happen?"
+    // into a clear failure the caller may safely retry.
+    up.on('error', () => res.destroy());
     res.on('close', () => {
       if (!res.writableFinished) up.destroy();
     });

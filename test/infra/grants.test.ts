@@ -78,7 +78,7 @@ const GRANTS: Record<string, Record<string, string>> = {
   },
   SendDigest: {
     [ITEMS('dynamodb:BatchGetItem,dynamodb:Query', 'CUST#*')]: "each manager's customers, their segment moves and notices",
-    [ITEMS('dynamodb:PutItem,dynamodb:UpdateItem', 'DIGEST#*')]: 'the digest ledger: one item per manager and week, claimed before sending',
+    [ITEMS('dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem', 'DIGEST#*')]: 'the digest ledger: one item per manager and week, claimed (with a lease) before sending',
     [INDEX('bySegment')]: 'lists the customers',
     [SES_SEND]: 'emails each account manager',
     [ON_FAILURE('SendDigestDlq')]: 'async invocation failures are kept',

@@ -323,7 +323,7 @@ describe('SendDigest', () => {
     const statements = synth.custom.statementsOf('SendDigest');
     const writes = statements.filter((st) => st.Effect === 'Allow' && list(st.Action).some((a) => TABLE_WRITES.includes(a) || /^dynamodb:\*$|^\*$/.test(a)));
     const ledger = only(writes, 'statements granting a table write');
-    expect(list(ledger.Action).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(list(ledger.Action).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(list(ledger.Resource).map(synth.custom.render)).toEqual(['<UsageTable.Arn>']);
     expect(ledger.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DIGEST#*'] } });
     expect(allowedActions(statements).filter((a) => /^dynamodb:(DeleteItem|BatchWriteItem|PartiQL)/.test(a))).toEqual([]);
