@@ -22,15 +22,17 @@ const MAX_ATTEMPTS = 8;
 const MAX_KEYED_RANGE = 1_500;
 
 type Action = Record<string, unknown>;
+/** A roll-up's revision; `legacy` for a day item from before meter items (meters inside it, no revision). */
+type Revision = number | 'legacy';
 interface Loaded {
   day: StoredDay;
-  rev: number;
+  rev: Revision;
 }
 interface Plan {
   key: string;
   merge: DayMerge;
-  /** The stored day's revision, or null when it has none yet. */
-  rev: number | null;
+  /** The stored day's revision, or null when there is no stored day. */
+  rev: Revision | null;
   actions: Action[];
   bytes: number;
 }
@@ -61,6 +63,22 @@ function meterDayOf(i: Item): StoredMeterDay {
     stamps: i.stamps as string[],
     src: i.src as string,
   };
+}
+
+type LegacyMeterDay = Omit<StoredMeterDay, 'quality' | 'stamps' | 'src'>;
+
+/**
+ * Meters kept inside a day item before meter items existed: no per-interval quality or source, so every reading counts
+ * as actual for merging (the stored counts stay until the meter is merged) and as older than any file.
+ */
+function legacyMeters(meters: Record<string, LegacyMeterDay>): Record<string, StoredMeterDay> {
+  const out: Record<string, StoredMeterDay> = {};
+  for (const id of Object.keys(meters).sort()) {
+    const m = meters[id]!;
+    const quality = m.kwh.map((v) => (v === null ? '-' : 'A')).join('');
+    out[id] = { ...m, kvarh: m.kvarh ?? null, quality, stamps: [''], src: quality.replace(/A/g, '0') };
+  }
+  return out;
 }
 
 /**
@@ -103,7 +121,9 @@ export class DynamoUsage implements UsageRepository {
       const own = meters.get(k) ?? {};
       const sorted: Record<string, StoredMeterDay> = {};
       for (const m of Object.keys(own).sort()) sorted[m] = own[m]!;
-      out.set(k, { day: { ...dailyUsageOf(s), meters: sorted }, rev: (s.rev ?? 0) as number });
+      if (s.meterIds === undefined && s.meters) {
+        out.set(k, { day: { ...dailyUsageOf(s), meters: legacyMeters(s.meters as Record<string, LegacyMeterDay>) }, rev: 'legacy' });
+      } else out.set(k, { day: { ...dailyUsageOf(s), meters: sorted }, rev: s.rev as number });
     }
     return out;
   }
@@ -135,11 +155,12 @@ export class DynamoUsage implements UsageRepository {
     return written;
   }
 
-  private plan(key: string, m: DayMerge, rev: number | null, regionOf: (customerId: string) => string): Plan {
+  private plan(key: string, m: DayMerge, rev: Revision | null, regionOf: (customerId: string) => string): Plan {
     const { meters, ...usage } = m.day;
     const { customerId, day } = usage;
     const actions: Action[] = [];
-    for (const id of m.write) {
+    // A legacy day moves all its meters into meter items on its first write.
+    for (const id of rev === 'legacy' ? Object.keys(meters) : m.write) {
       actions.push({ Put: { TableName: this.table.name, Item: { ...meterKey(customerId, day, id), type: 'meterday', customerId, day, meterId: id, ...meters[id]! } } });
     }
     for (const id of m.remove) actions.push({ Delete: { TableName: this.table.name, Key: meterKey(customerId, day, id) } });
@@ -151,7 +172,7 @@ export class DynamoUsage implements UsageRepository {
           type: 'day',
           ...usage,
           meterIds: Object.keys(meters).sort(),
-          rev: (rev ?? 0) + 1,
+          rev: typeof rev === 'number' ? rev + 1 : 1,
           gsi3pk: `REGION#${regionOf(customerId)}`,
           gsi3sk: `${day}#${customerId}`,
         },
@@ -162,10 +183,10 @@ export class DynamoUsage implements UsageRepository {
   }
 
   /** The condition that the roll-up is still at the revision the merge was computed from. */
-  private unchangedSince(rev: number | null) {
-    return rev === null
-      ? { ConditionExpression: 'attribute_not_exists(pk)' }
-      : { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': rev } };
+  private unchangedSince(rev: Revision | null) {
+    if (rev === null) return { ConditionExpression: 'attribute_not_exists(pk)' };
+    if (rev === 'legacy') return { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#rev)', ExpressionAttributeNames: { '#rev': 'rev' } };
+    return { ConditionExpression: '#rev = :rev', ExpressionAttributeNames: { '#rev': 'rev' }, ExpressionAttributeValues: { ':rev': rev } };
   }
 
   /** Writes the plans, several customer-days per transaction; returns those whose day changed under them. */

@@ -318,6 +318,28 @@ describe('ingest under concurrency, ordering and re-upload', () => {
     expect(range.map((d) => d.kwh)).toEqual([stored!.kwh]);
   });
 
+  it('moves a day item of the earlier shape (meters inside it) into meter items on its next write, keeping its meters', async () => {
+    const c = `${id}G`;
+    expect((await app.upload(`customers/${id}-g.csv`, [MASTER, customerRow(c, [`${c}a`, `${c}b`])].join('\n'))).status).toBe('accepted');
+    await app.upload(`readings/${id}-legacy-a.csv`, [LONG, ...meterRows(c, `${c}a`, 1, 1)].join('\n'));
+    // Rewrite the stored day the way it was stored before meter items: the meters inside the day item, no revision.
+    const [summary] = await app.stores.table.getAll([{ pk: `CUST#${c}`, sk: `DAY#${dayKey(0)}` }]);
+    const [meter] = await app.stores.table.getAll([{ pk: `CUST#${c}`, sk: `DAY#${dayKey(0)}#M#${c}a` }]);
+    const { meterIds: _m, rev: _r, ...legacy } = summary!;
+    const { minutes, kwh, kvarh, actual, estimated, missing } = meter!;
+    await app.stores.table.putAll([{ ...legacy, meters: { [`${c}a`]: { minutes, kwh, kvarh, actual, estimated, missing } } }]);
+    await app.clients.doc.send(new DeleteCommand({ TableName: app.names.table, Key: { pk: meter!.pk, sk: meter!.sk } }));
+    expect(await app.stores.usage.range(c, dayKey(0), dayKey(0))).toHaveLength(1);
+
+    await app.upload(`readings/${id}-legacy-b.csv`, [LONG, ...meterRows(c, `${c}b`, 1, 2)].join('\n'));
+    const [day] = await app.stores.usage.get([{ customerId: c, day: dayKey(0) }]);
+    expect(Object.keys(day!.meters)).toEqual([`${c}a`, `${c}b`]);
+    expect(day!.hourly).toEqual(Array.from({ length: 24 }, (_, h) => Math.round((hourly(0, h, 1) + hourly(0, h, 2)) * 1e6) / 1e6));
+    const [after] = await app.stores.table.getAll([{ pk: `CUST#${c}`, sk: `DAY#${dayKey(0)}` }]);
+    expect(after).toMatchObject({ meterIds: [`${c}a`, `${c}b`], rev: 1 });
+    expect(after!.meters).toBeUndefined();
+  });
+
   it('rejects a meter claimed by two customers, naming both, within one master file and against stored customers', async () => {
     const others = Array.from({ length: 40 }, (_, i) => customerRow(`${id}K${i}`));
     const [x, y, s] = [`${id}X`, `${id}Y`, `${id}S`];
