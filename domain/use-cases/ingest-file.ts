@@ -54,8 +54,9 @@ export function rejectsKeyFor(key: string): string {
 
 /**
  * Processes one object from the ingest bucket exactly once per content (bucket, key, ETag): the customer master is
- * upserted; readings are validated, aggregated into customer-days that replace stored ones, and the customers they
- * touch re-classified. Bad rows go to `rejects/<key>.csv`; a file over the bad-row threshold applies nothing.
+ * upserted (a meter belongs to one customer); readings are validated, aggregated and applied to the stored days
+ * interval by interval in upload order, and the customers they touch re-classified. Bad rows go to
+ * `rejects/<key>.csv`; a file over the bad-row threshold applies nothing, and so does one overwritten after its event.
  */
 export function ingestFile(ports: IngestPorts, config: DomainConfig) {
   const zone = new Zone(config.timeZone);
