@@ -24,6 +24,10 @@ async function recordHandler(record: SQSRecord): Promise<void> {
       logger.error('file processing failed; the message will be retried', { key: file.key, error: err as Error });
       throw err;
     }
+    if (result.outcome === 'superseded') {
+      logger.warn('the announced object was overwritten or deleted before it was read; nothing applied, its successor has its own event', { key: file.key, reason: result.reason });
+      continue;
+    }
     if (result.outcome !== 'processed') {
       if (result.outcome === 'busy') throw new Error(`${file.key} is being processed by another invocation; retry later`);
       metrics.addMetric('FilesDuplicate', MetricUnit.Count, 1);

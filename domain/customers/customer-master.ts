@@ -66,6 +66,51 @@ export class CustomerMasterParser implements LineParser {
 
   end(): void {
     if (this.cols === null) throw new FileFormatError('the file is empty: no header row', 1);
+    this.rejectSharedMeters();
+  }
+
+  /** A meter claimed by two rows of the file: both rows are rejected, each naming both customers (which is right is unknown). */
+  private rejectSharedMeters(): void {
+    const claims = new Map<string, Customer[]>();
+    for (const c of this.customers) {
+      for (const m of new Set(c.meterIds)) {
+        const list = claims.get(m);
+        if (list) list.push(c);
+        else claims.set(m, [c]);
+      }
+    }
+    const reasons = new Map<Customer, string>();
+    for (const [m, cs] of claims) {
+      if (cs.length < 2) continue;
+      const who = cs.map((c) => `${c.customerId} (line ${this.seen.get(c.customerId)})`).join(' and ');
+      for (const c of cs) if (!reasons.has(c)) reasons.set(c, `meter ${m} is claimed by customers ${who}; a meter belongs to one customer`);
+    }
+    this.drop(reasons);
+  }
+
+  /**
+   * Rejects rows that give a customer a meter the stored master gives another customer (one this file does not
+   * restate), naming both: a meter moves between customers only in a file that restates both.
+   */
+  rejectMetersOwnedElsewhere(stored: Iterable<Customer>): void {
+    const restated = new Set(this.customers.map((c) => c.customerId));
+    const owner = new Map<string, string>();
+    for (const c of stored) if (!restated.has(c.customerId)) for (const m of c.meterIds) owner.set(m, c.customerId);
+    const reasons = new Map<Customer, string>();
+    for (const c of this.customers) {
+      const m = c.meterIds.find((id) => owner.has(id) && owner.get(id) !== c.customerId);
+      if (m !== undefined) reasons.set(c, `meter ${m} already belongs to customer ${owner.get(m)}; it cannot also be customer ${c.customerId}'s`);
+    }
+    this.drop(reasons);
+  }
+
+  private drop(reasons: ReadonlyMap<Customer, string>): void {
+    if (reasons.size === 0) return;
+    for (const [c, reason] of reasons) this.rejects.push({ line: this.seen.get(c.customerId)!, reason });
+    this.rejects.sort((a, b) => a.line - b.line);
+    const kept = this.customers.filter((c) => !reasons.has(c));
+    this.customers.length = 0;
+    this.customers.push(...kept);
   }
 
   /** Reads another master file (with its own header) into the same result. */

@@ -2,6 +2,7 @@ import type { Quality, Quantity, ReadingSink } from '../parsing/reading-sink.ts'
 import { KWH } from '../parsing/reading-sink.ts';
 import { dayKeyOfEpochDay, type Zone } from '../time/zone.ts';
 import type { MeterDay } from './meter-day.ts';
+import { interpolateSlots } from './apply-readings.ts';
 
 /** Which customer a meter belongs to (customer master: `meter_ids`, else meter id = customer id). */
 export interface MeterDirectory {
@@ -15,8 +16,9 @@ export interface Reject {
   reason: string;
 }
 
-// Per-slot quality: 0 = no kWh reading yet.
-const Q_ACTUAL = 1, Q_ESTIMATED = 2;
+// Per-slot quality: 0 = no kWh reading yet; 3 = interpolated at the end of the day.
+const Q_ACTUAL = 1, Q_ESTIMATED = 2, Q_INTERPOLATED = 3;
+const QUALITY_CHARS = ['-', 'A', 'E', 'I'] as const;
 const MAX_KEPT_REJECTS = 1_000_000;
 const COMPLETE_LAG = 64;
 
@@ -291,6 +293,7 @@ export class UsageAggregator implements ReadingSink {
         minutes: acc.minutes,
         kwh: toNullable(acc.kwh),
         kvarh: acc.kvarh ? toNullable(acc.kvarh) : null,
+        quality: qualityString(acc.quality),
         actual: counts.actual,
         estimated: counts.estimated,
         missing: counts.missing,
@@ -346,8 +349,9 @@ export class UsageAggregator implements ReadingSink {
         while (e < n && k[e] !== k[e]) e++;
         const gap = e - s;
         if (s > 0 && e < n && gap <= this.maxGap) {
-          interpolate(k, s, e);
-          if (r && r[s - 1] === r[s - 1] && r[e] === r[e]) interpolate(r, s, e);
+          interpolateSlots(k, s, e);
+          if (r && r[s - 1] === r[s - 1] && r[e] === r[e]) interpolateSlots(r, s, e);
+          acc.quality.fill(Q_INTERPOLATED, s, e);
           estimated += gap;
         } else missing += gap;
         s = e;
@@ -386,10 +390,10 @@ function toNullable(values: Float64Array): (number | null)[] {
   return out;
 }
 
-function interpolate(values: Float64Array, from: number, to: number): void {
-  const a = values[from - 1]!, b = values[to]!;
-  const steps = to - from + 1;
-  for (let i = from; i < to; i++) values[i] = Math.round((a + ((b - a) * (i - from + 1)) / steps) * 1e6) / 1e6;
+function qualityString(quality: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < quality.length; i++) s += QUALITY_CHARS[quality[i]!];
+  return s;
 }
 
 /** For checking a file without the customer master: every meter is accepted, as its row's customer or itself. */
@@ -398,13 +402,3 @@ export const ANY_METER: MeterDirectory = {
   hasCustomer: () => true,
 };
 
-/** Combines two parts of one meter-day: intervals missing in `a` are taken from `b`. */
-export function mergeMeterDays(a: MeterDay, b: MeterDay): MeterDay {
-  if (a.minutes !== b.minutes) return a;
-  const kwh = a.kwh.map((v, i) => v ?? b.kwh[i] ?? null);
-  const kvarh = a.kvarh || b.kvarh ? kwh.map((_, i) => a.kvarh?.[i] ?? b.kvarh?.[i] ?? null) : null;
-  const missing = kwh.filter((v) => v === null).length;
-  const total = a.actual + a.estimated + b.actual + b.estimated;
-  const actual = Math.min(a.actual + b.actual, kwh.length - missing);
-  return { minutes: a.minutes, kwh, kvarh, actual, estimated: Math.max(0, Math.min(total, kwh.length - missing) - actual), missing };
-}

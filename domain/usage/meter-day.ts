@@ -9,13 +9,32 @@ export interface MeterDay {
   kwh: (number | null)[];
   /** kvarh per interval, or null when the meter reported no reactive energy that day. */
   kvarh: (number | null)[] | null;
+  /**
+   * One character per slot: `A` actual and `E` estimated readings (as the file flags them), `I` interpolated here
+   * (VEE), `-` missing. Only A and E slots are readings a file "covers"; I and - are gaps.
+   */
+  quality: string;
   actual: number;
   estimated: number;
   missing: number;
 }
 
-export interface StoredDay extends DailyUsage {
+/** A stored meter-day: each reading remembers which file it came from, by that file's upload stamp. */
+export interface StoredMeterDay extends MeterDay {
+  /** Upload stamps (see `uploadStamp`) of the files whose readings the slots hold, in ascending order. */
+  stamps: string[];
+  /** One character per slot: the index into `stamps` as `'0' + i`, or `-` for a slot that holds no reading. */
+  src: string;
+}
+
+/** A customer's day with its meters, as readers of one day see it. */
+export interface DayWithMeters extends DailyUsage {
   meters: Record<string, MeterDay>;
+}
+
+/** A customer's day as stored: the roll-up of its meter-days, which carry their provenance. */
+export interface StoredDay extends DailyUsage {
+  meters: Record<string, StoredMeterDay>;
 }
 
 const round6 = (v: number): number => Math.round(v * 1e6) / 1e6;
@@ -24,13 +43,13 @@ const round6 = (v: number): number => Math.round(v * 1e6) / 1e6;
  * Rolls a customer's meter-days up into its daily usage: hourly kWh by local clock hour, band totals, coincident
  * max demand (meters summed interval by interval), kvarh and interval counts.
  */
-export function rollUpDay(
+export function rollUpDay<M extends MeterDay>(
   customerId: string,
   day: string,
-  meters: Record<string, MeterDay>,
+  meters: Record<string, M>,
   zone: Zone,
   bands: BandSchedule,
-): StoredDay {
+): DailyUsage & { meters: Record<string, M> } {
   const ids = Object.keys(meters).sort();
   const midnight = zone.midnight(day);
   const hourly = new Array<number>(24).fill(0);

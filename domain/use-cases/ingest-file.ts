@@ -2,11 +2,12 @@ import type { DomainConfig } from '../config.ts';
 import { type Customer, CustomerMasterParser, meterDirectory } from '../customers/customer-master.ts';
 import { decodeLines } from '../parsing/decode.ts';
 import { FileFormatError, type LineParser } from '../parsing/reading-sink.ts';
-import { rollUpDay, type MeterDay, type StoredDay } from '../usage/meter-day.ts';
-import { mergeMeterDays } from '../usage/aggregate.ts';
+import type { MeterDay, StoredMeterDay } from '../usage/meter-day.ts';
+import { applyMeterDay, type MergeRules, mergeCustomerDay, stampMeterDay, uploadStamp } from '../usage/apply-readings.ts';
 import { Zone } from '../time/zone.ts';
+import { boundedKey } from '../util/bounded-key.ts';
 import { checkReadings, rejectsCsv } from './validate-readings.ts';
-import type { CustomerRepository, FileLedger, FileOutcome, FileRef, ObjectStore, UsageRepository } from './ports.ts';
+import { type CustomerRepository, type FileLedger, type FileOutcome, type FileRef, ObjectChangedError, type ObjectStore, type UsageRepository } from './ports.ts';
 import type { TariffStore } from './statement-ports.ts';
 import type { PaymentStore } from './ports.ts';
 import { PaymentFileParser } from '../payments/payment-file.ts';
@@ -29,7 +30,11 @@ export interface IngestPorts {
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
 
-export type IngestResult = { outcome: 'duplicate' | 'busy' } | { outcome: 'processed'; file: FileOutcome };
+export type IngestResult =
+  | { outcome: 'duplicate' | 'busy' }
+  | { outcome: 'processed'; file: FileOutcome }
+  /** The object the event announced was overwritten or deleted before it could be read whole: nothing was applied. */
+  | { outcome: 'superseded'; reason: string };
 
 export class RetryableError extends Error {
   override name = 'RetryableError';
@@ -42,14 +47,16 @@ export function kindOf(key: string): FileOutcome['kind'] | undefined {
   return KINDS.find((k) => k === top);
 }
 
+/** `rejects/<key>.csv`, or for a key too long for that, a shortened name ending in a hash of the key (see boundedKey). */
 export function rejectsKeyFor(key: string): string {
-  return `rejects/${key}.csv`;
+  return boundedKey('rejects/', key, '.csv');
 }
 
 /**
  * Processes one object from the ingest bucket exactly once per content (bucket, key, ETag): the customer master is
- * upserted; readings are validated, aggregated into customer-days that replace stored ones, and the customers they
- * touch re-classified. Bad rows go to `rejects/<key>.csv`; a file over the bad-row threshold applies nothing.
+ * upserted (a meter belongs to one customer); readings are validated, aggregated and applied to the stored days
+ * interval by interval in upload order, and the customers they touch re-classified. Bad rows go to
+ * `rejects/<key>.csv`; a file over the bad-row threshold applies nothing, and so does one overwritten after its event.
  */
 export function ingestFile(ports: IngestPorts, config: DomainConfig) {
   const zone = new Zone(config.timeZone);
@@ -77,6 +84,9 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     } catch (err) {
       // Infrastructure failures are retried by the queue; the claim is released so the retry can take it.
       await ports.files.release(file);
+      // Its content is gone; the object that replaced it has an event of its own. Released, so that the same content
+      // uploaded again later is processed then.
+      if (err instanceof ObjectChangedError) return { outcome: 'superseded', reason: err.message };
       throw err;
     }
     await ports.files.finish(file, outcome, ports.clock());
@@ -93,7 +103,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
   /** Feeds a CSV table file (customer master, payments) to its parser; a file that cannot be read fails whole. */
   async function readTable(file: FileRef, parser: LineParser, base: Pick<FileOutcome, 'key' | 'kind'>): Promise<FileOutcome | undefined> {
     try {
-      const decoded = await decodeLines(await ports.objects.read(file));
+      const decoded = await decodeLines((await ports.objects.read(file)).body);
       let started = false;
       await decoded.forEachLine((text, lineNo) => {
         if (!started && text.trim() === '') return;
@@ -114,6 +124,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     const base = { key: file.key, kind: 'customers' as const };
     const unreadable = await readTable(file, parser, base);
     if (unreadable) return unreadable;
+    parser.rejectMetersOwnedElsewhere(await ports.customers.all());
     const rows = { accepted: parser.customers.length, rejected: parser.rejects.length };
     const rejectsKey = await writeRejects(file, parser.rejects);
     const share = parser.dataRows ? parser.rejects.length / parser.dataRows : 0;
@@ -161,7 +172,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
   async function ingestTariff(file: FileRef, tariffs: TariffStore): Promise<FileOutcome> {
     const base = { key: file.key, kind: 'tariffs' as const };
     const chunks: Buffer[] = [];
-    for await (const c of await ports.objects.read(file)) chunks.push(Buffer.from(c));
+    for await (const c of (await ports.objects.read(file)).body) chunks.push(Buffer.from(c));
     let tariff;
     try {
       tariff = parseTariff(JSON.parse(Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '')) as unknown, file.key);
@@ -180,7 +191,8 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     const byId = new Map(customers.map((c) => [c.customerId, c]));
     const directory = meterDirectory(customers);
     // Pass 1 validates only: a file over the bad-row threshold must apply nothing, and that is known at its end.
-    const check = await checkReadings(file.key, await ports.objects.read(file), { directory, config });
+    const validated = await ports.objects.read(file);
+    const check = await checkReadings(file.key, validated.body, { directory, config });
     const rejectsKey = await writeRejects(file, check.rejects);
     const base = {
       key: file.key,
@@ -191,9 +203,17 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
       rejectsKey,
     };
     if (check.status !== 'accepted') return { ...base, status: check.status, error: check.error };
-    // Pass 2 re-reads the object and writes customer-days as they complete, so memory stays flat.
-    const writer = new DayWriter(ports.usage, byId, zone, config);
-    await checkReadings(file.key, await ports.objects.read(file), {
+    // Pass 2 re-reads the same object (by version or ETag: an overwrite in between fails the read instead of slipping
+    // in unvalidated data) and writes customer-days as they complete, so memory stays flat.
+    const applied = await ports.objects.read(file);
+    const rules: MergeRules = {
+      zone,
+      bands: config.bands,
+      maxInterpolatedGap: config.maxInterpolatedGap,
+      keepMeter: (customerId, meterId) => byId.get(customerId)?.meterIds.includes(meterId) ?? false,
+    };
+    const writer = new DayWriter(ports.usage, byId, uploadStamp(file, validated.lastModified), rules);
+    await checkReadings(file.key, applied.body, {
       directory,
       config,
       onMeterDay: (customerId, meterId, day, md) => writer.add(customerId, meterId, day, md),
@@ -201,40 +221,41 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     await writer.flush();
     await ports.classify(writer.touched);
     await ports.alerts?.(writer.touched);
-    return { ...base, status: 'accepted', customers: writer.touched.size, days: writer.written.size, kwhByRegion: writer.kwhByRegion };
+    return { ...base, status: 'accepted', customers: writer.touched.size, days: writer.days.size, kwhByRegion: writer.kwhByRegion };
   }
 }
 
 /**
- * Buffers meter-days into customer-days and writes them in batches. A day replaces the stored one (corrections),
- * except that a customer with several meters keeps the stored meters this file does not restate, and parts of one
- * meter-day written earlier in the same file are merged rather than replaced.
+ * Buffers a file's meter-days by customer-day and applies them in batches to the stored days: interval by interval,
+ * the later upload winning (see mergeCustomerDay), atomically per customer-day. Parts of one meter-day that an
+ * unsorted file yields separately are combined first.
  */
 class DayWriter {
   readonly touched = new Set<string>();
-  readonly written = new Set<string>();
+  readonly days = new Set<string>();
   readonly kwhByRegion: Record<string, number> = {};
-  private pending = new Map<string, { customerId: string; day: string; meters: Record<string, MeterDay> }>();
+  private pending = new Map<string, { customerId: string; day: string; meters: Record<string, StoredMeterDay> }>();
   private chain: Promise<void> = Promise.resolve();
   private readonly usage: UsageRepository;
   private readonly byId: Map<string, Customer>;
-  private readonly zone: Zone;
-  private readonly config: DomainConfig;
+  private readonly stamp: string;
+  private readonly rules: MergeRules;
 
-  constructor(usage: UsageRepository, byId: Map<string, Customer>, zone: Zone, config: DomainConfig) {
+  constructor(usage: UsageRepository, byId: Map<string, Customer>, stamp: string, rules: MergeRules) {
     this.usage = usage;
     this.byId = byId;
-    this.zone = zone;
-    this.config = config;
+    this.stamp = stamp;
+    this.rules = rules;
   }
 
   add(customerId: string, meterId: string, day: string, md: MeterDay): void {
     this.touched.add(customerId);
     const key = `${customerId}|${day}`;
+    this.days.add(key);
     let p = this.pending.get(key);
     if (!p) this.pending.set(key, (p = { customerId, day, meters: {} }));
     const prev = p.meters[meterId];
-    p.meters[meterId] = prev ? mergeMeterDays(prev, md) : md;
+    p.meters[meterId] = prev ? (applyMeterDay(prev, md, this.stamp, this.rules.maxInterpolatedGap) ?? prev) : stampMeterDay(md, this.stamp);
     if (this.pending.size >= 500) this.chain = this.chain.then(() => this.write());
   }
 
@@ -247,27 +268,14 @@ class DayWriter {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
-    const needStored = batch.filter(
-      (b) => this.written.has(`${b.customerId}|${b.day}`) || (this.byId.get(b.customerId)?.meterIds.length ?? 1) > 1,
+    const regionOf = (id: string) => this.byId.get(id)?.region ?? 'unknown';
+    const written = await this.usage.merge(
+      batch,
+      (stored, u) => mergeCustomerDay(stored, u.customerId, u.day, u.meters, this.stamp, this.rules),
+      regionOf,
     );
-    const stored = new Map((await this.usage.get(needStored)).map((d) => [`${d.customerId}|${d.day}`, d]));
-    const days: StoredDay[] = batch.map(({ customerId, day, meters }) => {
-      const key = `${customerId}|${day}`;
-      const prior = stored.get(key)?.meters ?? {};
-      const known = new Set(this.byId.get(customerId)?.meterIds ?? []);
-      const writtenNow = this.written.has(key);
-      const merged: Record<string, MeterDay> = {};
-      for (const [m, md] of Object.entries(prior)) {
-        if (meters[m] && writtenNow) merged[m] = mergeMeterDays(md, meters[m]);
-        else if (!meters[m] && (writtenNow || known.has(m))) merged[m] = md;
-      }
-      for (const [m, md] of Object.entries(meters)) merged[m] ??= md;
-      this.written.add(key);
-      return rollUpDay(customerId, day, merged, this.zone, this.config.bands);
-    });
-    await this.usage.put(days, (id) => this.byId.get(id)?.region ?? 'unknown');
-    for (const d of days) {
-      const region = this.byId.get(d.customerId)?.region ?? 'unknown';
+    for (const d of written) {
+      const region = regionOf(d.customerId);
       this.kwhByRegion[region] = (this.kwhByRegion[region] ?? 0) + d.kwh;
     }
   }

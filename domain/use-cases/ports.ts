@@ -1,14 +1,19 @@
 import type { Customer } from '../customers/customer-master.ts';
 import type { DailyUsage } from '../usage/daily-usage.ts';
-import type { StoredDay } from '../usage/meter-day.ts';
+import type { DayWithMeters, StoredDay } from '../usage/meter-day.ts';
+import type { DayMerge } from '../usage/apply-readings.ts';
 import type { Reject } from '../usage/aggregate.ts';
 
-/** An object in the ingest bucket, identified down to its content (the ETag). */
+/** An object in the ingest bucket, identified down to its content (the ETag) and, in a versioned bucket, its version. */
 export interface FileRef {
   bucket: string;
   key: string;
   etag: string;
   size?: number;
+  versionId?: string;
+  /** From the S3 event: when S3 finished the upload (ms), and the hex sequencer that orders events of one key. */
+  eventTime?: string;
+  sequencer?: string;
 }
 
 export type FileStatus = 'accepted' | 'quarantined' | 'failed';
@@ -40,8 +45,23 @@ export interface FileLedger {
   list(): Promise<(FileOutcome & { bucket: string; etag: string; processedAt: string })[]>;
 }
 
+/** The object a FileRef names is no longer what the key holds (overwritten or deleted since its event): nothing of it can be read. */
+export class ObjectChangedError extends Error {
+  override name = 'ObjectChangedError';
+}
+
+export interface StoredObject {
+  body: AsyncIterable<Uint8Array>;
+  /** The object's upload time (S3 LastModified). */
+  lastModified?: Date;
+}
+
 export interface ObjectStore {
-  read(file: FileRef): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * Reads exactly the object `file` names (its version, else its ETag), never whatever the key holds now; throws
+   * ObjectChangedError when that object cannot be read any more.
+   */
+  read(file: FileRef): Promise<StoredObject>;
   /** Writes a report next to the data, e.g. `rejects/<original key>.csv`. */
   writeReport(bucket: string, key: string, body: string): Promise<void>;
 }
@@ -52,10 +72,19 @@ export interface CustomerRepository {
 }
 
 export interface UsageRepository {
-  /** Existing stored days for the given customer-days (to merge meters a file does not restate). */
-  get(keys: readonly { customerId: string; day: string }[]): Promise<StoredDay[]>;
-  /** Replaces each customer-day; `region` feeds the regional monthly totals. */
-  put(days: readonly StoredDay[], regionOf: (customerId: string) => string): Promise<void>;
+  /** Stored days with their meters, for the given customer-days (missing ones are left out). */
+  get(keys: readonly { customerId: string; day: string }[]): Promise<DayWithMeters[]>;
+  /**
+   * Read-merge-write of customer-days, atomic per customer-day: `merge` gets the stored day (undefined when none) and
+   * returns what to write, or undefined for no change. When another writer changes a day between the read and the
+   * write, that day is read and merged again, so concurrent files never overwrite each other's meters or intervals.
+   * Returns the days written; `regionOf` feeds the regional monthly totals.
+   */
+  merge<T extends { customerId: string; day: string }>(
+    updates: readonly T[],
+    merge: (stored: StoredDay | undefined, update: T) => DayMerge | undefined,
+    regionOf: (customerId: string) => string,
+  ): Promise<StoredDay[]>;
   range(customerId: string, from: string, to: string): Promise<DailyUsage[]>;
 }
 

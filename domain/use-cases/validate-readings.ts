@@ -2,7 +2,8 @@ import type { DomainConfig } from '../config.ts';
 import { readReadings, type ReadStats } from '../parsing/read-readings.ts';
 import { type AliasMap, mergeAliases, READING_ALIASES } from '../parsing/header-aliases.ts';
 import { FileFormatError } from '../parsing/reading-sink.ts';
-import { mergeMeterDays, type MeterDayListener, type MeterDirectory, type Reject, UsageAggregator } from '../usage/aggregate.ts';
+import { type MeterDayListener, type MeterDirectory, type Reject, UsageAggregator } from '../usage/aggregate.ts';
+import { mergeMeterDays } from '../usage/apply-readings.ts';
 import type { MeterDay } from '../usage/meter-day.ts';
 import { Zone } from '../time/zone.ts';
 
@@ -105,7 +106,7 @@ export function rejectsCsv(file: string, rejects: readonly Reject[]): string {
 }
 
 /** Collects meter-days by customer and day, merging the parts an unsorted file yields. For tests and small files. */
-export function collectMeterDays(): { listener: MeterDayListener; usage: Map<string, Map<string, Record<string, MeterDay>>> } {
+export function collectMeterDays(maxInterpolatedGap = 2): { listener: MeterDayListener; usage: Map<string, Map<string, Record<string, MeterDay>>> } {
   const usage = new Map<string, Map<string, Record<string, MeterDay>>>();
   return {
     usage,
@@ -115,7 +116,7 @@ export function collectMeterDays(): { listener: MeterDayListener; usage: Map<str
       let meters = days.get(day);
       if (!meters) days.set(day, (meters = {}));
       const prev = meters[meterId];
-      meters[meterId] = prev ? mergeMeterDays(prev, md) : md;
+      meters[meterId] = prev ? mergeMeterDays(prev, md, maxInterpolatedGap) : md;
     },
   };
 }

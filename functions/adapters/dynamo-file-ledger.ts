@@ -1,9 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FileLedger, FileOutcome, FileRef } from '../../domain/use-cases/ports.ts';
+import { boundedKey } from '../../domain/util/bounded-key.ts';
 import { body, type Table } from './dynamo-table.ts';
 
 const LEASE_MS = 15 * 60_000;
+// A partition key holds 2,048 bytes: bucket (63) + key (1,024) + ETag fit whole.
 const key = (f: FileRef) => ({ pk: `FILE#${f.bucket}/${f.key}#${f.etag}`, sk: 'META' });
 
 /** FILE items: a conditional put claims a file; a finished item makes every later delivery a no-op. */
@@ -46,7 +48,8 @@ export class DynamoFileLedger implements FileLedger {
           ':b': file.bucket,
           ':e': file.etag,
           ':g': 'FILE',
-          ':gs': `${now.toISOString()}#${file.key}`,
+          // Index sort keys hold 1,024 bytes: a long key is shortened there (the item keeps it whole in `outcome`).
+          ':gs': boundedKey(`${now.toISOString()}#`, file.key, ''),
         },
       }),
     );

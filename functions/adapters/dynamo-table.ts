@@ -26,18 +26,24 @@ export class Table {
     });
   }
 
-  async getAll(keys: readonly { pk: string; sk: string }[]): Promise<Item[]> {
-    const out: Item[] = [];
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, unknown>[] = keys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+  /** Batches of 100, a few in flight; `consistent` for strongly consistent reads (read-modify-write). */
+  async getAll(keys: readonly { pk: string; sk: string }[], consistent = false): Promise<Item[]> {
+    const batches: { pk: string; sk: string }[][] = [];
+    for (let i = 0; i < keys.length; i += 100) batches.push(keys.slice(i, i + 100));
+    const found = await mapConcurrent(batches, 4, async (batch) => {
+      const out: Item[] = [];
+      let pending: Record<string, unknown>[] = batch.map((k) => ({ pk: k.pk, sk: k.sk }));
       for (let attempt = 0; pending.length; attempt++) {
-        const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending } } }));
+        const res = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.name]: { Keys: pending, ...(consistent ? { ConsistentRead: true } : {}) } } }),
+        );
         out.push(...((res.Responses?.[this.name] ?? []) as Item[]));
         pending = (res.UnprocessedKeys?.[this.name]?.Keys ?? []) as Record<string, unknown>[];
         if (pending.length) await backoff(attempt);
       }
-    }
-    return out;
+      return out;
+    });
+    return found.flat();
   }
 
   async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
@@ -52,7 +58,7 @@ export class Table {
   }
 }
 
-function backoff(attempt: number): Promise<void> {
+export function backoff(attempt: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
 }
 

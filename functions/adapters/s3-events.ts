@@ -19,5 +19,8 @@ export function s3ObjectsFromSqsBody(body: string): FileRef[] {
     key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')),
     etag: (r.s3.object.eTag ?? '').replace(/"/g, ''),
     size: r.s3.object.size,
+    ...(r.s3.object.versionId ? { versionId: r.s3.object.versionId } : {}),
+    ...(r.eventTime ? { eventTime: r.eventTime } : {}),
+    ...(r.s3.object.sequencer ? { sequencer: r.s3.object.sequencer } : {}),
   }));
 }

@@ -1,6 +1,8 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import type { FileRef, ObjectStore } from '../../domain/use-cases/ports.ts';
+import { type FileRef, ObjectChangedError, type ObjectStore, type StoredObject } from '../../domain/use-cases/ports.ts';
+
+const unquote = (etag: string | undefined): string => (etag ?? '').replace(/"/g, '');
 
 export class S3ObjectStore implements ObjectStore {
   private readonly s3: S3Client;
@@ -8,10 +10,37 @@ export class S3ObjectStore implements ObjectStore {
     this.s3 = s3;
   }
 
-  async read(file: FileRef): Promise<AsyncIterable<Uint8Array>> {
-    const res = await this.s3.send(new GetObjectCommand({ Bucket: file.bucket, Key: file.key }));
-    if (!res.Body) throw new Error(`s3://${file.bucket}/${file.key} has no body`);
-    return res.Body as Readable;
+  /**
+   * GetObject of the event's version (versioned bucket; needs s3:GetObjectVersion), else of the key with If-Match on
+   * the event's ETag. The returned ETag is checked as well: an emulator without If-Match, or a version that is not the
+   * announced content, fails the read rather than handing over another object's bytes.
+   */
+  async read(file: FileRef): Promise<StoredObject> {
+    const where = `s3://${file.bucket}/${file.key}`;
+    let res;
+    try {
+      res = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: file.bucket,
+          Key: file.key,
+          ...(file.versionId ? { VersionId: file.versionId } : {}),
+          ...(file.etag ? { IfMatch: `"${file.etag}"` } : {}),
+        }),
+      );
+    } catch (err) {
+      const name = err instanceof S3ServiceException ? err.name : '';
+      if (name === 'PreconditionFailed' || name === 'NoSuchKey' || name === 'NoSuchVersion') {
+        throw new ObjectChangedError(`${where} (ETag ${file.etag}) was overwritten or deleted after its event (${name}); nothing of it was read`);
+      }
+      throw err;
+    }
+    if (!res.Body) throw new Error(`${where} has no body`);
+    const etag = unquote(res.ETag);
+    if (file.etag && etag !== file.etag) {
+      (res.Body as Readable).destroy();
+      throw new ObjectChangedError(`${where} changed after its event: it was announced with ETag ${file.etag} and now has ${etag}; nothing of it was read`);
+    }
+    return { body: res.Body as Readable, ...(res.LastModified ? { lastModified: res.LastModified } : {}) };
   }
 
   async writeReport(bucket: string, key: string, body: string): Promise<void> {

@@ -177,7 +177,7 @@ export class KamFunction extends Construct implements IGrantable {
     return this.addEnvironment(binding.envName ?? 'TABLE_NAME', table.tableName);
   }
 
-  /** GetObject under `read` prefixes, PutObject under `write` prefixes; no List, no Delete, no bucket-level actions. */
+  /** GetObject(Version) under `read` prefixes, PutObject under `write` prefixes; no List, no Delete, no bucket-level actions. */
   bindBucket(bucket: IBucket, access: BucketAccess, envName = 'BUCKET_NAME'): this {
     const grant = (actions: string[], prefixes: readonly string[], verb: string): void => {
       if (prefixes.length === 0) return;
@@ -190,7 +190,8 @@ export class KamFunction extends Construct implements IGrantable {
         acknowledgeWildcard(this.policy, 'Resource', arn, `Object keys under ${prefixes[i]} are not known in advance; ${verb} is limited to that prefix.`),
       );
     };
-    grant(['s3:GetObject'], access.read ?? [], 'reading');
+    // GetObjectVersion: the bucket is versioned, and a file is read by the version its event announced.
+    grant(['s3:GetObject', 's3:GetObjectVersion'], access.read ?? [], 'reading');
     // PutObject also covers multipart uploads; parts of an abandoned one expire by the bucket's lifecycle rule.
     grant(['s3:PutObject'], access.write ?? [], 'writing');
     if (bucket.encryptionKey) {

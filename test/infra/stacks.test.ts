@@ -333,8 +333,9 @@ describe('ingest function (IngestReadings)', () => {
     const statements = ingestStatements();
     const actions = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action));
     expect(actions.filter((a) => /^s3:(Delete|\*)|^s3:.*\*|^ses:|^sesv2:|^\*$/i.test(a))).toEqual([]);
-    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject']);
     expect(resourcesFor(statements, 's3:PutObject')).toEqual(['<IngestBucket.Arn>/rejects/*']);
+    expect(resourcesFor(statements, 's3:GetObjectVersion')).toEqual(resourcesFor(statements, 's3:GetObject'));
     expect(resourcesFor(statements, 's3:GetObject')).toEqual([
       '<IngestBucket.Arn>/customers/*',
       '<IngestBucket.Arn>/payments/*',

@@ -47,7 +47,7 @@ function setup() {
   const statements = memoryStatements();
   const ports: SendStatementPorts = {
     customers: { all: async () => [customer], upsert: async () => undefined, get: async () => customer },
-    usage: { get: async () => [], put: async () => undefined, range: async (_c, from, to) => days.filter((d) => d.day >= from && d.day <= to) },
+    usage: { get: async () => [], merge: async () => [], range: async (_c, from, to) => days.filter((d) => d.day >= from && d.day <= to) },
     tariffs: { get: async () => LARGE_INDUSTRY, put: async () => undefined, all: async () => [LARGE_INDUSTRY] },
     statements,
     peers: { get: async () => undefined },

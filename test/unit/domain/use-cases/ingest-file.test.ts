@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../../../domain/config.ts';
+import type { Customer } from '../../../../domain/customers/customer-master.ts';
+import { ingestFile, type IngestPorts } from '../../../../domain/use-cases/ingest-file.ts';
+import { type FileLedger, type FileOutcome, type FileRef, ObjectChangedError, type ObjectStore, type UsageRepository } from '../../../../domain/use-cases/ports.ts';
+import type { StoredDay } from '../../../../domain/usage/meter-day.ts';
+
+const LONG = 'customer_id,meter_id,interval_start,interval_minutes,kwh,kvarh,quality';
+const customer: Customer = {
+  customerId: 'C1', name: 'x', email: 'a@example.com', locale: 'en', region: 'east', tariffId: 't',
+  contractKva: null, contractKw: null, accountManagerEmail: 'm@example.com', pfStandard: 0.9, meterIds: ['C1'], basicChargeMode: null,
+};
+const day = (scale: number) => [LONG, ...Array.from({ length: 24 }, (_, h) => `C1,C1,2026-06-01T${String(h).padStart(2, '0')}:00:00+08:00,60,${scale * (h + 1)},,A`)].join('\n');
+
+/** A bucket of one version per key that, like S3 with If-Match, refuses to hand over another object than the one named. */
+function memoryBucket() {
+  const objects = new Map<string, { etag: string; body: string; lastModified: Date }>();
+  let afterRead: (() => void) | undefined;
+  const store: ObjectStore = {
+    async read(file) {
+      const o = objects.get(file.key);
+      if (!o || o.etag !== file.etag) throw new ObjectChangedError(`${file.key} is no longer ${file.etag}`);
+      const body = o.body;
+      const hook = afterRead;
+      afterRead = undefined;
+      hook?.();
+      return { body: (async function* () { yield Buffer.from(body); })(), lastModified: o.lastModified };
+    },
+    async writeReport() {},
+  };
+  return {
+    store,
+    put: (key: string, etag: string, body: string, lastModified: Date): FileRef => {
+      objects.set(key, { etag, body, lastModified });
+      return { bucket: 'b', key, etag };
+    },
+    /** Runs once, right after the next read has started (between pass 1 and pass 2 when called before pass 1). */
+    afterNextRead: (f: () => void) => (afterRead = f),
+  };
+}
+
+function memoryPorts(objects: ObjectStore) {
+  const ledger = new Map<string, { state: string; outcome?: FileOutcome }>();
+  const files: FileLedger = {
+    async claim(f) {
+      const k = `${f.key}#${f.etag}`;
+      const cur = ledger.get(k);
+      if (cur) return cur.state === 'processing' ? 'busy' : 'duplicate';
+      ledger.set(k, { state: 'processing' });
+      return 'claimed';
+    },
+    async finish(f, outcome) {
+      ledger.set(`${f.key}#${f.etag}`, { state: 'done', outcome });
+    },
+    async release(f) {
+      ledger.delete(`${f.key}#${f.etag}`);
+    },
+    async list() {
+      return [...ledger.values()].flatMap((v) => (v.outcome ? [{ ...v.outcome, bucket: 'b', etag: '', processedAt: '' }] : []));
+    },
+  };
+  const days = new Map<string, StoredDay>();
+  const usage: UsageRepository = {
+    async get(keys) {
+      return keys.flatMap((k) => days.get(`${k.customerId}|${k.day}`) ?? []);
+    },
+    async merge(updates, merge) {
+      const out: StoredDay[] = [];
+      for (const u of updates) {
+        const m = merge(days.get(`${u.customerId}|${u.day}`), u);
+        if (m) days.set(`${u.customerId}|${u.day}`, m.day), out.push(m.day);
+      }
+      return out;
+    },
+    async range() {
+      return [];
+    },
+  };
+  const ports: IngestPorts = {
+    files,
+    objects,
+    customers: { all: async () => [customer], upsert: async () => undefined },
+    usage,
+    classify: async () => undefined,
+    clock: () => new Date('2026-11-01T00:00:00Z'),
+  };
+  return { ports, ledger, days };
+}
+
+describe('ingestFile (readings) with in-memory ports', () => {
+  it('applies nothing when the object is overwritten between validation and application, and frees the claim', async () => {
+    const bucket = memoryBucket();
+    const { ports, ledger, days } = memoryPorts(bucket.store);
+    const v1 = bucket.put('readings/a.csv', 'e1', day(1), new Date('2026-11-01T10:00:00Z'));
+    bucket.afterNextRead(() => bucket.put('readings/a.csv', 'e2', day(1000), new Date('2026-11-01T10:00:01Z')));
+    const r = await ingestFile(ports, DEFAULT_CONFIG)(v1);
+    expect(r).toMatchObject({ outcome: 'superseded' });
+    expect(days.size).toBe(0);
+    expect(ledger.size).toBe(0);
+  });
+
+  it('keeps the later upload whatever order the files are processed in', async () => {
+    const bucket = memoryBucket();
+    const { ports, days } = memoryPorts(bucket.store);
+    const original = bucket.put('readings/original.csv', 'o', day(1), new Date('2026-11-01T10:00:00Z'));
+    const correction = bucket.put('readings/correction.csv', 'c', day(2), new Date('2026-11-01T11:00:00Z'));
+    const ingest = ingestFile(ports, DEFAULT_CONFIG);
+    expect(await ingest(correction)).toMatchObject({ outcome: 'processed', file: { status: 'accepted' } });
+    expect(await ingest(original)).toMatchObject({ outcome: 'processed', file: { status: 'accepted' } });
+    expect(days.get('C1|2026-06-01')!.hourly).toEqual(Array.from({ length: 24 }, (_, h) => 2 * (h + 1)));
+  });
+});
