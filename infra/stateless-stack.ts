@@ -122,8 +122,10 @@ export class StatelessStack extends Stack {
           { actions: ['BatchGetItem'], keys: ['CUST#', 'TARIFF#'] },
           { actions: ['BatchWriteItem'], keys: ['CUST#', 'TARIFF#', 'PEERS'] },
           { actions: ['Query'], keys: ['CUST#'] },
-          // A file whose processing failed gives its claim back, so a retry can take it.
-          { actions: ['DeleteItem'], keys: ['FILE#'] },
+          // A file whose processing failed gives its claim back; a customer-day's meter items are written in one
+          // transaction checked against the day's revision, and meters that moved out of the day item are removed.
+          { actions: ['DeleteItem'], keys: ['CUST#', 'FILE#'] },
+          { actions: ['ConditionCheckItem'], keys: ['CUST#'] },
         ],
         indexes: [TABLE_INDEXES.bySegment.name],
       })
