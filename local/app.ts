@@ -1,15 +1,15 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { appendFileSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { buildApp } from '../infra/build-app.ts';
 import { startLocalAws, type LocalAws } from './servers.ts';
-import { loadTemplatesFromCdkOut, provisionFromTemplates, resolveFunctionEnvironment, type NamedTemplate, type ProvisionedResources } from './provision.ts';
+import { loadTemplatesFromCdkOut, provisionFromTemplates, resolveFunctionEnvironment, type LocalFunctionConfig, type NamedTemplate, type ProvisionedResources } from './provision.ts';
 import { startLocalCloudFormation, stacksFromProvisioned, type LocalCloudFormation } from './cloudformation.ts';
 import { drain, pollQueue } from './sqs-poller.ts';
+import { FunctionRuntime, type FunctionCode } from './lambda-runtime.ts';
 import { evaluateAll, type AuthorizationRequest } from './iam/policy.ts';
 import { startIamProxy, type Denial } from './iam/proxy.ts';
 import { functionRole, resourceNaming } from './iam/roles.ts';
@@ -37,6 +37,8 @@ export interface LocalAppOptions {
   enforceIam?: boolean;
   /** Changes the synthesized templates before anything is created (tests remove a grant to see it fail). */
   mutateTemplates?: (templates: NamedTemplate[]) => void;
+  /** The deployed bundles (default) or, for development, the TypeScript sources (KAM_LOCAL_CODE=sources). */
+  code?: CodeMode;
 }
 
 export interface LocalApp {
@@ -63,22 +65,64 @@ export interface LocalApp {
 
 export interface LocalFunction {
   logicalId: string;
-  entry: string;
+  /** the module the handler runs from: the bundle, or the TypeScript source */
+  code: FunctionCode;
   environment: Record<string, string>;
+  /** its execution environments (undefined when it is not running) */
+  runtime?: FunctionRuntime;
   invoke(event: unknown): Promise<unknown>;
 }
 
-/** Synthesizes the CDK app (no bundling: the local runner runs the handler sources) and returns its templates. */
-export function synthTemplates(): NamedTemplate[] {
+/** What the local runner runs: the bundles `cdk synth` builds (the assets a deploy uploads), or the TypeScript sources. */
+export type CodeMode = 'bundles' | 'sources';
+
+/** The code mode from KAM_LOCAL_CODE (`sources` is a development aid: faster start, no bundling faults caught). */
+export function codeModeFromEnv(): CodeMode {
+  const mode = process.env.KAM_LOCAL_CODE ?? 'bundles';
+  if (mode !== 'bundles' && mode !== 'sources') throw new Error(`KAM_LOCAL_CODE must be bundles or sources, not ${mode}`);
+  return mode;
+}
+
+/**
+ * Synthesizes the CDK app into a new directory and returns its templates; with `bundles`, esbuild builds each
+ * function's asset there as `cdk deploy` would. The caller removes the directory.
+ */
+export function synthTemplates(code: CodeMode = 'bundles'): { templates: NamedTemplate[]; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'kam-synth-'));
   try {
-    const { app } = buildApp({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const { app } = buildApp({ outdir, ...(code === 'sources' ? { context: { 'aws:cdk:bundling-stacks': [] } } : {}) });
     app.synth();
-    return loadTemplatesFromCdkOut(outdir);
-  } finally {
+    return { templates: loadTemplatesFromCdkOut(outdir), outdir };
+  } catch (err) {
     rmSync(outdir, { recursive: true, force: true });
+    throw err;
   }
 }
+
+/** The file and export a function's Handler names inside its code directory (`index.handler` → index.mjs, handler). */
+function handlerIn(dir: string, handler: string): FunctionCode {
+  const dot = handler.lastIndexOf('.');
+  const base = handler.slice(0, dot);
+  const file = ['.mjs', '.js', '.cjs'].map((ext) => join(dir, base + ext)).find((f) => existsSync(f));
+  if (!file) throw new Error(`handler ${handler}: no ${base}.mjs/.js/.cjs in ${dir}`);
+  return { file, exportName: handler.slice(dot + 1) };
+}
+
+/** The asset directory of a function's code: Metadata aws:asset:path, else the asset its Code.S3Key names in <stack>.assets.json. */
+function assetDirOf(outdir: string, fn: LocalFunctionConfig, template: NamedTemplate): string {
+  if (fn.assetPath) return isAbsolute(fn.assetPath) ? fn.assetPath : join(outdir, fn.assetPath);
+  const code = template.template.Resources?.[fn.logicalId]?.Properties?.Code as { S3Key?: unknown } | undefined;
+  const hash = typeof code?.S3Key === 'string' ? code.S3Key.replace(/\.zip$/, '') : undefined;
+  const manifest = join(outdir, `${fn.stackName}.assets.json`);
+  if (!hash || !existsSync(manifest)) throw new Error(`${fn.logicalId}: no bundled asset (synthesized without bundling?)`);
+  const files = (JSON.parse(readFileSync(manifest, 'utf8')) as { files: Record<string, { source: { path: string } }> }).files;
+  const path = files[hash]?.source.path;
+  if (!path) throw new Error(`${fn.logicalId}: asset ${hash} is not in ${manifest}`);
+  return join(outdir, path);
+}
+
+/** Lambda's default cap locally when neither the event source nor the function sets one. */
+const DEFAULT_CONCURRENCY = 5;
 
 /**
  * The whole system on the local AWS stack: resources created from the synthesized templates (so local and cloud
@@ -86,7 +130,8 @@ export function synthTemplates(): NamedTemplate[] {
  */
 export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalApp> {
   const log = opts.log ?? (() => undefined);
-  const templates = synthTemplates();
+  const code = opts.code ?? codeModeFromEnv();
+  const { templates, outdir } = synthTemplates(code);
   for (const [logicalId, props] of Object.entries(opts.queueOverrides ?? {})) {
     const found = templates.map((t) => t.template.Resources?.[logicalId]).find((r) => r?.Type === 'AWS::SQS::Queue');
     if (!found) throw new Error(`queueOverrides: no queue ${logicalId} in the templates`);
@@ -96,7 +141,7 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
   const enforceIam = opts.enforceIam ?? true;
   const aws = await startLocalAws({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), log });
   let stopped = false;
-  const children: ChildProcess[] = [];
+  const runtimes: FunctionRuntime[] = [];
   const closers: (() => Promise<void>)[] = [];
   const denials: Denial[] = [];
   const abort = new AbortController();
@@ -129,9 +174,14 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     const naming = resourceNaming(resources);
     for (const fn of resolveFunctionEnvironment(templates, resources)) {
       if (fn.cdkInternal) continue;
-      const meta = templates.find((t) => t.stackName === fn.stackName)?.template.Resources?.[fn.logicalId]?.Metadata as Record<string, string> | undefined;
+      const template = templates.find((t) => t.stackName === fn.stackName)!;
+      const meta = template.template.Resources?.[fn.logicalId]?.Metadata as Record<string, string> | undefined;
       const entry = meta?.['kam:entry'];
-      if (!entry) continue;
+      if (!entry && !fn.assetPath) continue;
+      const functionCode: FunctionCode =
+        code === 'sources' && entry
+          ? { file: resolve(REPO_ROOT, entry), exportName: (fn.handler ?? 'index.handler').split('.').pop()! }
+          : handlerIn(assetDirOf(outdir, fn, template), fn.handler ?? 'index.handler');
       const environment: Record<string, string> = {
         ...fn.environment,
         ...aws.env(),
@@ -179,12 +229,29 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
 
         for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SES', 'AWS_ENDPOINT_URL_SESV2', 'AWS_ENDPOINT_URL_SQS']) environment[name] = proxy.url;
       }
-      const invoke = opts.pipeline || fn.eventSources.length === 0
-        ? await startWorker(fn.logicalId, resolve(REPO_ROOT, entry), environment, logFile, children)
+      const running = opts.pipeline || fn.eventSources.length === 0;
+      const maxConcurrency = fn.reservedConcurrency ?? Math.max(DEFAULT_CONCURRENCY, ...fn.eventSources.map((e) => e.maximumConcurrency ?? 0));
+      const runtime = running
+        ? new FunctionRuntime({
+            name: fn.logicalId,
+            code: functionCode,
+            environment,
+            timeoutSeconds: fn.timeoutSeconds,
+            memorySize: fn.memorySize,
+            maxConcurrency,
+            ...(logFile ? { logFile } : {}),
+          })
+        : undefined;
+      if (runtime) {
+        runtimes.push(runtime);
+        await runtime.warm();
+      }
+      const invoke = runtime
+        ? (event: unknown) => runtime.invoke(event)
         : async () => {
             throw new Error(`${fn.logicalId} is not running (start with pipeline: true)`);
           };
-      const local: LocalFunction = { logicalId: fn.logicalId, entry, environment, invoke };
+      const local: LocalFunction = { logicalId: fn.logicalId, code: functionCode, environment, ...(runtime ? { runtime } : {}), invoke };
       functions.push(local);
       if (!opts.pipeline) continue;
       for (const source of fn.eventSources) {
@@ -200,6 +267,8 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
             handler: (event: SQSEvent) => invoke(event) as Promise<undefined>,
             functionName: fn.logicalId,
             timeoutSeconds: fn.timeoutSeconds,
+            // Lambda's pollers hand batches to as many environments at once as the mapping's maximum concurrency.
+            concurrency: source.maximumConcurrency ?? maxConcurrency,
             waitTimeSeconds: 1,
             signal: abort.signal,
             onError: (err) => log(`poller ${fn.logicalId}: ${String(err)}`),
@@ -238,18 +307,20 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
         stopped = true;
         abort.abort();
         await Promise.allSettled(pollers);
-        for (const c of children) c.kill();
+        await Promise.allSettled(runtimes.map((r) => r.stop()));
         await Promise.allSettled(closers.map((c) => c()));
         resources.notifications.stop();
         await aws.stop();
+        rmSync(outdir, { recursive: true, force: true });
       },
     };
     return app;
   } catch (err) {
     abort.abort();
-    for (const c of children) c.kill();
+    await Promise.allSettled(runtimes.map((r) => r.stop()));
     await Promise.allSettled(closers.map((c) => c()));
     await aws.stop();
+    rmSync(outdir, { recursive: true, force: true });
     throw err;
   }
 }
@@ -266,59 +337,4 @@ function auditLine(file: string, functionName: string, requests: readonly Author
 function openLog(logDir: string, name: string): WriteStream {
   mkdirSync(logDir, { recursive: true });
   return createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
-}
-
-async function startWorker(
-  name: string,
-  entry: string,
-  environment: Record<string, string>,
-  logFile: WriteStream | undefined,
-  children: ChildProcess[],
-): Promise<(event: unknown) => Promise<unknown>> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: '--enable-source-maps', ...environment, KAM_LOCAL_ENTRY: entry };
-  const child = fork(fileURLToPath(new URL('./lambda-worker.ts', import.meta.url)), [], {
-    env,
-    stdio: logFile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'ignore', 'inherit', 'ipc'],
-    execArgv: [],
-  });
-  children.push(child);
-  if (logFile) {
-    child.stdout?.pipe(logFile, { end: false });
-    child.stderr?.pipe(logFile, { end: false });
-  }
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let next = 0;
-  await new Promise<void>((ready, fail) => {
-    child.once('exit', (code) => fail(new Error(`${name} failed to start (exit ${code}); see its log`)));
-    child.on('message', (m: { ready?: boolean; id?: number; result?: unknown; error?: string }) => {
-      if (m.ready) return ready();
-      const p = pending.get(m.id!);
-      if (!p) return;
-      pending.delete(m.id!);
-      if (m.error !== undefined) p.reject(new Error(m.error));
-      else p.resolve(m.result);
-    });
-  });
-  child.on('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`${name} exited (${code}) during an invocation`));
-    pending.clear();
-  });
-  const timeout = 15 * 60_000;
-  return (event: unknown) =>
-    new Promise((resolvePromise, reject) => {
-      const id = ++next;
-      pending.set(id, { resolve: resolvePromise, reject });
-      const context: Partial<Context> & { deadline: number } = {
-        functionName: name,
-        functionVersion: '$LATEST',
-        invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-        memoryLimitInMB: environment.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? '1024',
-        awsRequestId: `local-${process.pid}-${id}`,
-        logGroupName: `/aws/lambda/${name}`,
-        logStreamName: 'local',
-        callbackWaitsForEmptyEventLoop: false,
-        deadline: Date.now() + timeout,
-      };
-      child.send({ id, event, context });
-    });
 }

@@ -115,6 +115,8 @@ export interface LocalFunctionConfig {
   runtime?: string;
   timeoutSeconds: number;
   memorySize: number;
+  /** ReservedConcurrentExecutions, when set */
+  reservedConcurrency?: number;
   environment: Record<string, string>;
   /** Metadata aws:cdk:path, e.g. "KamStateless/IngestReadings/Function/Resource" */
   cdkPath?: string;
@@ -1114,6 +1116,7 @@ export function resolveFunctionEnvironment(
         ...(typeof props.Runtime === 'string' ? { runtime: props.Runtime } : {}),
         timeoutSeconds: Number(props.Timeout ?? 3),
         memorySize: Number(props.MemorySize ?? 128),
+        ...(props.ReservedConcurrentExecutions !== undefined ? { reservedConcurrency: Number(props.ReservedConcurrentExecutions) } : {}),
         environment,
         ...(typeof metadata['aws:cdk:path'] === 'string' ? { cdkPath: metadata['aws:cdk:path'] } : {}),
         ...(typeof metadata['aws:asset:path'] === 'string' ? { assetPath: metadata['aws:asset:path'] } : {}),
