@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { now } from './commons/clock.ts';
 import type { Context } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig } from './commons/config.ts';
@@ -10,7 +11,7 @@ import { runStatements, type StatementJob } from '../domain/use-cases/run-statem
 const config = loadConfig();
 const clients = makeClients();
 const run = runStatements(
-  { customers: stores(clients, config.tableName).customers, queue: jobQueue<StatementJob>(clients, config.statementQueueUrl, 'STATEMENT_QUEUE_URL'), clock: () => new Date() },
+  { customers: stores(clients, config.tableName).customers, queue: jobQueue<StatementJob>(clients, config.statementQueueUrl, 'STATEMENT_QUEUE_URL'), clock: now },
   { timeZone: config.domain.timeZone },
 );
 

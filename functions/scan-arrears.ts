@@ -1,7 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
-import { loadConfig, localDay } from './commons/config.ts';
+import { loadConfig } from './commons/config.ts';
+import { localDayOf } from '../domain/time/zone.ts';
 import { logger, metrics } from './commons/powertools.ts';
 import { instrumented } from './commons/handler.ts';
 import { now } from './commons/clock.ts';
@@ -20,7 +21,7 @@ const scan = scanArrears(
 
 /** Invoked daily by EventBridge Scheduler with {"asOf":"today"}; an operator may pass a day. */
 export const handler = instrumented(async (event: { asOf?: string }, context: Context) => {
-  const asOf = !event.asOf || event.asOf === 'today' ? localDay(now(), config.domain.timeZone) : event.asOf;
+  const asOf = !event.asOf || event.asOf === 'today' ? localDayOf(now(), config.domain.timeZone) : event.asOf;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`asOf "${asOf}" is not yyyy-mm-dd or "today"`);
   logger.setCorrelationId(`arrears-scan#${asOf}#${context.awsRequestId}`);
   const r = await scan(asOf);

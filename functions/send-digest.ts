@@ -1,7 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
-import { loadConfig, localDay } from './commons/config.ts';
+import { loadConfig } from './commons/config.ts';
+import { localDayOf } from '../domain/time/zone.ts';
 import { logger, metrics } from './commons/powertools.ts';
 import { instrumented } from './commons/handler.ts';
 import { now } from './commons/clock.ts';
@@ -21,7 +22,7 @@ const send = sendDigests(
 
 /** Invoked weekly by EventBridge Scheduler with {"weekEnding":"today"}: the week ending yesterday. */
 export const handler = instrumented(async (event: { weekEnding?: string }, context: Context) => {
-  const weekEnd = !event.weekEnding || event.weekEnding === 'today' ? nextDay(localDay(now(), config.domain.timeZone), -1) : event.weekEnding;
+  const weekEnd = !event.weekEnding || event.weekEnding === 'today' ? nextDay(localDayOf(now(), config.domain.timeZone), -1) : event.weekEnding;
   logger.setCorrelationId(`digest#${weekEnd}#${context.awsRequestId}`);
   const r = await send(weekEnd);
   metrics.addMetric('DigestsSent', MetricUnit.Count, r.sent);

@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { now } from './commons/clock.ts';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig } from './commons/config.ts';
@@ -10,7 +11,7 @@ import { handleSesFeedback, type SesFeedback } from '../domain/use-cases/handle-
 const config = loadConfig();
 const clients = makeClients();
 const s = stores(clients, config.tableName);
-const handle = handleSesFeedback({ customers: s.customers, suppressions: s.suppressions, mailer: mailer(clients, config), clock: () => new Date() });
+const handle = handleSesFeedback({ customers: s.customers, suppressions: s.suppressions, mailer: mailer(clients, config), clock: now });
 
 /** SES bounce and complaint events, through SNS. Addresses are not logged. */
 export const handler = instrumented(async (event: SNSEvent, _context: Context) => {

@@ -46,6 +46,7 @@ const app = (name: string, splitBy?: AppMetric['splitBy']): AppMetric => ({ kind
 export const WIDGETS: readonly WidgetSpec[] = [
   { id: 'files', section: 'Pipeline health', title: 'Files received / accepted / quarantined / failed', stat: 'Sum', kind: 'count', metrics: ['FilesReceived', 'FilesAccepted', 'FilesQuarantined', 'FilesFailed', 'FilesDuplicate', 'FilesErrored'].map((n) => app(n)) },
   { id: 'rows', section: 'Pipeline health', title: 'Rows accepted / rejected', stat: 'Sum', kind: 'count', metrics: [app('RowsAccepted'), app('RowsRejected')] },
+  { id: 'dead-lettered', section: 'Pipeline health', title: 'Malformed messages dead-lettered without retries', stat: 'Sum', kind: 'count', metrics: [app('MessagesDeadLettered')] },
   {
     id: 'queue-depth',
     section: 'Pipeline health',
@@ -130,6 +131,14 @@ export const APP_ALARMS: readonly AlarmSpec[] = [
     threshold: 1,
     periodMinutes: 1440,
     description: 'An overdue statement was never delivered by email, so no arrears notice follows it; see kam arrears ("statement not delivered").',
+  },
+  {
+    id: 'DeadLetteredMessages',
+    metric: 'MessagesDeadLettered',
+    statistic: 'Sum',
+    threshold: 1,
+    periodMinutes: 60,
+    description: 'A queue message could never be processed (malformed, or refused for good) and was moved to its dead-letter queue without retries; the worker log names the message id and the reason.',
   },
   { id: 'Bounces', metric: 'EmailBounces', statistic: 'Sum', threshold: 5, periodMinutes: 1440, description: 'More than a few statement emails bounced in a day: check the customer master addresses and the SES reputation.' },
 ];

@@ -83,6 +83,15 @@ export class Zone {
   }
 }
 
+const zones = new Map<string, Zone>();
+
+/** The local calendar day (yyyy-mm-dd) of an instant in a zone: the one answer to "which day is it there?". */
+export function localDayOf(instant: Date, timeZone: string): string {
+  let zone = zones.get(timeZone);
+  if (!zone) zones.set(timeZone, (zone = new Zone(timeZone)));
+  return zone.dayKey(instant.getTime());
+}
+
 export function epochDayOf(day: string): number {
   return Math.floor(Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, +day.slice(8, 10)) / DAY_MS);
 }

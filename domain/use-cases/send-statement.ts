@@ -1,3 +1,4 @@
+import { localDayOf } from '../time/zone.ts';
 import type { Segment } from '../classification/classify.ts';
 import type { DomainConfig } from '../config.ts';
 import type { Customer } from '../customers/customer-master.ts';
@@ -69,7 +70,7 @@ export function sendStatement(ports: SendStatementPorts, settings: StatementSett
       days,
       ...(customer.segment ? { segment: customer.segment } : {}),
       ...(await ports.peers.get().then((p) => (p ? { peers: p } : {}))),
-      issuedOn: job.issuedOn ?? localDay(now, settings.config.timeZone),
+      issuedOn: job.issuedOn ?? localDayOf(now, settings.config.timeZone),
       dueDays: settings.dueDays,
     });
     if (!composed) return { outcome: 'no-usage' };
@@ -136,6 +137,3 @@ export function sendStatement(ports: SendStatementPorts, settings: StatementSett
   };
 }
 
-function localDay(now: Date, zone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { now } from '../commons/clock.ts';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '../commons/powertools.ts';
 import type { Clients } from '../commons/clients.ts';
@@ -16,6 +17,7 @@ import { DynamoPayments } from './dynamo-payments.ts';
 import { DynamoArrears } from './dynamo-arrears.ts';
 import { SesMailer } from './ses-mailer.ts';
 import { SqsJobQueue } from './sqs-job-queue.ts';
+import { SqsDeadLetters } from './sqs-dead-letters.ts';
 import type { SendStatementPorts } from '../../domain/use-cases/send-statement.ts';
 import { checkAlerts } from '../../domain/use-cases/check-alerts.ts';
 import type { AlertJob } from '../../domain/alerts/alert.ts';
@@ -55,8 +57,13 @@ export function statementPorts(clients: Clients, config: FunctionConfig): SendSt
     peers: s.peers,
     suppressions: s.suppressions,
     mailer: mailer(clients, config),
-    clock: () => new Date(),
+    clock: now,
   };
+}
+
+/** The worker's own dead-letter queue, when it has one (DEAD_LETTER_QUEUE_URL). */
+export function deadLetters(clients: Clients, config: FunctionConfig, functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown'): SqsDeadLetters | undefined {
+  return config.deadLetterQueueUrl ? new SqsDeadLetters(clients.sqs, config.deadLetterQueueUrl, functionName) : undefined;
 }
 
 export function jobQueue<T>(clients: Clients, url: string | undefined, name: string): SqsJobQueue<T> {
@@ -77,7 +84,7 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
           alerts: new DynamoAlerts(s.table),
           queue: jobQueue<AlertJob>(clients, config.alertQueueUrl, 'ALERT_QUEUE_URL'),
           latestDay: (id) => s.segments.latestDay(id),
-          clock: () => new Date(),
+          clock: now,
         },
         config.alerts,
       )
@@ -113,6 +120,6 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
           },
         }
       : {}),
-    clock: () => new Date(),
+    clock: now,
   };
 }

@@ -11,6 +11,8 @@ const Env = z.object({
   STATEMENT_QUEUE_URL: z.string().optional(),
   NOTICE_QUEUE_URL: z.string().optional(),
   ALERT_QUEUE_URL: z.string().optional(),
+  /** A queue worker's own dead-letter queue: malformed messages go there at once, without retries. */
+  DEAD_LETTER_QUEUE_URL: z.string().optional(),
   FROM_ADDRESS: z.string().default('statements@example.com'),
   SES_CONFIGURATION_SET: z.string().optional(),
   MAX_SEND_RATE: z.coerce.number().positive().max(1000).default(10),
@@ -40,6 +42,7 @@ export interface FunctionConfig {
   statementQueueUrl?: string;
   noticeQueueUrl?: string;
   alertQueueUrl?: string;
+  deadLetterQueueUrl?: string;
   fromAddress: string;
   sesConfigurationSet?: string;
   maxSendRate: number;
@@ -62,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     statementQueueUrl: e.STATEMENT_QUEUE_URL,
     noticeQueueUrl: e.NOTICE_QUEUE_URL,
     alertQueueUrl: e.ALERT_QUEUE_URL,
+    deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
     fromAddress: e.FROM_ADDRESS,
     sesConfigurationSet: e.SES_CONFIGURATION_SET || undefined,
     maxSendRate: e.MAX_SEND_RATE,
@@ -79,7 +83,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
   };
 }
 
-/** The local day in the utility's zone at `now` (yyyy-mm-dd). */
-export function localDay(now: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}

@@ -159,7 +159,7 @@ describe('operations dashboard', () => {
 
 describe('alarms', () => {
   it('alarm on application metrics as the spec says: ≥ threshold over its period, service=KeyAccounts', () => {
-    const expected = { FilesQuarantined: [1, 3600], StatementsFailed: [5, 3600], EmailOutcomeUnknown: [1, 3600], StatementsUndelivered: [1, 86400], EmailBounces: [5, 86400] };
+    const expected = { FilesQuarantined: [1, 3600], StatementsFailed: [5, 3600], EmailOutcomeUnknown: [1, 3600], StatementsUndelivered: [1, 86400], MessagesDeadLettered: [1, 3600], EmailBounces: [5, 86400] };
     expect(Object.fromEntries(APP_ALARMS.map((spec) => [spec.metric, [spec.threshold, spec.periodMinutes * 60]]))).toEqual(expected);
     for (const spec of APP_ALARMS) {
       const [, alarm] = only(
