@@ -1,4 +1,4 @@
-// Minimal typings for s3rver 3.x (the package ships none). Only what local/servers.ts uses.
+// Minimal typings for s3rver 3.x (the package ships none). Only what local/servers/s3.ts uses.
 declare module 's3rver' {
   import type { EventEmitter } from 'node:events';
   import type { AddressInfo } from 'node:net';
