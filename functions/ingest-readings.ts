@@ -17,17 +17,12 @@ export const handler = queueWorker(
     what: 'S3 notification',
     schema: S3NotificationSchema,
     retryOn: ['busy'],
+    failureMetric: 'FilesErrored',
     async handle(notification) {
       for (const file of announcedFiles(notification)) {
         logger.setCorrelationId(`${file.key}#${file.etag}`);
         metrics.addMetric('FilesReceived', MetricUnit.Count, 1);
-        let result;
-        try {
-          result = await ingest(file);
-        } catch (err) {
-          metrics.addMetric('FilesErrored', MetricUnit.Count, 1);
-          throw err;
-        }
+        const result = await ingest(file);
         if (result.outcome === 'busy') return 'busy';
         if (result.outcome === 'superseded') {
           logger.warn('the announced object was overwritten or deleted before it was read; nothing applied, its successor has its own event', { key: file.key, reason: result.reason });

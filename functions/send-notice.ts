@@ -27,16 +27,11 @@ export const handler = queueWorker(
     what: 'notice job',
     schema: NoticeJobSchema,
     retryOn: ['busy'],
+    failureMetric: 'NoticesFailed',
     // The statement's id, as in SendStatement, so its logs follow the statement from issue to every notice.
     describe: (job) => ({ correlationId: `statement#${job.customerId}#${job.statementKey.split('#')[0]}`, keys: { notice: `${job.statementKey}#${job.stage}` } }),
     async handle(job) {
-      let outcome;
-      try {
-        outcome = await send(job);
-      } catch (err) {
-        metrics.addMetric('NoticesFailed', MetricUnit.Count, 1);
-        throw err;
-      }
+      const outcome = await send(job);
       if (outcome === 'sent') {
         const m = metrics.singleMetric();
         m.addDimension('stage', job.stage);

@@ -29,15 +29,10 @@ export const handler = queueWorker(
     what: 'statement job',
     schema: StatementJobSchema,
     retryOn: ['busy'],
+    failureMetric: 'StatementsFailed',
     describe: (job) => ({ correlationId: `statement#${job.customerId}#${job.period}`, keys: { runId: job.runId } }),
     async handle(job) {
-      let r;
-      try {
-        r = await send(job);
-      } catch (err) {
-        metrics.addMetric('StatementsFailed', MetricUnit.Count, 1);
-        throw err;
-      }
+      const r = await send(job);
       if (r.outcome === 'sent') {
         metrics.addMetric('StatementsSent', MetricUnit.Count, 1);
         metrics.addMetric('AmountBilled', MetricUnit.NoUnit, Number(r.total));

@@ -33,6 +33,8 @@ export interface QueueWork<T, O extends string> {
   schema: z.ZodType<T>;
   /** outcomes that leave the message for a retry (another worker holds it) */
   retryOn?: readonly O[];
+  /** counted when the work fails and the message is left for a retry, e.g. `StatementsFailed` */
+  failureMetric?: string;
   /** sets the correlation id and keys for the message's logs; no personal data */
   describe?: (message: T) => { correlationId: string; keys?: Record<string, string> };
   handle(message: T, record: SQSRecord): Promise<O>;
@@ -90,6 +92,7 @@ export function queueWorker<T, O extends string>(work: QueueWork<T, O>, deadLett
       outcome = await work.handle(message, record);
     } catch (err) {
       if (err instanceof PermanentFailure) return deadLetter(record, err.message);
+      if (work.failureMetric) metrics.addMetric(work.failureMetric, MetricUnit.Count, 1);
       logger.error(`${work.what} failed; the message will be retried`, { messageId: record.messageId, error: err as Error });
       throw err;
     } finally {

@@ -32,7 +32,12 @@ function emittedMetrics(): CallSite[] {
   const files = (readdirSync(FUNCTIONS, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
   return files.flatMap((file) => {
     const source = readFileSync(join(FUNCTIONS, file), 'utf8');
-    return [...source.matchAll(/\.addMetric\(\s*([^,)]+?)\s*,/g)].map((m): CallSite => {
+    // A queue worker's failureMetric option is emitted by the shared edge (functions/commons/handler.ts).
+    const options = [...source.matchAll(/\bfailureMetric:\s*(['"])(\w+)\1/g)].map(
+      (m): CallSite => ({ at: `${relative(ROOT, join(FUNCTIONS, file))}:${source.slice(0, m.index).split('\n').length}`, argument: m[0], names: [m[2]!] }),
+    );
+    const calls = [...source.matchAll(/\.addMetric\(\s*([^,)]+?)\s*,/g)].filter((m) => m[1] !== 'work.failureMetric');
+    return [...options, ...calls.map((m): CallSite => {
       const argument = m[1]!;
       const at = `${relative(ROOT, join(FUNCTIONS, file))}:${source.slice(0, m.index).split('\n').length}`;
       let expression = argument;
@@ -41,7 +46,7 @@ function emittedMetrics(): CallSite[] {
         expression = declaration?.[1] ?? '';
       }
       return { at, argument, names: resultLiterals(expression) };
-    });
+    })];
   });
 }
 
