@@ -45,7 +45,7 @@ export interface LocalApp {
   aws: LocalAws;
   resources: ProvisionedResources;
   templates: NamedTemplate[];
-  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string; noticeQueue?: string; noticeDlq?: string };
+  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string; noticeQueue?: string; noticeDlq?: string; statementDlq?: string; alertDlq?: string };
   functions: LocalFunction[];
   /** DescribeStacks for the synthesized stacks, their Outputs resolved to the local resources (local/cloudformation.ts). */
   cloudformation: LocalCloudFormation;
@@ -165,6 +165,8 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
       ...optionalQueue('alertQueue', 'AlertQueue'),
       ...optionalQueue('noticeQueue', 'NoticeQueue'),
       ...optionalQueue('noticeDlq', 'NoticeDlq'),
+      ...optionalQueue('statementDlq', 'StatementDlq'),
+      ...optionalQueue('alertDlq', 'AlertDlq'),
     };
     const sqs = new SQSClient({ region: aws.region, endpoint: aws.endpoints.sqs, credentials: { ...aws.credentials }, useQueueUrlAsEndpoint: false });
     const functions: LocalFunction[] = [];

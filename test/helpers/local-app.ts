@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -90,7 +91,12 @@ export function localApp() {
     else writeFileSync(handle.clockFile, at);
   }
 
-  return { clients, stores: s, names, idle, put, upload, redeliver, snapshot, invoke, mail, setClock };
+  /** The lines a function has logged so far in this test run (test/global-setup.ts writes them to test/artifacts/logs). */
+  async function functionLog(functionName: string): Promise<string[]> {
+    return (await readFile(`test/artifacts/logs/${functionName}.log`, 'utf8')).split('\n');
+  }
+
+  return { clients, stores: s, names, idle, put, upload, redeliver, snapshot, invoke, mail, setClock, functionLog };
 }
 
 function sortKeys(v: unknown): unknown {
