@@ -6,14 +6,14 @@ import { allocatePayments } from '../domain/arrears/ledger.ts';
 import { lateCharge } from '../domain/arrears/late-charge.ts';
 import { holdEnd, type Hold } from '../domain/arrears/decide.ts';
 import type { NoticeJob } from '../domain/use-cases/arrears-ports.ts';
-import { DEFAULT_CONFIG } from '../domain/config.ts';
+import { DEFAULTS } from '../contracts/settings.ts';
 import { localDayOf } from '../domain/time/zone.ts';
 import { printJson, table } from './output.ts';
 import { type Target, type TargetOptions, withTarget } from './target.ts';
 
 type Json = { json?: boolean };
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const today = () => localDayOf(new Date(), DEFAULT_CONFIG.timeZone);
+const today = () => localDayOf(new Date(), DEFAULTS.timeZone);
 
 
 function checkDay(name: string, v: string | undefined): string {

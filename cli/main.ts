@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DEFAULTS } from '../contracts/settings.ts';
 import { validateFiles } from './validate.ts';
 
 const number = (name: string) => (v: string): number => {
@@ -35,8 +36,8 @@ export function program(): Command {
       'Exit status 1 when a file would be quarantined or cannot be read.')
     .argument('<file...>', 'reading files: long CSV, wide CSV (24/48/96 columns, UTF-8 or GBK), NEM12/NEM13; .gz and .zip accepted')
     .option('--customers <file>', 'customer master CSV; readings for meters it does not list are rejected (repeatable)', collect)
-    .option('--time-zone <zone>', 'the utility\'s IANA time zone', 'Asia/Shanghai')
-    .option('--quarantine-share <share>', 'rejected-row share above which a file is quarantined', number('--quarantine-share'), 0.05)
+    .option('--time-zone <zone>', 'the utility\'s IANA time zone', DEFAULTS.timeZone)
+    .option('--quarantine-share <share>', 'rejected-row share above which a file is quarantined', number('--quarantine-share'), DEFAULTS.quarantineShare)
     .option('--max-rejects <n>', 'rejects to list per file', number('--max-rejects'), 10)
     .option('--aliases <file>', 'JSON file of extra header aliases, e.g. {"meter_id":["计量点号"],"date":["采集日期"]}')
     .option('--json', 'print one JSON document')

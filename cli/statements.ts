@@ -5,21 +5,21 @@ import { composeStatement, periodRange, shiftPeriod } from '../domain/statements
 import { renderStatementEmail } from '../domain/statements/render-email.ts';
 import { resolvePeriod, runStatements, type StatementJob } from '../domain/use-cases/run-statements.ts';
 import { adviseTariff } from '../domain/billing/advisor.ts';
-import { DEFAULT_CONFIG } from '../domain/config.ts';
+import { DEFAULTS } from '../contracts/settings.ts';
 import type { Segment } from '../domain/classification/classify.ts';
 import { fmtNumber, printJson, table } from './output.ts';
 import { type Target, type TargetOptions, withTarget } from './target.ts';
 
 type Json = { json?: boolean };
-const UTILITY = { en: 'Key Account Services', 'zh-CN': '大客户服务中心' };
+const UTILITY = DEFAULTS.utilityName;
 
 
 export async function runStatementsCommand(opts: TargetOptions & Json & { period?: string; dryRun?: boolean; customer?: string[] }): Promise<number> {
-  const period = resolvePeriod(opts.period, new Date(), DEFAULT_CONFIG.timeZone);
+  const period = resolvePeriod(opts.period, new Date(), DEFAULTS.timeZone);
   if (opts.dryRun) return dryRun(period, opts);
   return withTarget({ ...opts, pipeline: true }, async (t) => {
     if (!t.names.statementQueue) throw new Error('this stack has no statement queue');
-    const run = runStatements({ customers: t.stores.customers, queue: new SqsJobQueue<StatementJob>(t.clients.sqs, t.names.statementQueue), clock: () => new Date() }, { timeZone: DEFAULT_CONFIG.timeZone });
+    const run = runStatements({ customers: t.stores.customers, queue: new SqsJobQueue<StatementJob>(t.clients.sqs, t.names.statementQueue), clock: () => new Date() }, { timeZone: DEFAULTS.timeZone });
     const r = await run({ period, runId: `cli-${randomUUID()}`, ...(opts.customer?.length ? { customerIds: opts.customer } : {}) });
     if (!opts.json) console.error(`queued ${r.queued} statement job(s) for ${r.period}; waiting for the workers ...`);
     await t.waitForQueues();
@@ -40,7 +40,7 @@ async function dryRun(period: string, opts: TargetOptions & Json & { customer?: 
       }
       const days = await t.stores.usage.range(c.customerId, periodRange(shiftPeriod(period, -12)).from, range.to);
       try {
-        const s = composeStatement({ customer: c, tariff, period, days, issuedOn: new Date().toISOString().slice(0, 10), dueDays: 15 });
+        const s = composeStatement({ customer: c, tariff, period, days, issuedOn: new Date().toISOString().slice(0, 10), dueDays: DEFAULTS.dueDays });
         if (s) rows.push({ customer: c.customerId, period, kwh: Number(s.bill.kwh), total: s.bill.total, currency: s.bill.currency, flags: s.bill.quality.flags.join(' ') });
       } catch (err) {
         rows.push({ customer: c.customerId, period, error: (err as Error).message });
@@ -79,7 +79,7 @@ async function printStatements(t: Target, period: string, opts: Json): Promise<n
 }
 
 export async function statementsCommand(opts: TargetOptions & Json & { period: string }): Promise<number> {
-  const period = resolvePeriod(opts.period, new Date(), DEFAULT_CONFIG.timeZone);
+  const period = resolvePeriod(opts.period, new Date(), DEFAULTS.timeZone);
   return withTarget(opts, (t) => printStatements(t, period, opts));
 }
 

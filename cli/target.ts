@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { STATEFUL_OUTPUTS } from '../contracts/settings.ts';
 import { makeClients, type Clients } from '../functions/commons/clients.ts';
 import { drain } from '../local/sqs-poller.ts';
 import { stores } from '../functions/adapters/ports.ts';
@@ -127,11 +128,18 @@ async function stackOutputs(stackName: string): Promise<Record<string, string | 
 
 async function deployedTarget(prefix: string): Promise<Target> {
   const outputs = await stackOutputs(`${prefix}Stateful`);
-  const table = outputs.UsageTableName, bucket = outputs.IngestBucketName;
-  if (!table || !bucket) throw new Error(`stack ${prefix}Stateful has no UsageTableName/IngestBucketName outputs`);
+  const table = outputs[STATEFUL_OUTPUTS.tableName], bucket = outputs[STATEFUL_OUTPUTS.bucketName];
+  if (!table || !bucket) throw new Error(`stack ${prefix}Stateful has no ${STATEFUL_OUTPUTS.tableName}/${STATEFUL_OUTPUTS.bucketName} outputs`);
   const clients = makeClients();
   const s = stores(clients, table);
-  const names = { table, bucket, ingestQueue: outputs.IngestQueueUrl, statementQueue: outputs.StatementQueueUrl, alertQueue: outputs.AlertQueueUrl, noticeQueue: outputs.NoticeQueueUrl };
+  const names = {
+    table,
+    bucket,
+    ingestQueue: outputs[STATEFUL_OUTPUTS.ingestQueueUrl],
+    statementQueue: outputs[STATEFUL_OUTPUTS.statementQueueUrl],
+    alertQueue: outputs[STATEFUL_OUTPUTS.alertQueueUrl],
+    noticeQueue: outputs[STATEFUL_OUTPUTS.noticeQueueUrl],
+  };
   return {
     clients,
     stores: s,

@@ -1,62 +1,24 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { DEFAULT_CONFIG } from '../domain/config.ts';
+import { DEFAULTS } from '../contracts/settings.ts';
 
 /** Key prefixes the utility uploads to; each is an ingest trigger. `rejects/` is ours and must never trigger. */
 export const INGEST_PREFIXES = ['customers/', 'readings/', 'payments/', 'tariffs/'] as const;
 export const REJECTS_PREFIX = 'rejects/';
 
-/** Shared by the function and its queue: the queue's visibility timeout is derived from it. */
+/** A worker's timeout is its queue's consumer timeout: the queue's visibility timeout is derived from it (WorkQueue). */
 export const INGEST_TIMEOUT = Duration.minutes(5);
-/** AWS guidance: visibility timeout ≥ 6 × function timeout, so retries of a throttled batch don't double-deliver. */
-export const INGEST_VISIBILITY_TIMEOUT = Duration.seconds(INGEST_TIMEOUT.toSeconds() * 6);
-
 /** Lists every customer and enqueues one statement job each (100,000 at the design point): one long invocation. */
 export const RUN_STATEMENTS_TIMEOUT = Duration.minutes(15);
 /** A batch of 10 statements at the per-worker send rate, plus rendering, with room to spare. */
 export const SEND_STATEMENT_TIMEOUT = Duration.minutes(2);
-export const STATEMENT_VISIBILITY_TIMEOUT = Duration.seconds(SEND_STATEMENT_TIMEOUT.toSeconds() * 6);
 export const SEND_ALERT_TIMEOUT = Duration.minutes(1);
-export const ALERT_VISIBILITY_TIMEOUT = Duration.seconds(SEND_ALERT_TIMEOUT.toSeconds() * 6);
 /** Walks the open statements past their due date (byDueDate) and enqueues one notice job each: one long invocation. */
 export const SCAN_ARREARS_TIMEOUT = Duration.minutes(10);
 /** A batch of 10 notices: a few reads, one conditional write and one email each. */
 export const SEND_NOTICE_TIMEOUT = Duration.minutes(1);
-export const NOTICE_VISIBILITY_TIMEOUT = Duration.seconds(SEND_NOTICE_TIMEOUT.toSeconds() * 6);
 /** One email per account manager, each after a few queries over their customers: one invocation for all of them. */
 export const SEND_DIGEST_TIMEOUT = Duration.minutes(5);
-
-/** Statement and alert defaults (business settings, overridable through context). */
-export const STATEMENT_DEFAULTS = {
-  sesFromAddress: 'statements@example.com',
-  // 06:00 on the 2nd of each month: the previous month's last readings have usually arrived by then.
-  statementSchedule: 'cron(0 6 2 * ? *)',
-  maxSendRate: 10,
-  statementConcurrency: 5,
-  dueDays: 15,
-  alertDemandShare: 0.95,
-  alertBillIncrease: 0.2,
-} as const;
-
-/** Arrears defaults (business settings, overridable through context). */
-export const ARREARS_DEFAULTS = {
-  // 09:00 every day: notices go out in office hours, when a customer can call the account manager back.
-  arrearsSchedule: 'cron(0 9 * * ? *)',
-  noticeConcurrency: 2,
-} as const;
-
-/** Account-manager digest defaults (business settings, overridable through context). */
-export const DIGEST_DEFAULTS = {
-  // 08:00 on Mondays, in the business time zone: the past week's segment moves and risks before the week's calls.
-  digestSchedule: 'cron(0 8 ? * MON *)',
-} as const;
-
-/** GSI names; handlers query them by these names, grants list them explicitly (no `index/*`). */
-export const TABLE_INDEXES = {
-  bySegment: { name: 'bySegment', pk: 'gsi1pk', sk: 'gsi1sk' },
-  byDueDate: { name: 'byDueDate', pk: 'gsi2pk', sk: 'gsi2sk' },
-  byRegionMonth: { name: 'byRegionMonth', pk: 'gsi3pk', sk: 'gsi3sk' },
-} as const;
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -107,10 +69,10 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   const stackPrefix = String(context('stackPrefix') ?? 'Kam');
   if (!/^[A-Za-z][A-Za-z0-9-]{0,60}$/.test(stackPrefix)) throw new Error(`stackPrefix "${stackPrefix}" is not a valid stack name prefix`);
 
-  const timeZone = String(context('timeZone') ?? DEFAULT_CONFIG.timeZone);
+  const timeZone = String(context('timeZone') ?? DEFAULTS.timeZone);
   checkTimeZone('timeZone', timeZone);
 
-  const quarantineShare = Number(context('quarantineShare') ?? DEFAULT_CONFIG.quarantineShare);
+  const quarantineShare = Number(context('quarantineShare') ?? DEFAULTS.quarantineShare);
   if (!(quarantineShare > 0 && quarantineShare <= 1)) throw new Error(`quarantineShare must be in (0, 1], got ${String(context('quarantineShare'))}`);
 
   const rawEmail = context('alarmEmail');
@@ -126,7 +88,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     headerAliases = parsed as Record<string, string[]>;
   }
 
-  const sesFromAddress = String(context('sesFromAddress') ?? STATEMENT_DEFAULTS.sesFromAddress);
+  const sesFromAddress = String(context('sesFromAddress') ?? DEFAULTS.sesFromAddress);
   if (!EMAIL.test(sesFromAddress)) throw new Error(`sesFromAddress "${sesFromAddress}" is not an email address`);
   const fromDomain = sesFromAddress.slice(sesFromAddress.lastIndexOf('@') + 1).toLowerCase();
   const sesIdentity = String(context('sesIdentity') ?? fromDomain);
@@ -152,11 +114,11 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     checkTimeZone(key, value);
     return value;
   };
-  const statementSchedule = schedule('statementSchedule', STATEMENT_DEFAULTS.statementSchedule);
+  const statementSchedule = schedule('statementSchedule', DEFAULTS.statementSchedule);
   const statementTimeZone = zone('statementTimeZone');
-  const arrearsSchedule = schedule('arrearsSchedule', ARREARS_DEFAULTS.arrearsSchedule);
+  const arrearsSchedule = schedule('arrearsSchedule', DEFAULTS.arrearsSchedule);
   const arrearsTimeZone = zone('arrearsTimeZone');
-  const digestSchedule = schedule('digestSchedule', DIGEST_DEFAULTS.digestSchedule);
+  const digestSchedule = schedule('digestSchedule', DEFAULTS.digestSchedule);
 
   const number = (key: keyof AppConfig, fallback: number, valid: (n: number) => boolean, rule: string): number => {
     const raw = context(key);
@@ -164,12 +126,12 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     if (!Number.isFinite(value) || !valid(value)) throw new Error(`${key} must be ${rule}, got ${String(raw)}`);
     return value;
   };
-  const maxSendRate = number('maxSendRate', STATEMENT_DEFAULTS.maxSendRate, (n) => n > 0 && n <= 1000, 'in (0, 1000] emails per second');
-  const statementConcurrency = number('statementConcurrency', STATEMENT_DEFAULTS.statementConcurrency, (n) => Number.isInteger(n) && n >= 2 && n <= 1000, 'an integer in [2, 1000] (SQS event source limits)');
-  const dueDays = number('dueDays', STATEMENT_DEFAULTS.dueDays, (n) => Number.isInteger(n) && n >= 1 && n <= 90, 'an integer number of days in [1, 90]');
-  const alertDemandShare = number('alertDemandShare', STATEMENT_DEFAULTS.alertDemandShare, (n) => n > 0 && n <= 2, 'in (0, 2]');
-  const alertBillIncrease = number('alertBillIncrease', STATEMENT_DEFAULTS.alertBillIncrease, (n) => n > 0 && n <= 10, 'in (0, 10]');
-  const noticeConcurrency = number('noticeConcurrency', ARREARS_DEFAULTS.noticeConcurrency, (n) => Number.isInteger(n) && n >= 2 && n <= 1000, 'an integer in [2, 1000] (SQS event source limits)');
+  const maxSendRate = number('maxSendRate', DEFAULTS.maxSendRate, (n) => n > 0 && n <= 1000, 'in (0, 1000] emails per second');
+  const statementConcurrency = number('statementConcurrency', DEFAULTS.statementConcurrency, (n) => Number.isInteger(n) && n >= 2 && n <= 1000, 'an integer in [2, 1000] (SQS event source limits)');
+  const dueDays = number('dueDays', DEFAULTS.dueDays, (n) => Number.isInteger(n) && n >= 1 && n <= 90, 'an integer number of days in [1, 90]');
+  const alertDemandShare = number('alertDemandShare', DEFAULTS.alertDemandShare, (n) => n > 0 && n <= 2, 'in (0, 2]');
+  const alertBillIncrease = number('alertBillIncrease', DEFAULTS.alertBillIncrease, (n) => n > 0 && n <= 10, 'in (0, 10]');
+  const noticeConcurrency = number('noticeConcurrency', DEFAULTS.noticeConcurrency, (n) => Number.isInteger(n) && n >= 2 && n <= 1000, 'an integer in [2, 1000] (SQS event source limits)');
 
   return {
     stackPrefix,

@@ -1,34 +1,33 @@
-import { CfnOutput, CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import type { Construct, IConstruct } from 'constructs';
-import { ALERT_VISIBILITY_TIMEOUT, INGEST_PREFIXES, INGEST_VISIBILITY_TIMEOUT, NOTICE_VISIBILITY_TIMEOUT, STATEMENT_VISIBILITY_TIMEOUT, TABLE_INDEXES } from './config.ts';
+import type { Construct } from 'constructs';
+import { STATEFUL_OUTPUTS, TABLE } from '../contracts/settings.ts';
+import { INGEST_PREFIXES, INGEST_TIMEOUT, SEND_ALERT_TIMEOUT, SEND_NOTICE_TIMEOUT, SEND_STATEMENT_TIMEOUT } from './config.ts';
+import { pinLogicalId } from './constructs/logical-ids.ts';
+import { DeadLetterQueue, WorkQueue } from './constructs/work-queue.ts';
 
 /** Everything that holds data: the ingest bucket, the single table and the queues. Functions live elsewhere. */
 export class StatefulStack extends Stack {
   readonly bucket: Bucket;
   readonly table: Table;
-  readonly ingestQueue: Queue;
-  readonly ingestDlq: Queue;
+  /** S3 notifications of uploads under the ingest prefixes; IngestReadings processes the files. */
+  readonly ingestQueue: WorkQueue;
   /** One message per customer and period; SendStatement builds, stores and mails the statement. */
-  readonly statementQueue: Queue;
-  readonly statementDlq: Queue;
+  readonly statementQueue: WorkQueue;
   /** Demand and bill-increase alerts raised by ingest; SendAlert mails the account manager. */
-  readonly alertQueue: Queue;
-  readonly alertDlq: Queue;
-  /** Monthly runs that EventBridge Scheduler could not deliver or that RunStatements failed after its retries. */
-  readonly runStatementsDlq: Queue;
-  /** SES bounce/complaint notifications that SesFeedback failed to record after Lambda's retries. */
-  readonly sesFeedbackDlq: Queue;
+  readonly alertQueue: WorkQueue;
   /** One message per overdue statement and notice stage; SendNotice records and mails the notice, exactly once. */
-  readonly noticeQueue: Queue;
-  readonly noticeDlq: Queue;
+  readonly noticeQueue: WorkQueue;
+  /** Monthly runs that EventBridge Scheduler could not deliver or that RunStatements failed after its retries. */
+  readonly runStatementsDlq: DeadLetterQueue;
+  /** SES bounce/complaint notifications that SesFeedback failed to record after Lambda's retries. */
+  readonly sesFeedbackDlq: DeadLetterQueue;
   /** Daily arrears scans that EventBridge Scheduler could not deliver or that ScanArrears failed after its retries. */
-  readonly scanArrearsDlq: Queue;
+  readonly scanArrearsDlq: DeadLetterQueue;
   /** Weekly digest runs that EventBridge Scheduler could not deliver or that SendDigest failed after its retries. */
-  readonly sendDigestDlq: Queue;
+  readonly sendDigestDlq: DeadLetterQueue;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -57,15 +56,15 @@ export class StatefulStack extends Stack {
     pinLogicalId(this.bucket, 'IngestBucket');
 
     this.table = new Table(this, 'UsageTable', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TABLE.ttl,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    for (const index of Object.values(TABLE_INDEXES)) {
+    for (const index of Object.values(TABLE.indexes)) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.pk, type: AttributeType.STRING },
@@ -75,84 +74,44 @@ export class StatefulStack extends Stack {
     }
     pinLogicalId(this.table, 'UsageTable');
 
-    this.ingestDlq = new Queue(this, 'IngestDlq', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    pinLogicalId(this.ingestDlq, 'IngestDlq');
-
-    // SSE-SQS rather than KMS: S3 can deliver to it without a key policy, and nothing else reads the events.
-    this.ingestQueue = new Queue(this, 'IngestQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: INGEST_VISIBILITY_TIMEOUT,
-      deadLetterQueue: { queue: this.ingestDlq, maxReceiveCount: 5 },
-    });
-    pinLogicalId(this.ingestQueue, 'IngestQueue');
-
-    this.statementDlq = this.deadLetterQueue('StatementDlq');
-    this.statementQueue = this.workQueue('StatementQueue', this.statementDlq, STATEMENT_VISIBILITY_TIMEOUT);
-    this.alertDlq = this.deadLetterQueue('AlertDlq');
-    this.alertQueue = this.workQueue('AlertQueue', this.alertDlq, ALERT_VISIBILITY_TIMEOUT);
+    this.ingestQueue = new WorkQueue(this, 'IngestQueue', { consumerTimeout: INGEST_TIMEOUT });
+    this.statementQueue = new WorkQueue(this, 'StatementQueue', { consumerTimeout: SEND_STATEMENT_TIMEOUT });
+    this.alertQueue = new WorkQueue(this, 'AlertQueue', { consumerTimeout: SEND_ALERT_TIMEOUT });
+    this.noticeQueue = new WorkQueue(this, 'NoticeQueue', { consumerTimeout: SEND_NOTICE_TIMEOUT });
     // Not StatementDlq: these hold {"period":...} run requests and Lambda invocation records, which must never be
     // redriven into StatementQueue (whose consumer expects one customer's statement job).
-    this.runStatementsDlq = this.deadLetterQueue('RunStatementsDlq');
-    this.acknowledgeTerminalQueue(this.runStatementsDlq, 'EventBridge Scheduler dead-letter target and RunStatements on-failure destination');
-    this.sesFeedbackDlq = this.deadLetterQueue('SesFeedbackDlq');
-    this.acknowledgeTerminalQueue(this.sesFeedbackDlq, 'SesFeedback on-failure destination for asynchronous (SNS) invocations');
-    this.noticeDlq = this.deadLetterQueue('NoticeDlq');
-    this.noticeQueue = this.workQueue('NoticeQueue', this.noticeDlq, NOTICE_VISIBILITY_TIMEOUT);
+    this.runStatementsDlq = this.terminalQueue('RunStatementsDlq', 'EventBridge Scheduler dead-letter target and RunStatements on-failure destination');
+    this.sesFeedbackDlq = this.terminalQueue('SesFeedbackDlq', 'SesFeedback on-failure destination for asynchronous (SNS) invocations');
     // Not NoticeDlq: these hold {"asOf":...} scan requests and Lambda invocation records, never notice jobs.
-    this.scanArrearsDlq = this.deadLetterQueue('ScanArrearsDlq');
-    this.acknowledgeTerminalQueue(this.scanArrearsDlq, 'EventBridge Scheduler dead-letter target and ScanArrears on-failure destination');
-    this.sendDigestDlq = this.deadLetterQueue('SendDigestDlq');
-    this.acknowledgeTerminalQueue(this.sendDigestDlq, 'EventBridge Scheduler dead-letter target and SendDigest on-failure destination');
+    this.scanArrearsDlq = this.terminalQueue('ScanArrearsDlq', 'EventBridge Scheduler dead-letter target and ScanArrears on-failure destination');
+    this.sendDigestDlq = this.terminalQueue('SendDigestDlq', 'EventBridge Scheduler dead-letter target and SendDigest on-failure destination');
 
     for (const prefix of INGEST_PREFIXES) {
-      this.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.ingestQueue), { prefix });
+      this.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.ingestQueue.queue), { prefix });
     }
     this.acknowledgeNotificationsHandler();
 
-    new CfnOutput(this, 'IngestBucketName', { value: this.bucket.bucketName, description: 'Upload customers/, readings/, payments/, tariffs/ files here' });
-    new CfnOutput(this, 'UsageTableName', { value: this.table.tableName });
-    new CfnOutput(this, 'IngestQueueUrl', { value: this.ingestQueue.queueUrl });
-    new CfnOutput(this, 'IngestDlqUrl', { value: this.ingestDlq.queueUrl });
-    new CfnOutput(this, 'StatementQueueUrl', { value: this.statementQueue.queueUrl });
-    new CfnOutput(this, 'StatementDlqUrl', { value: this.statementDlq.queueUrl });
-    new CfnOutput(this, 'AlertQueueUrl', { value: this.alertQueue.queueUrl });
-    new CfnOutput(this, 'AlertDlqUrl', { value: this.alertDlq.queueUrl });
-    new CfnOutput(this, 'RunStatementsDlqUrl', { value: this.runStatementsDlq.queueUrl });
-    new CfnOutput(this, 'SesFeedbackDlqUrl', { value: this.sesFeedbackDlq.queueUrl });
-    new CfnOutput(this, 'NoticeQueueUrl', { value: this.noticeQueue.queueUrl });
-    new CfnOutput(this, 'NoticeDlqUrl', { value: this.noticeDlq.queueUrl });
-    new CfnOutput(this, 'ScanArrearsDlqUrl', { value: this.scanArrearsDlq.queueUrl });
-    new CfnOutput(this, 'SendDigestDlqUrl', { value: this.sendDigestDlq.queueUrl });
+    new CfnOutput(this, STATEFUL_OUTPUTS.bucketName, { value: this.bucket.bucketName, description: 'Upload customers/, readings/, payments/, tariffs/ files here' });
+    new CfnOutput(this, STATEFUL_OUTPUTS.tableName, { value: this.table.tableName });
+    new CfnOutput(this, STATEFUL_OUTPUTS.ingestQueueUrl, { value: this.ingestQueue.queue.queueUrl });
+    new CfnOutput(this, STATEFUL_OUTPUTS.statementQueueUrl, { value: this.statementQueue.queue.queueUrl });
+    new CfnOutput(this, STATEFUL_OUTPUTS.alertQueueUrl, { value: this.alertQueue.queue.queueUrl });
+    new CfnOutput(this, STATEFUL_OUTPUTS.noticeQueueUrl, { value: this.noticeQueue.queue.queueUrl });
+    const deadLetterQueues = {
+      IngestDlq: this.ingestQueue.deadLetterQueue,
+      StatementDlq: this.statementQueue.deadLetterQueue,
+      AlertDlq: this.alertQueue.deadLetterQueue,
+      NoticeDlq: this.noticeQueue.deadLetterQueue,
+      RunStatementsDlq: this.runStatementsDlq,
+      SesFeedbackDlq: this.sesFeedbackDlq,
+      ScanArrearsDlq: this.scanArrearsDlq,
+      SendDigestDlq: this.sendDigestDlq,
+    };
+    for (const [id, queue] of Object.entries(deadLetterQueues)) new CfnOutput(this, `${id}Url`, { value: queue.queueUrl });
   }
 
-  /** Failed messages wait here 14 days (SQS's maximum) for an operator to inspect and redrive them. */
-  private deadLetterQueue(id: string): Queue {
-    const queue = new Queue(this, id, { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    return pinLogicalId(queue, id);
-  }
-
-  /** A Lambda-consumed queue: a message failing 5 receives moves to its DLQ. */
-  private workQueue(id: string, deadLetterQueue: Queue, visibilityTimeout: Duration): Queue {
-    const queue = new Queue(this, id, {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout,
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
-    });
-    return pinLogicalId(queue, id);
-  }
-
-  /** cdk-nag SQS3 only recognises a DLQ through another queue's redrive policy; this one is a DLQ of another kind. */
-  private acknowledgeTerminalQueue(queue: Queue, role: string): void {
-    Validations.of(queue.node.defaultChild!).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `Terminal dead-letter queue (${role}); nothing consumes it, so it needs no DLQ of its own.`,
-    });
+  private terminalQueue(id: string, terminalFor: string): DeadLetterQueue {
+    return pinLogicalId(new DeadLetterQueue(this, id, { terminalFor }), id);
   }
 
   /** CDK's own singleton Lambda that writes the bucket's NotificationConfiguration (a custom resource). */
@@ -164,10 +123,4 @@ export class StatefulStack extends Stack {
       reason: 'CDK-managed BucketNotificationsHandler role; its log permissions are fixed by aws-cdk-lib and not configurable.',
     });
   }
-}
-
-/** Stateful resources keep a fixed logical id: a changed id would make CloudFormation replace (and orphan) them. */
-function pinLogicalId<T extends IConstruct>(construct: T, logicalId: string): T {
-  (construct.node.defaultChild as CfnResource).overrideLogicalId(logicalId);
-  return construct;
 }

@@ -1,35 +1,23 @@
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, TimeZone } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
-import { ScheduleTargetBase, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, Identity, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import {
-  type AppConfig,
-  INGEST_PREFIXES,
-  INGEST_TIMEOUT,
-  REJECTS_PREFIX,
-  RUN_STATEMENTS_TIMEOUT,
-  SCAN_ARREARS_TIMEOUT,
-  SEND_ALERT_TIMEOUT,
-  SEND_DIGEST_TIMEOUT,
-  SEND_NOTICE_TIMEOUT,
-  SEND_STATEMENT_TIMEOUT,
-  TABLE_INDEXES,
-} from './config.ts';
+import { ENV, TABLE } from '../contracts/settings.ts';
+import { type AppConfig, INGEST_PREFIXES, REJECTS_PREFIX, RUN_STATEMENTS_TIMEOUT, SCAN_ARREARS_TIMEOUT, SEND_DIGEST_TIMEOUT } from './config.ts';
+import { alarmOn, alarmOnDeadLetters } from './constructs/alarms.ts';
 import { type EmailSender, KamFunction } from './constructs/kam-function.ts';
 import { appMetric, errorRateMetric, OperationsDashboard, rateMetric } from './constructs/operations-dashboard.ts';
+import { QueueWorker } from './constructs/queue-worker.ts';
+import { ScheduledJob } from './constructs/scheduled-job.ts';
+import type { IWorkQueue } from './constructs/work-queue.ts';
 import { APP_ALARMS, RATE_ALARMS } from './dashboard-spec.ts';
 
 /** The statement, alert and email settings of AppConfig. */
@@ -56,16 +44,12 @@ export type DigestSettings = Pick<AppConfig, 'digestSchedule'>;
 export interface StatelessStackProps extends StackProps {
   bucket: IBucket;
   table: ITable;
-  ingestQueue: IQueue;
-  ingestDlq: IQueue;
-  statementQueue: IQueue;
-  statementDlq: IQueue;
-  alertQueue: IQueue;
-  alertDlq: IQueue;
+  ingestQueue: IWorkQueue;
+  statementQueue: IWorkQueue;
+  alertQueue: IWorkQueue;
+  noticeQueue: IWorkQueue;
   runStatementsDlq: IQueue;
   sesFeedbackDlq: IQueue;
-  noticeQueue: IQueue;
-  noticeDlq: IQueue;
   scanArrearsDlq: IQueue;
   sendDigestDlq: IQueue;
   statements: StatementSettings;
@@ -81,17 +65,14 @@ export interface StatelessStackProps extends StackProps {
 
 /** Functions, their triggers and alarms; replaceable at any time because it holds no data. */
 export class StatelessStack extends Stack {
-  readonly ingestReadings: KamFunction;
-  readonly runStatements: KamFunction;
-  readonly sendStatement: KamFunction;
-  readonly sendAlert: KamFunction;
+  readonly ingestReadings: QueueWorker;
+  readonly runStatements: ScheduledJob;
+  readonly sendStatement: QueueWorker;
+  readonly sendAlert: QueueWorker;
   readonly sesFeedback: KamFunction;
-  readonly scanArrears: KamFunction;
-  readonly sendNotice: KamFunction;
-  readonly sendDigest: KamFunction;
-  readonly statementSchedule: Schedule;
-  readonly arrearsSchedule: Schedule;
-  readonly digestSchedule: Schedule;
+  readonly scanArrears: ScheduledJob;
+  readonly sendNotice: QueueWorker;
+  readonly sendDigest: ScheduledJob;
   readonly configurationSet: ConfigurationSet;
   readonly sesFeedbackTopic: Topic;
   readonly alarmTopic: Topic;
@@ -100,18 +81,35 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
 
-    this.ingestReadings = new KamFunction(this, 'IngestReadings', {
+    // CloudWatch must be able to use the key to publish alarm notifications to the encrypted topic.
+    const alarmKey = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts operator alarm notifications',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    alarmKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.alarmTopic = new Topic(this, 'AlarmTopic', { masterKey: alarmKey, enforceSSL: true });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const alarmTopic = this.alarmTopic;
+
+    this.ingestReadings = new QueueWorker(this, 'IngestReadings', {
       entry: 'functions/ingest-readings.ts',
       description: 'Parses, validates and aggregates uploaded files into daily usage; writes rejects/ reports',
       memorySize: 1024,
-      timeout: INGEST_TIMEOUT,
       environment: {
-        TIME_ZONE: props.timeZone,
-        QUARANTINE_SHARE: String(props.quarantineShare),
-        ALERT_DEMAND_SHARE: String(props.statements.alertDemandShare),
-        ALERT_BILL_INCREASE: String(props.statements.alertBillIncrease),
-        ...(props.headerAliases ? { HEADER_ALIASES: JSON.stringify(props.headerAliases) } : {}),
+        [ENV.timeZone]: props.timeZone,
+        [ENV.quarantineShare]: String(props.quarantineShare),
+        [ENV.alertDemandShare]: String(props.statements.alertDemandShare),
+        [ENV.alertBillIncrease]: String(props.statements.alertBillIncrease),
+        ...(props.headerAliases ? { [ENV.headerAliases]: JSON.stringify(props.headerAliases) } : {}),
       },
+      workQueue: props.ingestQueue,
+      batchSize: 5,
+      // Protects the table's write capacity.
+      maxConcurrency: props.ingestMaxConcurrency ?? 10,
+      alarmTopic,
+      deadLetterAlarmDescription: 'An uploaded file failed ingestion 5 times and waits in the ingest dead-letter queue',
     })
       .bindTable(props.table, {
         items: [
@@ -127,53 +125,48 @@ export class StatelessStack extends Stack {
           { actions: ['DeleteItem'], keys: ['CUST#', 'FILE#'] },
           { actions: ['ConditionCheckItem'], keys: ['CUST#'] },
         ],
-        indexes: [TABLE_INDEXES.bySegment.name],
+        indexes: [TABLE.indexes.bySegment.name],
       })
       .bindBucket(props.bucket, { read: INGEST_PREFIXES, write: [REJECTS_PREFIX] })
       // Ingest only raises alerts; mailing them is SendAlert's, so ingest holds no SES permission.
-      .bindQueue(props.alertQueue, 'send', 'ALERT_QUEUE_URL');
-    this.ingestReadings.function.addEventSource(
-      new SqsEventSource(props.ingestQueue, {
-        batchSize: 5,
-        reportBatchItemFailures: true,
-        maxConcurrency: props.ingestMaxConcurrency ?? 10,
-      }),
-    );
+      .bindQueue(props.alertQueue.queue, 'send', ENV.alertQueueUrl);
 
     const mail = this.email(props.statements);
 
-    this.runStatements = new KamFunction(this, 'RunStatements', {
+    this.runStatements = new ScheduledJob(this, 'RunStatements', {
       entry: 'functions/run-statements.ts',
       description: 'Monthly: records the statement run and enqueues one statement job per key account',
       memorySize: 512,
       timeout: RUN_STATEMENTS_TIMEOUT,
-      environment: { TIME_ZONE: props.timeZone },
-    })
-      // Lists the customers; everything else is the workers'.
-      .bindTable(props.table, { indexes: [TABLE_INDEXES.bySegment.name] })
-      .bindQueue(props.statementQueue, 'send', 'STATEMENT_QUEUE_URL');
-    // Scheduler invokes asynchronously: a run that still fails after Lambda's retries is kept, not dropped.
-    this.runStatements.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.runStatementsDlq), retryAttempts: 2 });
-    this.statementSchedule = this.schedule('Statement', this.runStatements.function, {
-      description: 'Monthly statements for the previous month',
-      roleDescription: 'Lets the monthly statement schedule invoke RunStatements',
+      environment: { [ENV.timeZone]: props.timeZone },
+      scheduleDescription: 'Monthly statements for the previous month',
       expression: props.statements.statementSchedule,
       timeZone: props.statements.statementTimeZone,
       input: { period: 'previous' },
       // Undeliverable runs (e.g. the function throttled for a day) land here; RunStatements' own failures too.
       deadLetterQueue: props.runStatementsDlq,
-    });
+      alarmTopic,
+      deadLetterAlarmDescription: 'A monthly statement run was not delivered or failed; re-run it for its period',
+    })
+      // Lists the customers; everything else is the workers'.
+      .bindTable(props.table, { indexes: [TABLE.indexes.bySegment.name] })
+      .bindQueue(props.statementQueue.queue, 'send', ENV.statementQueueUrl);
 
-    this.sendStatement = new KamFunction(this, 'SendStatement', {
+    this.sendStatement = new QueueWorker(this, 'SendStatement', {
       entry: 'functions/send-statement.ts',
       description: 'Builds, stores and emails one key account\'s monthly statement, exactly once',
       memorySize: 512,
-      timeout: SEND_STATEMENT_TIMEOUT,
       environment: {
-        TIME_ZONE: props.timeZone,
-        MAX_SEND_RATE: String(props.statements.maxSendRate),
-        DUE_DAYS: String(props.statements.dueDays),
+        [ENV.timeZone]: props.timeZone,
+        [ENV.maxSendRate]: String(props.statements.maxSendRate),
+        [ENV.dueDays]: String(props.statements.dueDays),
       },
+      workQueue: props.statementQueue,
+      batchSize: 10,
+      // With MAX_SEND_RATE per worker this caps the account's SES send rate.
+      maxConcurrency: props.statements.statementConcurrency,
+      alarmTopic,
+      deadLetterAlarmDescription: 'A statement job failed 5 times and waits in the statement dead-letter queue',
     })
       .bindTable(props.table, {
         items: [
@@ -186,20 +179,16 @@ export class StatelessStack extends Stack {
         ],
       })
       .bindEmail(mail.sender);
-    this.sendStatement.function.addEventSource(
-      new SqsEventSource(props.statementQueue, {
-        batchSize: 10,
-        reportBatchItemFailures: true,
-        // With MAX_SEND_RATE per worker this caps the account's SES send rate.
-        maxConcurrency: props.statements.statementConcurrency,
-      }),
-    );
 
-    this.sendAlert = new KamFunction(this, 'SendAlert', {
+    this.sendAlert = new QueueWorker(this, 'SendAlert', {
       entry: 'functions/send-alert.ts',
       description: 'Emails a demand or bill-increase alert to the account manager, once per alert',
-      timeout: SEND_ALERT_TIMEOUT,
-      environment: { TIME_ZONE: props.timeZone },
+      environment: { [ENV.timeZone]: props.timeZone },
+      workQueue: props.alertQueue,
+      batchSize: 10,
+      maxConcurrency: 2,
+      alarmTopic,
+      deadLetterAlarmDescription: 'An alert failed 5 times and waits in the alert dead-letter queue',
     })
       .bindTable(props.table, {
         items: [
@@ -210,7 +199,6 @@ export class StatelessStack extends Stack {
         ],
       })
       .bindEmail(mail.sender);
-    this.sendAlert.function.addEventSource(new SqsEventSource(props.alertQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 2 }));
 
     this.sesFeedback = new KamFunction(this, 'SesFeedback', {
       entry: 'functions/ses-feedback.ts',
@@ -221,42 +209,44 @@ export class StatelessStack extends Stack {
           { actions: ['PutItem'], keys: ['SUPPRESS#'] },
         ],
         // Finds the customers (and so the account managers) behind a bouncing address.
-        indexes: [TABLE_INDEXES.bySegment.name],
+        indexes: [TABLE.indexes.bySegment.name],
       })
       .bindEmail(mail.sender);
     this.sesFeedback.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.sesFeedbackDlq), retryAttempts: 2 });
-    this.scanArrears = new KamFunction(this, 'ScanArrears', {
+    this.scanArrears = new ScheduledJob(this, 'ScanArrears', {
       entry: 'functions/scan-arrears.ts',
       description: 'Daily: finds overdue statements and enqueues the notice each has reached',
       memorySize: 512,
       timeout: SCAN_ARREARS_TIMEOUT,
-      environment: { TIME_ZONE: props.timeZone },
-    })
-      .bindTable(props.table, {
-        // Reads statements, payments and notices of each customer; records each decided notice before queueing it.
-        items: [{ actions: ['BatchGetItem', 'Query', 'PutItem'], keys: ['CUST#'] }],
-        indexes: [TABLE_INDEXES.bySegment.name],
-      })
-      // Scanning only decides which notices are due; mailing them is SendNotice's, so the scan holds no SES permission.
-      .bindQueue(props.noticeQueue, 'send', 'NOTICE_QUEUE_URL');
-    this.scanArrears.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.scanArrearsDlq), retryAttempts: 2 });
-    this.arrearsSchedule = this.schedule('Arrears', this.scanArrears.function, {
-      description: 'Daily arrears scan: reminders, overdue and final notices',
-      roleDescription: 'Lets the daily arrears schedule invoke ScanArrears',
+      environment: { [ENV.timeZone]: props.timeZone },
+      scheduleDescription: 'Daily arrears scan: reminders, overdue and final notices',
       expression: props.arrears.arrearsSchedule,
       timeZone: props.arrears.arrearsTimeZone,
       input: { asOf: 'today' },
       deadLetterQueue: props.scanArrearsDlq,
       // A scan still undelivered after 12 hours is better kept (and alarmed on) than run into the next day's.
       maxEventAge: Duration.hours(12),
-    });
+      alarmTopic,
+      deadLetterAlarmDescription: 'A daily arrears scan was not delivered or failed; re-run it for that day',
+    })
+      .bindTable(props.table, {
+        // Reads statements, payments and notices of each customer; records each decided notice before queueing it.
+        items: [{ actions: ['BatchGetItem', 'Query', 'PutItem'], keys: ['CUST#'] }],
+        indexes: [TABLE.indexes.bySegment.name],
+      })
+      // Scanning only decides which notices are due; mailing them is SendNotice's, so the scan holds no SES permission.
+      .bindQueue(props.noticeQueue.queue, 'send', ENV.noticeQueueUrl);
 
-    this.sendNotice = new KamFunction(this, 'SendNotice', {
+    this.sendNotice = new QueueWorker(this, 'SendNotice', {
       entry: 'functions/send-notice.ts',
       description: 'Records and emails one arrears notice stage of one statement, exactly once',
       memorySize: 512,
-      timeout: SEND_NOTICE_TIMEOUT,
-      environment: { TIME_ZONE: props.timeZone },
+      environment: { [ENV.timeZone]: props.timeZone },
+      workQueue: props.noticeQueue,
+      batchSize: 10,
+      maxConcurrency: props.arrears.noticeConcurrency,
+      alarmTopic,
+      deadLetterAlarmDescription: 'An arrears notice failed 5 times and waits in the notice dead-letter queue',
     })
       .bindTable(props.table, {
         items: [
@@ -267,20 +257,21 @@ export class StatelessStack extends Stack {
         ],
       })
       .bindEmail(mail.sender);
-    this.sendNotice.function.addEventSource(
-      new SqsEventSource(props.noticeQueue, {
-        batchSize: 10,
-        reportBatchItemFailures: true,
-        maxConcurrency: props.arrears.noticeConcurrency,
-      }),
-    );
 
-    this.sendDigest = new KamFunction(this, 'SendDigest', {
+    this.sendDigest = new ScheduledJob(this, 'SendDigest', {
       entry: 'functions/send-digest.ts',
       description: 'Weekly: emails each account manager the segment moves and arrears risks of their customers',
       memorySize: 512,
       timeout: SEND_DIGEST_TIMEOUT,
-      environment: { TIME_ZONE: props.timeZone },
+      environment: { [ENV.timeZone]: props.timeZone },
+      scheduleDescription: 'Weekly account-manager digest: segment moves and arrears risks of the past week',
+      expression: props.digest.digestSchedule,
+      // The business zone: "Monday 08:00" is the account managers' Monday morning.
+      timeZone: props.timeZone,
+      input: { weekEnding: 'today' },
+      deadLetterQueue: props.sendDigestDlq,
+      alarmTopic,
+      deadLetterAlarmDescription: 'A weekly account-manager digest run was not delivered or failed; re-run it for that week',
     })
       .bindTable(props.table, {
         items: [
@@ -288,43 +279,15 @@ export class StatelessStack extends Stack {
           // Its only writes: one DIGEST# ledger item per manager and week, claimed before the email goes out.
           { actions: ['GetItem', 'PutItem', 'UpdateItem'], keys: ['DIGEST#'] },
         ],
-        indexes: [TABLE_INDEXES.bySegment.name],
+        indexes: [TABLE.indexes.bySegment.name],
       })
       .bindEmail(mail.sender);
-    this.sendDigest.function.configureAsyncInvoke({ onFailure: new SqsDestination(props.sendDigestDlq), retryAttempts: 2 });
-    this.digestSchedule = this.schedule('Digest', this.sendDigest.function, {
-      description: 'Weekly account-manager digest: segment moves and arrears risks of the past week',
-      roleDescription: 'Lets the weekly digest schedule invoke SendDigest',
-      expression: props.digest.digestSchedule,
-      // The business zone: "Monday 08:00" is the account managers' Monday morning.
-      timeZone: props.timeZone,
-      input: { weekEnding: 'today' },
-      deadLetterQueue: props.sendDigestDlq,
-    });
 
     this.configurationSet = mail.configurationSet;
     this.sesFeedbackTopic = mail.feedbackTopic;
     this.sesFeedbackTopic.addSubscription(new LambdaSubscription(this.sesFeedback.function));
 
-    // CloudWatch must be able to use the key to publish alarm notifications to the encrypted topic.
-    const alarmKey = new Key(this, 'AlarmTopicKey', {
-      description: 'Encrypts operator alarm notifications',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    alarmKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.alarmTopic = new Topic(this, 'AlarmTopic', { masterKey: alarmKey, enforceSSL: true });
-    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
-
-    this.alarmOnDeadLetters('IngestDlqAlarm', props.ingestDlq, 'An uploaded file failed ingestion 5 times and waits in the ingest dead-letter queue');
-    this.alarmOnDeadLetters('StatementDlqAlarm', props.statementDlq, 'A statement job failed 5 times and waits in the statement dead-letter queue');
-    this.alarmOnDeadLetters('AlertDlqAlarm', props.alertDlq, 'An alert failed 5 times and waits in the alert dead-letter queue');
-    this.alarmOnDeadLetters('RunStatementsDlqAlarm', props.runStatementsDlq, 'A monthly statement run was not delivered or failed; re-run it for its period');
-    this.alarmOnDeadLetters('SesFeedbackDlqAlarm', props.sesFeedbackDlq, 'A bounce or complaint could not be recorded; the address is not suppressed yet');
-    this.alarmOnDeadLetters('NoticeDlqAlarm', props.noticeDlq, 'An arrears notice failed 5 times and waits in the notice dead-letter queue');
-    this.alarmOnDeadLetters('ScanArrearsDlqAlarm', props.scanArrearsDlq, 'A daily arrears scan was not delivered or failed; re-run it for that day');
-    this.alarmOnDeadLetters('SendDigestDlqAlarm', props.sendDigestDlq, 'A weekly account-manager digest run was not delivered or failed; re-run it for that week');
+    alarmOnDeadLetters(this, 'SesFeedbackDlqAlarm', alarmTopic, props.sesFeedbackDlq, 'A bounce or complaint could not be recorded; the address is not suppressed yet');
     // Notices are dunning letters: a failing sender is worth knowing about before its messages reach the DLQ.
     this.alarmOn(
       'SendNoticeErrorsAlarm',
@@ -336,14 +299,14 @@ export class StatelessStack extends Stack {
     const functions = this.node.findAll().filter((construct): construct is KamFunction => construct instanceof KamFunction);
     this.dashboard = new OperationsDashboard(this, 'OperationsDashboard', {
       queues: {
-        IngestQueue: props.ingestQueue,
-        IngestDlq: props.ingestDlq,
-        StatementQueue: props.statementQueue,
-        StatementDlq: props.statementDlq,
-        AlertQueue: props.alertQueue,
-        AlertDlq: props.alertDlq,
-        NoticeQueue: props.noticeQueue,
-        NoticeDlq: props.noticeDlq,
+        IngestQueue: props.ingestQueue.queue,
+        IngestDlq: props.ingestQueue.deadLetterQueue,
+        StatementQueue: props.statementQueue.queue,
+        StatementDlq: props.statementQueue.deadLetterQueue,
+        AlertQueue: props.alertQueue.queue,
+        AlertDlq: props.alertQueue.deadLetterQueue,
+        NoticeQueue: props.noticeQueue.queue,
+        NoticeDlq: props.noticeQueue.deadLetterQueue,
       },
       functions,
     });
@@ -417,79 +380,7 @@ export class StatelessStack extends Stack {
     return { sender: { identityArn, fromAddress: settings.sesFromAddress, configurationSet }, configurationSet, feedbackTopic };
   }
 
-  /**
-   * An EventBridge Scheduler schedule (`<name>Schedule`) in the given zone, with no flexible window, that invokes one
-   * function with a fixed input, through its own role (`<name>SchedulerRole`) that may invoke that function only.
-   */
-  private schedule(name: string, target: IFunction, options: ScheduleOptions): Schedule {
-    // Own role, assumable only by Scheduler for this account's default schedule group (confused-deputy guard).
-    const role = new Role(this, `${name}SchedulerRole`, {
-      description: options.roleDescription,
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': this.account,
-            'aws:SourceArn': this.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
-          },
-        },
-      }),
-    });
-    return new Schedule(this, `${name}Schedule`, {
-      description: options.description,
-      schedule: ScheduleExpression.expression(options.expression, TimeZone.of(options.timeZone)),
-      timeWindow: TimeWindow.off(),
-      target: new InvokeFunctionOnly(target, {
-        role,
-        input: ScheduleTargetInput.fromObject(options.input),
-        deadLetterQueue: options.deadLetterQueue,
-        ...(options.maxEventAge ? { maxEventAge: options.maxEventAge } : {}),
-      }),
-    });
-  }
-
-  private alarmOnDeadLetters(id: string, queue: IQueue, description: string): void {
-    this.alarmOn(id, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }), description);
-  }
-
-  /** Alarm (and all-clear) to the operators' topic as soon as the metric reaches `threshold` (≥) in one period. */
   private alarmOn(id: string, metric: IMetric, description: string, threshold = 1): void {
-    const alarm = new Alarm(this, id, {
-      alarmDescription: description,
-      metric,
-      threshold,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(new SnsAction(this.alarmTopic));
-    alarm.addOkAction(new SnsAction(this.alarmTopic));
-  }
-}
-
-interface ScheduleOptions {
-  description: string;
-  roleDescription: string;
-  /** `cron(...)`, read in `timeZone`. */
-  expression: string;
-  timeZone: string;
-  /** The event the function receives. */
-  input: Record<string, unknown>;
-  /** Where Scheduler puts invocations it could not deliver after its retries. */
-  deadLetterQueue: IQueue;
-  /** How long Scheduler keeps retrying an undelivered invocation (its default: 24 hours). */
-  maxEventAge?: Duration;
-}
-
-/** LambdaInvoke grants `<function>:*` (every version and alias) as well; Scheduler calls the unqualified function only. */
-class InvokeFunctionOnly extends ScheduleTargetBase {
-  private readonly target: IFunction;
-
-  constructor(target: IFunction, props: ScheduleTargetBaseProps) {
-    super(props, target.functionArn);
-    this.target = target;
-  }
-
-  protected addTargetActionToRole(role: IRole): void {
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
+    alarmOn(this, id, this.alarmTopic, metric, description, threshold);
   }
 }

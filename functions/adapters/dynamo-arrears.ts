@@ -7,6 +7,9 @@ import type { ArrearsStore, NoticeEmail, NoticeJob, StoredNotice } from '../../d
 import type { StoredStatement } from '../../domain/use-cases/statement-ports.ts';
 import { DynamoOutbox } from './dynamo-outbox.ts';
 import { body, type Table } from './dynamo-table.ts';
+import { TABLE } from '../../contracts/settings.ts';
+
+const { bySegment } = TABLE.indexes;
 
 const noticeKey = (j: NoticeJob) => ({ pk: `CUST#${j.customerId}`, sk: `NOTICE#${j.statementKey}#${STAGES.indexOf(j.stage) + 1}-${j.stage}` });
 
@@ -64,7 +67,7 @@ export class DynamoArrears implements ArrearsStore {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { ...noticeKey(n), type: 'notice', ...n, gsi1pk: `NOTICES#${n.decidedOn}`, gsi1sk: `${n.customerId}#${n.stage}` },
+          Item: { ...noticeKey(n), type: 'notice', ...n, [bySegment.pk]: `NOTICES#${n.decidedOn}`, [bySegment.sk]: `${n.customerId}#${n.stage}` },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -118,7 +121,7 @@ export class DynamoArrears implements ArrearsStore {
       .send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { pk: `CUST#${customerId}`, sk: `TASK#${task.day}#${task.statementKey}#${task.kind}`, type: 'task', ...task, gsi1pk: 'TASKS', gsi1sk: `${task.day}#${customerId}` },
+          Item: { pk: `CUST#${customerId}`, sk: `TASK#${task.day}#${task.statementKey}#${task.kind}`, type: 'task', ...task, [bySegment.pk]: 'TASKS', [bySegment.sk]: `${task.day}#${customerId}` },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       )

@@ -3,6 +3,9 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import type { FileLedger, FileOutcome, FileRef } from '../../domain/use-cases/ports.ts';
 import { boundedKey } from '../../domain/util/bounded-key.ts';
 import { body, type Table } from './dynamo-table.ts';
+import { TABLE } from '../../contracts/settings.ts';
+
+const { bySegment } = TABLE.indexes;
 
 const LEASE_MS = 15 * 60_000;
 // A partition key holds 2,048 bytes: bucket (63) + key (1,024) + ETag fit whole.
@@ -39,7 +42,7 @@ export class DynamoFileLedger implements FileLedger {
       new UpdateCommand({
         TableName: this.table.name,
         Key: key(file),
-        UpdateExpression: 'SET #s = :done, #o = :o, #at = :at, #b = :b, #e = :e, gsi1pk = :g, gsi1sk = :gs REMOVE leaseUntil',
+        UpdateExpression: `SET #s = :done, #o = :o, #at = :at, #b = :b, #e = :e, ${bySegment.pk} = :g, ${bySegment.sk} = :gs REMOVE leaseUntil`,
         ExpressionAttributeNames: { '#s': 'state', '#o': 'outcome', '#at': 'processedAt', '#b': 'bucket', '#e': 'etag' },
         ExpressionAttributeValues: {
           ':done': 'done',
@@ -71,8 +74,8 @@ export class DynamoFileLedger implements FileLedger {
 
   async list() {
     const items = await this.table.query({
-      IndexName: 'bySegment',
-      KeyConditionExpression: 'gsi1pk = :g',
+      IndexName: bySegment.name,
+      KeyConditionExpression: `${bySegment.pk} = :g`,
       ExpressionAttributeValues: { ':g': 'FILE' },
     });
     return items.map((i) => {

@@ -6,6 +6,9 @@ import type { PeerGroupFigures } from '../../domain/use-cases/statement-ports.ts
 import type { Table } from './dynamo-table.ts';
 import { mapConcurrent } from '../../domain/util/concurrency.ts';
 import { customerKey, type DynamoCustomers } from './dynamo-usage.ts';
+import { TABLE } from '../../contracts/settings.ts';
+
+const { bySegment } = TABLE.indexes;
 
 /** Current segment on the PROFILE item (indexed by tier and pattern); history as SEG#<as-of> items. */
 export class DynamoSegments implements SegmentStore {
@@ -51,7 +54,7 @@ export class DynamoSegments implements SegmentStore {
         new UpdateCommand({
           TableName: this.table.name,
           Key: customerKey(s.customerId),
-          UpdateExpression: 'SET #s = :s, #f = :f, gsi1sk = :g',
+          UpdateExpression: `SET #s = :s, #f = :f, ${bySegment.sk} = :g`,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#s': 'segment', '#f': 'featureResult' },
           ExpressionAttributeValues: { ':s': s, ':f': u.featureResult, ':g': `${s.tier}#${s.pattern}#${s.customerId}` },

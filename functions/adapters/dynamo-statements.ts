@@ -4,6 +4,9 @@ import { DynamoOutbox, emailOf } from './dynamo-outbox.ts';
 import type { PeerGroupFigures, StatementStore, StoredStatement, TariffStore } from '../../domain/use-cases/statement-ports.ts';
 import type { Tariff } from '../../domain/tariffs/tariff.ts';
 import { body, type Table } from './dynamo-table.ts';
+import { TABLE } from '../../contracts/settings.ts';
+
+const { bySegment, byDueDate } = TABLE.indexes;
 
 const pad = (v: number) => String(v).padStart(4, '0');
 const key = (customerId: string, period: string, version: number) => ({ pk: `CUST#${customerId}`, sk: `STMT#${period}#v${pad(version)}` });
@@ -44,10 +47,10 @@ export class DynamoStatements implements StatementStore {
             ...key(s.customerId, s.period, s.version),
             type: 'statement',
             ...s,
-            gsi1pk: `STMT#${s.period}`,
-            gsi1sk: `${s.customerId}#v${pad(s.version)}`,
-            gsi2pk: 'DUE',
-            gsi2sk: `${s.dueDate}#${s.customerId}#${s.period}`,
+            [bySegment.pk]: `STMT#${s.period}`,
+            [bySegment.sk]: `${s.customerId}#v${pad(s.version)}`,
+            [byDueDate.pk]: 'DUE',
+            [byDueDate.sk]: `${s.dueDate}#${s.customerId}#${s.period}`,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -62,7 +65,7 @@ export class DynamoStatements implements StatementStore {
         new UpdateCommand({
           TableName: this.table.name,
           Key: key(s.customerId, s.period, s.version - 1),
-          UpdateExpression: 'REMOVE gsi2pk, gsi2sk SET supersededBy = :v',
+          UpdateExpression: `REMOVE ${byDueDate.pk}, ${byDueDate.sk} SET supersededBy = :v`,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':v': s.version },
         }),
@@ -87,8 +90,8 @@ export class DynamoStatements implements StatementStore {
 
   async listPeriod(period: string): Promise<StoredStatement[]> {
     const items = await this.table.query({
-      IndexName: 'bySegment',
-      KeyConditionExpression: 'gsi1pk = :p',
+      IndexName: bySegment.name,
+      KeyConditionExpression: `${bySegment.pk} = :p`,
       ExpressionAttributeValues: { ':p': `STMT#${period}` },
     });
     return items.map((i) => body<StoredStatement>(i));
@@ -114,10 +117,10 @@ export class DynamoTariffs implements TariffStore {
     return item ? (item.tariff as Tariff) : undefined;
   }
   async put(tariff: Tariff): Promise<void> {
-    await this.table.putAll([{ pk: `TARIFF#${tariff.id}`, sk: 'DEF', type: 'tariff', tariff, gsi1pk: 'TARIFF', gsi1sk: tariff.id }]);
+    await this.table.putAll([{ pk: `TARIFF#${tariff.id}`, sk: 'DEF', type: 'tariff', tariff, [bySegment.pk]: 'TARIFF', [bySegment.sk]: tariff.id }]);
   }
   async all(): Promise<Tariff[]> {
-    const items = await this.table.query({ IndexName: 'bySegment', KeyConditionExpression: 'gsi1pk = :t', ExpressionAttributeValues: { ':t': 'TARIFF' } });
+    const items = await this.table.query({ IndexName: bySegment.name, KeyConditionExpression: `${bySegment.pk} = :t`, ExpressionAttributeValues: { ':t': 'TARIFF' } });
     return items.map((i) => i.tariff as Tariff);
   }
 }

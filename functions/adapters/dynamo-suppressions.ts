@@ -2,6 +2,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SuppressionList } from '../../domain/use-cases/mail-ports.ts';
 import type { Table } from './dynamo-table.ts';
+import { TABLE } from '../../contracts/settings.ts';
+
+const { bySegment } = TABLE.indexes;
 
 const key = (address: string) => ({ pk: `SUPPRESS#${address.trim().toLowerCase()}`, sk: 'EMAIL' });
 
@@ -22,7 +25,7 @@ export class DynamoSuppressions implements SuppressionList {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { ...key(address), type: 'suppression', reason, at: at.toISOString(), customerIds: detail.customerIds, gsi1pk: 'SUPPRESS', gsi1sk: at.toISOString() },
+          Item: { ...key(address), type: 'suppression', reason, at: at.toISOString(), customerIds: detail.customerIds, [bySegment.pk]: 'SUPPRESS', [bySegment.sk]: at.toISOString() },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

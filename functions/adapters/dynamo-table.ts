@@ -1,7 +1,9 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { TABLE } from '../../contracts/settings.ts';
 import { mapConcurrent } from '../../domain/util/concurrency.ts';
 
-export type Item = Record<string, unknown> & { pk: string; sk: string };
+/** An item of the single table; typed by the key names in contracts/, so a renamed key breaks every adapter's build. */
+export type Item = Record<string, unknown> & Record<typeof TABLE.partitionKey | typeof TABLE.sortKey, string>;
 
 /** Thin helpers over the single table: batched writes/reads with retry of unprocessed items, paged queries. */
 export class Table {
@@ -62,8 +64,9 @@ export function backoff(attempt: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
 }
 
-/** Strips the table's key and index attributes from an item. */
+const NOT_BODY = new Set<string>([TABLE.partitionKey, TABLE.sortKey, ...Object.values(TABLE.indexes).flatMap((i) => [i.pk, i.sk]), 'type']);
+
+/** Strips the table's key and index attributes (and the item type) from an item. */
 export function body<T>(item: Item): T {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, gsi3pk: _e, gsi3sk: _f, type: _t, ...rest } = item;
-  return rest as T;
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !NOT_BODY.has(name))) as T;
 }

@@ -9,6 +9,9 @@ import type { CustomerRepository, UsageRepository } from '../../domain/use-cases
 import { dayKeyOfEpochDay, epochDayOf } from '../../domain/time/zone.ts';
 import { mapConcurrent } from '../../domain/util/concurrency.ts';
 import { backoff, type Item, type Table } from './dynamo-table.ts';
+import { TABLE } from '../../contracts/settings.ts';
+
+const { bySegment, byRegionMonth } = TABLE.indexes;
 
 export const customerKey = (id: string) => ({ pk: `CUST#${id}`, sk: 'PROFILE' });
 const dayKey = (id: string, day: string) => ({ pk: `CUST#${id}`, sk: `DAY#${day}` });
@@ -173,8 +176,8 @@ export class DynamoUsage implements UsageRepository {
           ...usage,
           meterIds: Object.keys(meters).sort(),
           rev: typeof rev === 'number' ? rev + 1 : 1,
-          gsi3pk: `REGION#${regionOf(customerId)}`,
-          gsi3sk: `${day}#${customerId}`,
+          [byRegionMonth.pk]: `REGION#${regionOf(customerId)}`,
+          [byRegionMonth.sk]: `${day}#${customerId}`,
         },
         ...this.unchangedSince(rev),
       },
@@ -277,8 +280,8 @@ export class DynamoUsage implements UsageRepository {
   /** kWh per day of a region between two days (inclusive), from the regional index. */
   async regionDays(region: string, from: string, to: string): Promise<{ day: string; kwh: number }[]> {
     const items = await this.table.query({
-      IndexName: 'byRegionMonth',
-      KeyConditionExpression: 'gsi3pk = :r AND gsi3sk BETWEEN :a AND :b',
+      IndexName: byRegionMonth.name,
+      KeyConditionExpression: `${byRegionMonth.pk} = :r AND ${byRegionMonth.sk} BETWEEN :a AND :b`,
       ExpressionAttributeValues: { ':r': `REGION#${region}`, ':a': `${from}#`, ':b': `${to}#\uffff` },
       ProjectionExpression: '#d, kwh',
       ExpressionAttributeNames: { '#d': 'day' },
@@ -297,8 +300,8 @@ export class DynamoCustomers implements CustomerRepository {
   /** The customer master only: the projection leaves the segments and features (most of each item) behind. */
   async all(): Promise<Customer[]> {
     const items = await this.table.query({
-      IndexName: 'bySegment',
-      KeyConditionExpression: 'gsi1pk = :c',
+      IndexName: bySegment.name,
+      KeyConditionExpression: `${bySegment.pk} = :c`,
       ExpressionAttributeValues: { ':c': 'CUSTOMER' },
       ProjectionExpression: '#c',
       ExpressionAttributeNames: { '#c': 'customer' },
@@ -315,8 +318,8 @@ export class DynamoCustomers implements CustomerRepository {
 
   async profiles(): Promise<Item[]> {
     return this.table.query({
-      IndexName: 'bySegment',
-      KeyConditionExpression: 'gsi1pk = :c',
+      IndexName: bySegment.name,
+      KeyConditionExpression: `${bySegment.pk} = :c`,
       ExpressionAttributeValues: { ':c': 'CUSTOMER' },
     });
   }
@@ -336,8 +339,8 @@ export class DynamoCustomers implements CustomerRepository {
           type: 'customer',
           customer: c,
           region: c.region,
-          gsi1pk: 'CUSTOMER',
-          gsi1sk: (prior as { gsi1sk?: string }).gsi1sk ?? `-#-#${c.customerId}`,
+          [bySegment.pk]: 'CUSTOMER',
+          [bySegment.sk]: ((prior as Record<string, unknown>)[bySegment.sk] as string | undefined) ?? `-#-#${c.customerId}`,
         };
       }),
     );

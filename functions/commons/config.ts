@@ -1,28 +1,28 @@
 import { z } from 'zod';
+import { DEFAULTS, ENV, type EnvName } from '../../contracts/settings.ts';
 import { DEFAULT_CONFIG, type DomainConfig } from '../../domain/config.ts';
 
 const Env = z.object({
-  TABLE_NAME: z.string().min(3),
-  BUCKET_NAME: z.string().min(3).optional(),
-  TIME_ZONE: z.string().default(DEFAULT_CONFIG.timeZone),
-  QUARANTINE_SHARE: z.coerce.number().min(0).max(1).default(DEFAULT_CONFIG.quarantineShare),
-  MAX_INTERPOLATED_GAP: z.coerce.number().int().min(0).max(96).default(DEFAULT_CONFIG.maxInterpolatedGap),
-  WINDOW_DAYS: z.coerce.number().int().min(7).max(366).default(DEFAULT_CONFIG.classification.windowDays),
-  STATEMENT_QUEUE_URL: z.string().optional(),
-  NOTICE_QUEUE_URL: z.string().optional(),
-  ALERT_QUEUE_URL: z.string().optional(),
-  /** A queue worker's own dead-letter queue: malformed messages go there at once, without retries. */
-  DEAD_LETTER_QUEUE_URL: z.string().optional(),
-  FROM_ADDRESS: z.string().default('statements@example.com'),
-  SES_CONFIGURATION_SET: z.string().optional(),
-  MAX_SEND_RATE: z.coerce.number().positive().max(1000).default(10),
-  DUE_DAYS: z.coerce.number().int().min(1).max(90).default(15),
-  ALERT_DEMAND_SHARE: z.coerce.number().positive().max(2).default(0.95),
-  ALERT_BILL_INCREASE: z.coerce.number().positive().max(10).default(0.2),
-  UTILITY_NAME_EN: z.string().default('Key Account Services'),
-  UTILITY_NAME_ZH: z.string().default('大客户服务中心'),
+  [ENV.tableName]: z.string().min(3),
+  [ENV.bucketName]: z.string().min(3).optional(),
+  [ENV.timeZone]: z.string().default(DEFAULTS.timeZone),
+  [ENV.quarantineShare]: z.coerce.number().min(0).max(1).default(DEFAULTS.quarantineShare),
+  [ENV.maxInterpolatedGap]: z.coerce.number().int().min(0).max(96).default(DEFAULT_CONFIG.maxInterpolatedGap),
+  [ENV.windowDays]: z.coerce.number().int().min(7).max(366).default(DEFAULT_CONFIG.classification.windowDays),
+  [ENV.statementQueueUrl]: z.string().optional(),
+  [ENV.noticeQueueUrl]: z.string().optional(),
+  [ENV.alertQueueUrl]: z.string().optional(),
+  [ENV.deadLetterQueueUrl]: z.string().optional(),
+  [ENV.fromAddress]: z.string().default(DEFAULTS.sesFromAddress),
+  [ENV.sesConfigurationSet]: z.string().optional(),
+  [ENV.maxSendRate]: z.coerce.number().positive().max(1000).default(DEFAULTS.maxSendRate),
+  [ENV.dueDays]: z.coerce.number().int().min(1).max(90).default(DEFAULTS.dueDays),
+  [ENV.alertDemandShare]: z.coerce.number().positive().max(2).default(DEFAULTS.alertDemandShare),
+  [ENV.alertBillIncrease]: z.coerce.number().positive().max(10).default(DEFAULTS.alertBillIncrease),
+  [ENV.utilityNameEn]: z.string().default(DEFAULTS.utilityName.en),
+  [ENV.utilityNameZh]: z.string().default(DEFAULTS.utilityName['zh-CN']),
   /** JSON object: logical column → extra header texts, e.g. {"meter_id":["计量点号"]}. */
-  HEADER_ALIASES: z
+  [ENV.headerAliases]: z
     .string()
     .optional()
     .transform((t, ctx) => {
@@ -34,7 +34,7 @@ const Env = z.object({
         return z.NEVER;
       }
     }),
-});
+} satisfies Record<EnvName, z.ZodType>);
 
 export interface FunctionConfig {
   tableName: string;
@@ -42,6 +42,7 @@ export interface FunctionConfig {
   statementQueueUrl?: string;
   noticeQueueUrl?: string;
   alertQueueUrl?: string;
+  /** Set for queue workers: where a message that can never succeed goes without retries. */
   deadLetterQueueUrl?: string;
   fromAddress: string;
   sesConfigurationSet?: string;
@@ -60,25 +61,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
   }
   const e = parsed.data;
   return {
-    tableName: e.TABLE_NAME,
-    bucketName: e.BUCKET_NAME,
-    statementQueueUrl: e.STATEMENT_QUEUE_URL,
-    noticeQueueUrl: e.NOTICE_QUEUE_URL,
-    alertQueueUrl: e.ALERT_QUEUE_URL,
-    deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
-    fromAddress: e.FROM_ADDRESS,
-    sesConfigurationSet: e.SES_CONFIGURATION_SET || undefined,
-    maxSendRate: e.MAX_SEND_RATE,
-    dueDays: e.DUE_DAYS,
-    alerts: { demandShare: e.ALERT_DEMAND_SHARE, billIncrease: e.ALERT_BILL_INCREASE },
-    utilityName: { en: e.UTILITY_NAME_EN, 'zh-CN': e.UTILITY_NAME_ZH },
+    tableName: e[ENV.tableName],
+    bucketName: e[ENV.bucketName],
+    statementQueueUrl: e[ENV.statementQueueUrl],
+    noticeQueueUrl: e[ENV.noticeQueueUrl],
+    alertQueueUrl: e[ENV.alertQueueUrl],
+    deadLetterQueueUrl: e[ENV.deadLetterQueueUrl],
+    fromAddress: e[ENV.fromAddress],
+    sesConfigurationSet: e[ENV.sesConfigurationSet] || undefined,
+    maxSendRate: e[ENV.maxSendRate],
+    dueDays: e[ENV.dueDays],
+    alerts: { demandShare: e[ENV.alertDemandShare], billIncrease: e[ENV.alertBillIncrease] },
+    utilityName: { en: e[ENV.utilityNameEn], 'zh-CN': e[ENV.utilityNameZh] },
     domain: {
       ...DEFAULT_CONFIG,
-      timeZone: e.TIME_ZONE,
-      quarantineShare: e.QUARANTINE_SHARE,
-      maxInterpolatedGap: e.MAX_INTERPOLATED_GAP,
-      classification: { ...DEFAULT_CONFIG.classification, windowDays: e.WINDOW_DAYS },
-      ...(e.HEADER_ALIASES ? { aliases: e.HEADER_ALIASES } : {}),
+      timeZone: e[ENV.timeZone],
+      quarantineShare: e[ENV.quarantineShare],
+      maxInterpolatedGap: e[ENV.maxInterpolatedGap],
+      classification: { ...DEFAULT_CONFIG.classification, windowDays: e[ENV.windowDays] },
+      ...(e[ENV.headerAliases] ? { aliases: e[ENV.headerAliases] } : {}),
     },
   };
 }

@@ -11,6 +11,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConfigurationSet } from 'aws-cdk-lib/aws-ses';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV, type EnvName } from '../../contracts/settings.ts';
 import { acknowledgeWildcard } from './nag.ts';
 import { NAMESPACE } from '../dashboard-spec.ts';
 import { V8_FLAGS } from '../runtime-flags.ts';
@@ -44,7 +45,7 @@ export interface TableBinding {
   items?: readonly ItemGrant[];
   /** GSIs it queries (Query only, by name, never `index/*`) */
   indexes?: readonly string[];
-  envName?: string;
+  envName?: EnvName;
 }
 
 export type QueueAccess = 'send' | 'consume';
@@ -70,7 +71,8 @@ export interface KamFunctionProps {
   description?: string;
   memorySize?: number;
   timeout?: Duration;
-  environment?: Record<string, string>;
+  /** Only names the functions read (contracts/settings.ts ENV). */
+  environment?: Partial<Record<EnvName, string>>;
   reservedConcurrentExecutions?: number;
 }
 
@@ -141,7 +143,7 @@ export class KamFunction extends Construct implements IGrantable {
     acknowledgeWildcard(this.policy, 'Resource', '*', 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions (Tracing.ACTIVE).');
   }
 
-  addEnvironment(name: string, value: string): this {
+  addEnvironment(name: EnvName, value: string): this {
     this.function.addEnvironment(name, value);
     return this;
   }
@@ -174,11 +176,11 @@ export class KamFunction extends Construct implements IGrantable {
       if (writes) table.encryptionKey.grantEncryptDecrypt(this.role);
       else table.encryptionKey.grantDecrypt(this.role);
     }
-    return this.addEnvironment(binding.envName ?? 'TABLE_NAME', table.tableName);
+    return this.addEnvironment(binding.envName ?? ENV.tableName, table.tableName);
   }
 
   /** GetObject(Version) under `read` prefixes, PutObject under `write` prefixes; no List, no Delete, no bucket-level actions. */
-  bindBucket(bucket: IBucket, access: BucketAccess, envName = 'BUCKET_NAME'): this {
+  bindBucket(bucket: IBucket, access: BucketAccess, envName: EnvName = ENV.bucketName): this {
     const grant = (actions: string[], prefixes: readonly string[], verb: string): void => {
       if (prefixes.length === 0) return;
       const resources = prefixes.map((prefix) => {
@@ -201,7 +203,7 @@ export class KamFunction extends Construct implements IGrantable {
     return this.addEnvironment(envName, bucket.bucketName);
   }
 
-  bindQueue(queue: IQueue, access: QueueAccess, envName = 'QUEUE_URL'): this {
+  bindQueue(queue: IQueue, access: QueueAccess, envName: EnvName): this {
     if (access === 'send') queue.grantSendMessages(this.role);
     else queue.grantConsumeMessages(this.role);
     return this.addEnvironment(envName, queue.queueUrl);
@@ -227,8 +229,8 @@ export class KamFunction extends Construct implements IGrantable {
         conditions: { StringEquals: { 'ses:FromAddress': sender.fromAddress } },
       }),
     );
-    this.addEnvironment('FROM_ADDRESS', sender.fromAddress);
-    if (sender.configurationSet) this.addEnvironment('SES_CONFIGURATION_SET', sender.configurationSet.configurationSetName);
+    this.addEnvironment(ENV.fromAddress, sender.fromAddress);
+    if (sender.configurationSet) this.addEnvironment(ENV.sesConfigurationSet, sender.configurationSet.configurationSetName);
     return this;
   }
 

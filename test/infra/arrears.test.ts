@@ -4,7 +4,8 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.ts';
-import { ARREARS_DEFAULTS, readAppConfig, TABLE_INDEXES } from '../../infra/config.ts';
+import { DEFAULTS, TABLE } from '../../contracts/settings.ts';
+import { readAppConfig } from '../../infra/config.ts';
 import { allowedActions, fnProps, type Json, list, NO_BUNDLING, only, resourcesFor, resourcesOfType, type Statement, type Synthesized, synthCustomAndDefaults, synthesized, expectFailuresKeptIn, expectSchedulerRoleInvokesOnly } from './template-helpers.ts';
 
 // Templates only: no bundling, so these apps synthesize in a second or two.
@@ -185,12 +186,13 @@ describe('SendNotice', () => {
     expect(fnProps(synth.custom, 'SendNotice')).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 60, TracingConfig: { Mode: 'Active' } });
   });
 
-  it('gets the table, the sender, the configuration set and the time zone', () => {
+  it('gets the table, the sender, the configuration set, the time zone and its dead-letter queue', () => {
     const env = fnProps(synth.custom, 'SendNotice').Environment.Variables as Json;
     expect(synth.custom.render(env.TABLE_NAME)).toBe('<UsageTable>');
+    expect(synth.custom.render(env.DEAD_LETTER_QUEUE_URL)).toBe('<NoticeDlq>');
     expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: configSetId(synth.custom) });
     expect(env).toMatchObject({ FROM_ADDRESS: 'billing@kam.example.cn', TIME_ZONE: 'Asia/Urumqi' });
-    expect(Object.keys(env).filter((k) => !/^(NODE_OPTIONS|POWERTOOLS_)/.test(k)).sort()).toEqual(['FROM_ADDRESS', 'SES_CONFIGURATION_SET', 'TABLE_NAME', 'TIME_ZONE']);
+    expect(Object.keys(env).filter((k) => !/^(NODE_OPTIONS|POWERTOOLS_)/.test(k)).sort()).toEqual(['DEAD_LETTER_QUEUE_URL', 'FROM_ADDRESS', 'SES_CONFIGURATION_SET', 'TABLE_NAME', 'TIME_ZONE']);
   });
 
   it('consumes NoticeQueue in batches of 10 with partial batch failures, at most noticeConcurrency at a time', () => {
@@ -201,7 +203,8 @@ describe('SendNotice', () => {
     const statements = synth.custom.statementsOf('SendNotice');
     expect(resourcesFor(synth.custom.render, statements, 'sqs:ReceiveMessage')).toEqual(['<NoticeQueue.Arn>']);
     expect(resourcesFor(synth.custom.render, statements, 'sqs:DeleteMessage')).toEqual(['<NoticeQueue.Arn>']);
-    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual([]);
+    // A message that can never succeed is dead-lettered at once; that is its only send.
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual(['<NoticeDlq.Arn>']);
   });
 
   it('may send mail only as the configured identity, through the configuration set, from the configured address', () => {
@@ -238,7 +241,7 @@ describe('least privilege on table indexes', () => {
   it('grants only named indexes, never index/*, anywhere in the stateless stack', () => {
     const indexArns = everyPolicyResource(synth.custom).filter((arn) => arn.includes('/index/'));
     expect(indexArns.length).toBeGreaterThan(0);
-    const named = new Set(Object.values(TABLE_INDEXES).map((index) => `<UsageTable.Arn>/index/${index.name}`));
+    const named = new Set(Object.values(TABLE.indexes).map((index) => `<UsageTable.Arn>/index/${index.name}`));
     for (const arn of indexArns) expect(named.has(arn), arn).toBe(true);
   });
 });
@@ -325,7 +328,7 @@ describe('arrears configuration', () => {
     expect(readAppConfig(app)).toMatchObject({ arrearsSchedule: 'cron(0 9 * * ? *)', arrearsTimeZone: 'Asia/Shanghai', noticeConcurrency: 2 });
     expect(readAppConfig(app, { timeZone: 'Asia/Urumqi' }).arrearsTimeZone).toBe('Asia/Urumqi');
     const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json };
-    expect(cdkJson.context).toMatchObject(ARREARS_DEFAULTS);
+    expect(cdkJson.context).toMatchObject({ arrearsSchedule: DEFAULTS.arrearsSchedule, noticeConcurrency: DEFAULTS.noticeConcurrency });
     expect(cdkJson.context.arrearsTimeZone).toBeUndefined();
   });
 

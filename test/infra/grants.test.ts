@@ -20,6 +20,8 @@ const SES_SEND = 'ses:SendEmail,ses:SendRawEmail arn:aws:ses:<region>:<account>:
 const ON_FAILURE = (dlq: string) => `sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage <${dlq}.Arn>`;
 const CONSUME = (queue: string) => `sqs:ChangeMessageVisibility,sqs:DeleteMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:ReceiveMessage <${queue}.Arn>`;
 const SEND_TO = (queue: string) => `sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:SendMessage <${queue}.Arn>`;
+const DEAD_LETTER = (dlq: string) => `sqs:SendMessage <${dlq}.Arn>`;
+const DEAD_LETTER_REASON = 'moves a message that can never succeed (malformed, invalid) straight to its own dead-letter queue, without retries';
 const ITEMS = (actions: string, keys: string) => `${actions} <UsageTable.Arn> if dynamodb:LeadingKeys⊆${keys}`;
 const INDEX = (...names: string[]) => `dynamodb:Query ${names.map((n) => `<UsageTable.Arn>/index/${n}`).join(',')}`;
 
@@ -37,6 +39,7 @@ const GRANTS: Record<string, Record<string, string>> = {
     's3:PutObject <IngestBucket.Arn>/rejects/*': 'writes the rejects report of a file',
     [SEND_TO('AlertQueue')]: 'raises interim alerts (SendAlert mails them)',
     [CONSUME('IngestQueue')]: 'its event source: S3 notifications through SQS',
+    [DEAD_LETTER('IngestDlq')]: DEAD_LETTER_REASON,
   },
   RunStatements: {
     [INDEX('bySegment')]: 'lists the customers to bill',
@@ -50,6 +53,7 @@ const GRANTS: Record<string, Record<string, string>> = {
     [ITEMS('dynamodb:PutItem,dynamodb:UpdateItem', 'CUST#*')]: 'stores the statement version, claims its outbox, records the send, flags the superseded version',
     [SES_SEND]: 'emails the statement, only as the configured sender, through the configuration set',
     [CONSUME('StatementQueue')]: 'its event source',
+    [DEAD_LETTER('StatementDlq')]: DEAD_LETTER_REASON,
   },
   SendAlert: {
     [ITEMS('dynamodb:GetItem', 'CUST#*,SUPPRESS#*')]: 'the alert item and whether the address is suppressed',
@@ -57,6 +61,7 @@ const GRANTS: Record<string, Record<string, string>> = {
     [ITEMS('dynamodb:UpdateItem', 'CUST#*')]: "claims the alert's outbox and records the send",
     [SES_SEND]: 'emails the alert',
     [CONSUME('AlertQueue')]: 'its event source',
+    [DEAD_LETTER('AlertDlq')]: DEAD_LETTER_REASON,
   },
   SesFeedback: {
     [ITEMS('dynamodb:PutItem', 'SUPPRESS#*')]: 'suppresses the bouncing or complaining address',
@@ -76,6 +81,7 @@ const GRANTS: Record<string, Record<string, string>> = {
     [ITEMS('dynamodb:PutItem,dynamodb:UpdateItem', 'CUST#*')]: 'records the proof of notice and the phone-call task',
     [SES_SEND]: 'emails the notice',
     [CONSUME('NoticeQueue')]: 'its event source',
+    [DEAD_LETTER('NoticeDlq')]: DEAD_LETTER_REASON,
   },
   SendDigest: {
     [ITEMS('dynamodb:BatchGetItem,dynamodb:Query', 'CUST#*')]: "each manager's customers, their segment moves and notices",

@@ -6,6 +6,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../contracts/settings.ts';
 import { buildApp, type KamApp } from '../../infra/build-app.ts';
 import { readAppConfig } from '../../infra/config.ts';
 import { type Json, list, resourcesFor as allowedResources, resourcesOfType, type Statement, synthesized } from './template-helpers.ts';
@@ -387,6 +388,13 @@ describe('alarms', () => {
 });
 
 describe('configuration', () => {
+  it('cdk.json repeats the defaults of contracts/settings.ts, never different ones', () => {
+    const context = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Json }).context;
+    const repeated = Object.entries(DEFAULTS).filter(([key]) => key in context);
+    expect(repeated.length).toBeGreaterThan(10);
+    for (const [key, value] of repeated) expect(context[key], key).toEqual(value);
+  });
+
   it('rejects an unknown time zone, a bad quarantine share and a malformed email', () => {
     const app = new App();
     expect(() => readAppConfig(app, { timeZone: 'Mars/Olympus_Mons' })).toThrow(/time zone/);

@@ -146,9 +146,9 @@ describe('RunStatements', () => {
 
 describe('SendStatement and SendAlert', () => {
   it.each([
-    ['SendStatement', '<StatementQueue.Arn>', 3],
-    ['SendAlert', '<AlertQueue.Arn>', 2],
-  ])('%s consumes %s in batches of 10 with partial batch failures, at most %i at a time', (fn, queueArn, concurrency) => {
+    ['SendStatement', '<StatementQueue.Arn>', 3, 'StatementDlq'],
+    ['SendAlert', '<AlertQueue.Arn>', 2, 'AlertDlq'],
+  ])('%s consumes %s in batches of 10 with partial batch failures, at most %i at a time; sends only to its own %s', (fn, queueArn, concurrency, dlq) => {
     const [, mapping] = only(
       resourcesOfType(synth.custom.statelessJson, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === fn),
       `${fn} mappings`,
@@ -156,7 +156,9 @@ describe('SendStatement and SendAlert', () => {
     expect(mapping.Properties).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], ScalingConfig: { MaximumConcurrency: concurrency } });
     expect(synth.custom.render(mapping.Properties.EventSourceArn)).toBe(queueArn);
     expect(resourcesFor(synth.custom.render, synth.custom.statementsOf(fn), 'sqs:ReceiveMessage')).toEqual([queueArn]);
-    expect(resourcesFor(synth.custom.render, synth.custom.statementsOf(fn), 'sqs:SendMessage')).toEqual([]);
+    // A message that can never succeed is dead-lettered at once; that is its only send.
+    expect(resourcesFor(synth.custom.render, synth.custom.statementsOf(fn), 'sqs:SendMessage')).toEqual([`<${dlq}.Arn>`]);
+    expect(synth.custom.render(fnProps(synth.custom, fn).Environment.Variables.DEAD_LETTER_QUEUE_URL)).toBe(`<${dlq}>`);
   });
 
   it('statement concurrency synth.defaults to 5', () => {
@@ -309,9 +311,10 @@ describe('IngestReadings and alerts', () => {
     expect(fnProps(synth.defaults, 'IngestReadings').Environment.Variables).toMatchObject({ ALERT_DEMAND_SHARE: '0.95', ALERT_BILL_INCREASE: '0.2' });
   });
 
-  it('can send to the alert queue only, and still neither mail nor delete objects', () => {
+  it('can send to the alert queue and its own dead-letter queue only, and still neither mail nor delete objects', () => {
     const statements = synth.custom.statementsOf('IngestReadings');
-    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual(['<AlertQueue.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual(['<AlertQueue.Arn>', '<IngestDlq.Arn>']);
+    expect(synth.custom.render(fnProps(synth.custom, 'IngestReadings').Environment.Variables.DEAD_LETTER_QUEUE_URL)).toBe('<IngestDlq>');
     expect(allowedActions(statements).filter((a) => /^(ses|sesv2):|^s3:(Delete|\*)|^s3:.*\*|^sqs:\*|^\*$/i.test(a))).toEqual([]);
   });
 });
