@@ -76,6 +76,7 @@ export function notificationRules(
   });
 }
 
+/** CloudFormation's own NotificationConfiguration, read as the S3 API shape CDK's custom resource passes. */
 export function cfnNotificationRules(
   bucket: string,
   config: CfnNotificationConfiguration,
@@ -83,9 +84,11 @@ export function cfnNotificationRules(
   where: string,
   log: (msg: string) => void,
 ): QueueNotificationRule[] {
-  warnUnsupported(config, where, log);
-  return (config.QueueConfigurations ?? []).map((qc) => {
-    const queue = queueFor(qc.Queue, queuesByArn, where);
-    return { bucket, queueUrl: queue.ref, queueArn: qc.Queue, events: [qc.Event], ...keyFilter(qc.Filter?.S3Key?.Rules) };
-  });
+  const { QueueConfigurations, LambdaConfigurations, ...others } = config;
+  const asApi: NotificationConfiguration = {
+    ...others,
+    ...(LambdaConfigurations ? { LambdaFunctionConfigurations: LambdaConfigurations } : {}),
+    QueueConfigurations: (QueueConfigurations ?? []).map((qc) => ({ QueueArn: qc.Queue, Events: [qc.Event], Filter: { Key: { FilterRules: qc.Filter?.S3Key?.Rules ?? [] } } })),
+  };
+  return notificationRules(bucket, asApi, queuesByArn, where, log);
 }

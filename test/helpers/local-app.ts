@@ -43,18 +43,7 @@ export function localApp() {
 
   /** Sends the S3 notification for an existing object straight to the ingest queue, as S3 would on a redelivery. */
   async function redeliver(key: string, etag: string, size: number): Promise<void> {
-    const body = JSON.stringify({
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          awsRegion: 'us-east-1',
-          eventTime: new Date().toISOString(),
-          eventName: 'ObjectCreated:Put',
-          s3: { s3SchemaVersion: '1.0', bucket: { name: names.bucket, arn: `arn:aws:s3:::${names.bucket}` }, object: { key: encodeS3EventKey(key), size, eTag: etag, sequencer: '0' } },
-        },
-      ],
-    });
+    const body = JSON.stringify(s3ObjectCreated(names.bucket, key, etag, size));
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: names.ingestQueue, MessageBody: body }));
   }
 
@@ -103,6 +92,22 @@ function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
   return v;
+}
+
+/** The S3 event notification S3 sends for a new object (eventVersion 2.1, key URL-encoded as S3 encodes it). */
+export function s3ObjectCreated(bucket: string, key: string, etag: string, size: number) {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: { s3SchemaVersion: '1.0', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeS3EventKey(key), size, eTag: etag, sequencer: '0' } },
+      },
+    ],
+  };
 }
 
 /** A fresh id prefix per test so data from other tests never collides. */

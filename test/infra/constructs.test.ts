@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../contracts/settings.ts';
-import { buildApp } from '../../infra/build-app.ts';
 import { pinLogicalId, rootLogicalId } from '../../infra/constructs/logical-ids.ts';
 import { QueueWorker } from '../../infra/constructs/queue-worker.ts';
 import { ScheduledJob } from '../../infra/constructs/scheduled-job.ts';
 import { DeadLetterQueue, WorkQueue } from '../../infra/constructs/work-queue.ts';
-import { type Json, list, NO_BUNDLING, only, resourcesOfType, type Synthesized, synthesized } from './template-helpers.ts';
+import { type Json, list, NO_BUNDLING, only, resourcesOfType, synthDefaults } from './template-helpers.ts';
 
 /** A stand-alone stack with one of each shape: adding a worker or a job is one construct call. */
 function shapes(): Json {
@@ -120,13 +116,7 @@ describe('infra shapes', () => {
 });
 
 describe('logical ids', () => {
-  let dir: string;
-  let s: Synthesized;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kam-ids-'));
-    s = synthesized(buildApp({ outdir: dir, context: NO_BUNDLING }));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const synth = synthDefaults('ids');
 
   it('rootLogicalId is what CDK allocates at the stack root', () => {
     const stack = new Stack();
@@ -137,7 +127,7 @@ describe('logical ids', () => {
   it('the stateful stack keeps every logical id it had before its queues became WorkQueues (no replacement, no orphaned data)', () => {
     // Queue policies matter as much as queues: a replaced AWS::SQS::QueuePolicy deletes the queue's policy (S3's
     // permission to send, SSL only) after its successor was written.
-    expect(Object.keys(s.statefulJson.Resources).sort()).toEqual(
+    expect(Object.keys(synth.s.statefulJson.Resources).sort()).toEqual(
       [
         'AccessLogBucket', 'AccessLogBucketPolicyF52D2D01', 'IngestBucket', 'IngestBucketPolicy7E6A5A36', 'IngestBucketNotificationsHandlerPolicyA3BE31E3',
         'IngestBucketNotificationsE6245409', 'UsageTable', 'IngestDlq', 'IngestDlqPolicyCE92E6C3', 'IngestQueue', 'IngestQueuePolicy853373B8', 'StatementDlq',
@@ -151,7 +141,7 @@ describe('logical ids', () => {
   });
 
   it('functions, their log groups, roles and event source mappings keep their ids (a renamed mapping would clash with the old one)', () => {
-    const ids = Object.keys(s.statelessJson.Resources);
+    const ids = Object.keys(synth.s.statelessJson.Resources);
     for (const fn of ['IngestReadings', 'SendStatement', 'SendAlert', 'SendNotice']) {
       expect(ids.filter((id) => id.startsWith(`${fn}FunctionSqsEventSourceKamStateful`))).toHaveLength(1);
     }
@@ -168,7 +158,7 @@ describe('logical ids', () => {
 
   it('every environment variable a function gets is one the functions read (contracts/settings.ts)', () => {
     const known = new Set<string>(Object.values(ENV));
-    const set = resourcesOfType(s.statelessJson, 'AWS::Lambda::Function')
+    const set = resourcesOfType(synth.s.statelessJson, 'AWS::Lambda::Function')
       .filter(([, r]) => r.Metadata?.['kam:entry'])
       .flatMap(([id, r]) => Object.keys(r.Properties.Environment.Variables as Json).map((name) => `${id}:${name}`));
     expect(set.filter((entry) => !/:(NODE_OPTIONS|POWERTOOLS_\w+)$/.test(entry) && !known.has(entry.split(':')[1]!))).toEqual([]);

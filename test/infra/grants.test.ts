@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/build-app.ts';
-import { list, NO_BUNDLING, resourcesOfType, type Synthesized, synthesized } from './template-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { list, resourcesOfType, type Synthesized, synthDefaults } from './template-helpers.ts';
 
 /**
  * Every permission of every function, derived from the synthesized template, against this table of why each is
@@ -119,16 +115,10 @@ function grantsOf(s: Synthesized, fn: string): string[] {
 }
 
 describe('every permission of every function has a reason', () => {
-  let dir: string;
-  let s: Synthesized;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'kam-grants-'));
-    s = synthesized(buildApp({ outdir: dir, context: NO_BUNDLING }));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const synth = synthDefaults('grants');
 
   it('covers every function of the stack', () => {
-    const functions = resourcesOfType(s.statelessJson, 'AWS::Lambda::Function')
+    const functions = resourcesOfType(synth.s.statelessJson, 'AWS::Lambda::Function')
       .filter(([, r]) => r.Metadata?.['kam:entry'])
       .map(([id]) => id)
       .sort();
@@ -138,11 +128,11 @@ describe('every permission of every function has a reason', () => {
   it.each(Object.keys(GRANTS))('%s: the template grants exactly the table', (fn) => {
     // CDK merges statements that share resources or actions, so both sides are compared as single action × resource.
     const expected = Object.keys({ ...COMMON, ...GRANTS[fn] }).map((row) => row.replace('{fn}', fn));
-    expect([...new Set(grantsOf(s, fn).flatMap(atoms))].sort()).toEqual([...new Set(expected.flatMap(atoms))].sort());
+    expect([...new Set(grantsOf(synth.s, fn).flatMap(atoms))].sort()).toEqual([...new Set(expected.flatMap(atoms))].sort());
   });
 
   it('no function may Scan, use PartiQL or touch table-level settings', () => {
-    const all = Object.keys(GRANTS).flatMap((fn) => grantsOf(s, fn));
+    const all = Object.keys(GRANTS).flatMap((fn) => grantsOf(synth.s, fn));
     expect(all.filter((g) => /dynamodb:(Scan|PartiQL|DescribeTable|\*)|^\*|,\*/.test(g.split(' ')[0]!))).toEqual([]);
   });
 });

@@ -107,6 +107,17 @@ export function fnProps(s: Synthesized, id: string): Json {
   return s.statelessJson.Resources[id].Properties;
 }
 
+/** Registers hooks that synthesize the app with its defaults (no bundling) for a test file; read `.s` inside tests. */
+export function synthDefaults(name: string): { s: Synthesized } {
+  const out = {} as { s: Synthesized; dir: string };
+  beforeAll(() => {
+    out.dir = mkdtempSync(join(tmpdir(), `kam-${name}-`));
+    out.s = synthesized(buildApp({ outdir: out.dir, context: NO_BUNDLING }));
+  });
+  afterAll(() => rmSync(out.dir, { recursive: true, force: true }));
+  return out;
+}
+
 /**
  * Registers hooks that synthesize the app twice for a test file, with `config` and with the defaults (no bundling),
  * and clean up after; read the results inside tests. Synthesis throws on any unacknowledged cdk-nag finding.

@@ -5,8 +5,7 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Segment } from '../../domain/classification/classify.ts';
-import { freshId, localApp } from '../helpers/local-app.ts';
-import { encodeS3EventKey } from '../../local/notifications.ts';
+import { freshId, localApp, s3ObjectCreated } from '../helpers/local-app.ts';
 
 const app = localApp();
 const MASTER = 'customer_id,name,email,locale,region,tariff_id,contract_kva,contract_kw,account_manager_email,pf_standard,meter_ids';
@@ -155,18 +154,7 @@ function meterRows(customerId: string, meterId: string, days: number, scale = 1,
 
 /** The SQS event S3 → SQS would hand IngestReadings for this object (one record, one S3 notification). */
 function ingestEvent(bucket: string, key: string, etag: string, size: number) {
-  const s3 = {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: new Date().toISOString(),
-        eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeS3EventKey(key), size, eTag: etag, sequencer: '0' } },
-      },
-    ],
-  };
+  const s3 = s3ObjectCreated(bucket, key, etag, size);
   return {
     Records: [
       {
