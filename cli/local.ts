@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { startLocalApp } from '../local/app.ts';
 import { makeClients } from '../functions/commons/clients.ts';
 import { stores } from '../functions/adapters/ports.ts';
@@ -51,6 +51,16 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
     const clients = makeClients();
     const s = stores(clients, app.names.table);
     const skipped: { key: string; reason: string }[] = [];
+    // A failed invocation is reported, not fatal: what did work is still printed, and the exit code says it failed.
+    const problems: string[] = [];
+    const settle = async (what: string) => {
+      try {
+        await app.idle();
+      } catch (err) {
+        problems.push(`${what}: ${(err as Error).message}`);
+        say(`  ${what}: ${(err as Error).message}`);
+      }
+    };
     for (const prefix of ORDER) {
       const dir = join(dataDir, prefix);
       if (!existsSync(dir)) continue;
@@ -64,7 +74,7 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
         const t = Date.now();
         await clients.s3.send(new PutObjectCommand({ Bucket: app.names.bucket, Key: key, Body: readFileSync(join(dir, name)) }));
         // One file at a time, in name order, so a correction file is applied after the data it corrects.
-        await app.idle();
+        await settle(key);
         const outcome = (await s.files.list()).find((f) => f.key === key);
         say(`  ${key}: ${outcome ? `${outcome.status}, ${fmtNumber(outcome.rows.accepted)} rows accepted, ${fmtNumber(outcome.rows.rejected)} rejected` : 'NOT PROCESSED'} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       }
@@ -72,6 +82,7 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
     const target: Target = { clients, stores: s, names: app.names, waitForFiles: async () => [], waitForQueues: () => app.idle(), close: async () => undefined };
     // The statement run for the last complete month of the data, as the monthly schedule would start it.
     let period: string | undefined;
+    const failedStatements: FailedStatement[] = [];
     const runner = app.functions.find((f) => f.logicalId === 'RunStatements');
     const latest = (await s.segments.all()).reduce<string | undefined>((m, x) => (x.segment && (!m || x.segment.asOf > m) ? x.segment.asOf : m), undefined);
     if (runner && latest) {
@@ -80,9 +91,11 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       const t = Date.now();
       // Issued on the 2nd of the next month, the day the monthly schedule runs, so due dates do not depend on today.
       const r = (await runner.invoke({ period, issuedOn: `${shiftPeriod(period, 1)}-02` })) as { queued: number };
-      await app.idle();
+      await settle(`statement run ${period}`);
       const list = await s.statements.listPeriod(period);
-      say(`  statement run ${period}: ${r.queued} job(s), ${list.length} statement(s), ${list.filter((x) => x.email.state === 'sent').length} emailed (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      failedStatements.push(...(await deadLettered(clients, app.names.statementDlq)).filter((f) => f.period === period));
+      const failedNote = failedStatements.length ? `, ${failedStatements.length} failed (see statements)` : '';
+      say(`  statement run ${period}: ${r.queued} job(s), ${list.length} statement(s), ${list.filter((x) => x.email.state === 'sent').length} emailed${failedNote} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
     }
     // Arrears: the daily scan over a simulated month after the statements fall due (payments as uploaded).
     const scanner = app.functions.find((f) => f.logicalId === 'ScanArrears');
@@ -98,17 +111,17 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
           writeFileSync(CLOCK_FILE, `${day}T09:00:00+08:00`);
           const r = (await scanner.invoke({ asOf: day })) as { byStage: Record<string, number> };
           for (const [k, v] of Object.entries(r.byStage)) byStage[k] = (byStage[k] ?? 0) + v;
-          await app.idle();
+          await settle(`arrears scan ${day}`);
         }
         rmSync(CLOCK_FILE, { force: true });
         say(`  arrears scans ${nextDay(due)}..${last}: ${Object.entries(byStage).map(([k, v]) => `${k} ${v}`).join(', ') || 'no notices'} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       }
     }
-    const summary = await buildSummary(target, period);
+    const summary = await buildSummary(target, period, failedStatements);
     const dlq = await dlqDepth(clients, app.names.ingestDlq);
     // The operators' dashboard from the metrics the functions just emitted.
     const board = buildDashboard({ logDir: LOG_DIR, out: join(STATE_DIR, 'dashboard.html'), periodSeconds: 10 });
-    if (opts.json) printJson({ ...summary, skipped, deadLetters: dlq, dashboard: board.path });
+    if (opts.json) printJson({ ...summary, skipped, deadLetters: dlq, problems, dashboard: board.path });
     else {
       printSummary(summary, skipped, Date.now() - t0, dlq);
       const drawn = board.summary.filter((w) => w.status === 'drawn').length;
@@ -126,7 +139,8 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       );
       await new Promise(() => undefined);
     }
-    const failed = summary.files.some((f) => f.status === 'failed');
+    const failed = summary.files.some((f) => f.status === 'failed') || failedStatements.length > 0 || problems.length > 0;
+    if (failed && !opts.json) console.error('\nkam local: something failed (see above); exit code 1');
     return failed ? 1 : 0;
   } finally {
     if (!opts.keep) await stopAll();
@@ -135,13 +149,23 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
 
 export interface LocalSummary {
   notices: { customer: string; statement: string; stage: string; sentAt: string | null; disconnectionDate?: string }[];
-  statements: { customer: string; period: string; version: number; total: string; currency: string; emailed: boolean; messageId: string | null }[];
+  statements: (
+    | { customer: string; period: string; status: 'stored'; version: number; total: string; currency: string; emailed: boolean; emailState: string; messageId: string | null }
+    | { customer: string; period: string; status: 'failed'; reason: string }
+  )[];
   files: { key: string; status: FileOutcome['status']; rows: { accepted: number; rejected: number }; error?: string }[];
   customers: ({ id: string } & Partial<ReturnType<typeof segmentJson>>)[];
   regions: { region: string; month: string; kwh: number; change: number | null; days: number; partial: boolean }[];
 }
 
-export async function buildSummary(t: Target, period?: string): Promise<LocalSummary> {
+/** A statement job the worker gave up on for good (its dead-letter message says why). */
+export interface FailedStatement {
+  customer: string;
+  period: string;
+  reason: string;
+}
+
+export async function buildSummary(t: Target, period?: string, failed: readonly FailedStatement[] = []): Promise<LocalSummary> {
   const files = (await t.stores.files.list())
     .sort((a, b) => (a.processedAt < b.processedAt ? -1 : a.processedAt > b.processedAt ? 1 : 0))
     .map((f) => ({ key: f.key, status: f.status, rows: f.rows, ...(f.error ? { error: f.error } : {}) }));
@@ -150,11 +174,13 @@ export async function buildSummary(t: Target, period?: string): Promise<LocalSum
     ...(c.segment ? segmentJson(c.segment) : {}),
   }));
   const regions = (await loadRegions(t)).map((r) => ({ region: r.region, month: r.month, kwh: Math.round(r.kwh * 1000) / 1000, change: r.change, days: r.days, partial: r.partial }));
-  const statements = period
+  const statements: LocalSummary['statements'] = period
     ? (await t.stores.statements.listPeriod(period))
         .sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.version - b.version))
-        .map((x) => ({ customer: x.customerId, period: x.period, version: x.version, total: x.bill.total, currency: x.bill.currency, emailed: x.email.state === 'sent', messageId: x.email.messageId ?? null }))
+        .map((x) => ({ customer: x.customerId, period: x.period, status: 'stored' as const, version: x.version, total: x.bill.total, currency: x.bill.currency, emailed: x.email.state === 'sent', emailState: x.email.state, messageId: x.email.messageId ?? null }))
     : [];
+  statements.push(...failed.map((f) => ({ customer: f.customer, period: f.period, status: 'failed' as const, reason: f.reason })));
+  statements.sort((a, b) => (a.customer < b.customer ? -1 : a.customer > b.customer ? 1 : 0));
   const notices: LocalSummary['notices'] = [];
   for (const c of customers) {
     for (const n of await t.stores.arrears.notices(c.id)) {
@@ -163,6 +189,27 @@ export async function buildSummary(t: Target, period?: string): Promise<LocalSum
     }
   }
   return { files, customers, regions, statements, notices };
+}
+
+/** The statement jobs in the statement dead-letter queue, left there (read with no visibility change). */
+async function deadLettered(clients: ReturnType<typeof makeClients>, url: string | undefined): Promise<FailedStatement[]> {
+  if (!url) return [];
+  const out = new Map<string, FailedStatement>();
+  for (let round = 0; round < 100; round++) {
+    const res = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageAttributeNames: ['All'] }));
+    const fresh = (res.Messages ?? []).filter((m) => !out.has(m.MessageId!));
+    if (fresh.length === 0) break;
+    for (const m of fresh) {
+      let job: { customerId?: string; period?: string } = {};
+      try {
+        job = JSON.parse(m.Body ?? '{}') as typeof job;
+      } catch {
+        // a malformed job: listed under its message id
+      }
+      out.set(m.MessageId!, { customer: job.customerId ?? `message ${m.MessageId}`, period: job.period ?? '', reason: m.MessageAttributes?.reason?.StringValue ?? 'failed 5 times (see the SendStatement log)' });
+    }
+  }
+  return [...out.values()];
 }
 
 async function dlqDepth(clients: ReturnType<typeof makeClients>, url: string): Promise<number> {
@@ -199,12 +246,18 @@ function printSummary(s: LocalSummary, skipped: { key: string; reason: string }[
   );
   console.log('\nRegional sales (kWh per month)');
   console.log(table(s.regions.map((r) => ({ region: r.region, month: r.month, kWh: Math.round(r.kwh), days: r.partial ? `${r.days} (partial)` : r.days, change: pct(r.change) }))).replace(/^/gm, '  '));
-  if (s.statements.length) {
-    const period = s.statements[0]!.period;
-    const sum = s.statements.reduce((a, x) => a + Number(x.total), 0);
-    console.log(`\nStatements ${period}: ${s.statements.length}, ${s.statements.filter((x) => x.emailed).length} emailed, total ${s.statements[0]!.currency} ${fmtNumber(Math.round(sum * 100) / 100)}`);
-    console.log(table(s.statements.slice(0, 12).map((x) => ({ customer: x.customer, version: x.version, total: x.total, currency: x.currency, emailed: x.emailed ? 'yes' : 'no', messageId: x.messageId ?? '' }))).replace(/^/gm, '  '));
-    if (s.statements.length > 12) console.log(`  … ${s.statements.length - 12} more (kam statements --period ${period})`);
+  const stored = s.statements.flatMap((x) => (x.status === 'stored' ? [x] : []));
+  const failed = s.statements.flatMap((x) => (x.status === 'failed' ? [x] : []));
+  if (stored.length) {
+    const period = stored[0]!.period;
+    const sum = stored.reduce((a, x) => a + Number(x.total), 0);
+    console.log(`\nStatements ${period}: ${stored.length}, ${stored.filter((x) => x.emailed).length} emailed, total ${stored[0]!.currency} ${fmtNumber(Math.round(sum * 100) / 100)}`);
+    console.log(table(stored.slice(0, 12).map((x) => ({ customer: x.customer, version: x.version, total: x.total, currency: x.currency, emailed: x.emailed ? 'yes' : 'no', messageId: x.messageId ?? '' }))).replace(/^/gm, '  '));
+    if (stored.length > 12) console.log(`  … ${stored.length - 12} more (kam statements --period ${period})`);
+  }
+  if (failed.length) {
+    console.log(`\nStatements that could not be made: ${failed.length}`);
+    console.log(table(failed.map((x) => ({ customer: x.customer, period: x.period, reason: x.reason }))).replace(/^/gm, '  '));
   }
   if (s.notices.length) {
     const stages = ['reminder', 'formal', 'final', 'disconnection-request'];
