@@ -11,6 +11,11 @@ export const ENV = {
   maxInterpolatedGap: 'MAX_INTERPOLATED_GAP',
   windowDays: 'WINDOW_DAYS',
   headerAliases: 'HEADER_ALIASES',
+  /** Limits on one uploaded file (domain/config.ts FileLimits). */
+  maxObjectBytes: 'MAX_OBJECT_BYTES',
+  maxLineLength: 'MAX_LINE_LENGTH',
+  maxDecompressedBytes: 'MAX_DECOMPRESSED_BYTES',
+  maxCompressionRatio: 'MAX_COMPRESSION_RATIO',
   statementQueueUrl: 'STATEMENT_QUEUE_URL',
   noticeQueueUrl: 'NOTICE_QUEUE_URL',
   alertQueueUrl: 'ALERT_QUEUE_URL',

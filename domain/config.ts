@@ -1,5 +1,6 @@
 import type { Band, BandSchedule } from './usage/daily-usage.ts';
 import type { AliasMap } from './parsing/header-aliases.ts';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './parsing/decode.ts';
 
 /** Business settings with their defaults (DOMAIN.md "configurable"). Validated once where they are loaded. */
 export interface DomainConfig {
@@ -14,6 +15,13 @@ export interface DomainConfig {
   bands: BandSchedule;
   /** Extra reading-file header aliases (logical column → header texts), merged over the built-in ones. */
   aliases?: AliasMap;
+  /** What one uploaded file may be before it is refused (hostile or broken exports end quickly). */
+  limits: FileLimits;
+}
+
+export interface FileLimits extends DecodeLimits {
+  /** Largest S3 object one ingest invocation takes (bytes as stored, compressed or not). */
+  maxObjectBytes: number;
 }
 
 export interface ClassificationConfig {
@@ -45,6 +53,8 @@ export const DEFAULT_CONFIG: DomainConfig = {
   timeZone: 'Asia/Shanghai',
   quarantineShare: 0.05,
   maxInterpolatedGap: 2,
+  // One invocation reads a file twice at about 100 MB/s within its 5 minutes; larger files wait for the byte-range fan-out.
+  limits: { ...DEFAULT_DECODE_LIMITS, maxObjectBytes: 4 * 1024 ** 3 },
   classification: {
     windowDays: 90,
     minPreviousCoverage: 0.8,

@@ -1,6 +1,7 @@
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
+import { FileFormatError } from './reading-sink.ts';
 
 export type Encoding = 'utf-8' | 'gbk';
 
@@ -15,11 +16,39 @@ export interface DecodedLines {
 
 const SNIFF_BYTES = 64 * 1024;
 
+/** What a file may do before it is refused: hostile or broken exports end quickly, in flat memory. */
+export interface DecodeLimits {
+  /** Longest line, in characters. */
+  maxLineLength: number;
+  /** Most bytes a compressed file may expand to. */
+  maxDecompressedBytes: number;
+  /** Largest expansion ratio (decompressed ÷ compressed), checked once past RATIO_CHECK_FROM decompressed bytes. */
+  maxCompressionRatio: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
+  maxLineLength: 1024 * 1024,
+  maxDecompressedBytes: 16 * 1024 ** 3,
+  // Meter-data CSVs compress 2–15×; a gzip bomb expands 1,000× and more.
+  maxCompressionRatio: 200,
+};
+const RATIO_CHECK_FROM = 64 * 1024 * 1024;
+
+/** A file refused as hostile (a decompression bomb): quarantined, nothing applied. */
+export class HostileFileError extends FileFormatError {
+  readonly quarantine = true;
+}
+
+const mib = (n: number) => `${(n / 1024 / 1024).toLocaleString('en', { maximumFractionDigits: 1 })} MiB`;
+
 /**
  * Turns a byte stream (optionally gzip) into numbered text lines, detecting UTF-8 (with or without BOM) vs GBK
- * from the first 64 KiB. Streaming: memory is one chunk plus one partial line.
+ * from the first 64 KiB. Lines end with LF, CRLF or (old Mac exports) CR alone. Streaming: memory is one chunk plus
+ * one partial line, and a line longer than the limit fails the file as soon as it is seen.
  */
-export async function decodeLines(source: AsyncIterable<Uint8Array>): Promise<DecodedLines> {
+export async function decodeLines(source: AsyncIterable<Uint8Array>, limits: Partial<DecodeLimits> = {}): Promise<DecodedLines> {
+  const limit = { ...DEFAULT_DECODE_LIMITS, ...limits };
+  const progress = { lines: 0 };
   let bytesRead = 0;
   const counted = (async function* () {
     for await (const chunk of source) {
@@ -30,11 +59,35 @@ export async function decodeLines(source: AsyncIterable<Uint8Array>): Promise<De
   const { head, rest } = await peek(counted, 2);
   const compressed = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
   let bytes: AsyncIterable<Uint8Array> = replay(head, rest);
-  if (compressed) bytes = Readable.from(bytes).pipe(createGunzip());
+  if (compressed) bytes = bounded(Readable.from(bytes).pipe(createGunzip()), () => bytesRead, limit, progress);
   const sniffed = await peek(bytes[Symbol.asyncIterator](), SNIFF_BYTES);
   const encoding = detectEncoding(sniffed.head);
   const chunks = decodeChunks(replay(sniffed.head, sniffed.rest), encoding);
-  return { encoding, compressed, forEachLine: (onLine) => splitLines(chunks, onLine), bytesRead: () => bytesRead };
+  return { encoding, compressed, forEachLine: (onLine) => splitLines(chunks, onLine, limit.maxLineLength, progress), bytesRead: () => bytesRead };
+}
+
+/** Decompressed bytes, refused past the size or ratio limit (the gunzip stream is destroyed with the iteration). */
+async function* bounded(
+  inflated: AsyncIterable<Uint8Array>,
+  compressedSoFar: () => number,
+  limit: DecodeLimits,
+  progress: { lines: number },
+): AsyncIterable<Uint8Array> {
+  let out = 0;
+  for await (const chunk of inflated) {
+    out += chunk.length;
+    if (out > limit.maxDecompressedBytes) {
+      throw new HostileFileError(`decompresses to more than ${mib(limit.maxDecompressedBytes)} (the limit for one file); refused as a possible decompression bomb`, progress.lines + 1);
+    }
+    const ratio = out / Math.max(1, compressedSoFar());
+    if (out > RATIO_CHECK_FROM && ratio > limit.maxCompressionRatio) {
+      throw new HostileFileError(
+        `expands ${Math.round(ratio)}× (${mib(out)} from ${mib(compressedSoFar())} so far), above the ${limit.maxCompressionRatio}× limit; refused as a possible decompression bomb`,
+        progress.lines + 1,
+      );
+    }
+    yield chunk;
+  }
 }
 
 export function detectEncoding(head: Uint8Array): Encoding {
@@ -66,22 +119,46 @@ async function* decodeChunks(bytes: AsyncIterable<Uint8Array>, encoding: Encodin
 }
 
 // Per-line work is synchronous: an async step per line would cost more than parsing it.
-async function splitLines(chunks: AsyncIterable<string>, onLine: (text: string, lineNo: number) => void): Promise<number> {
+async function splitLines(
+  chunks: AsyncIterable<string>,
+  onLine: (text: string, lineNo: number) => void,
+  maxLineLength: number,
+  progress: { lines: number },
+): Promise<number> {
+  const tooLong = (lineNo: number) => new FileFormatError(`line ${lineNo} longer than ${maxLineLength.toLocaleString('en')} characters (the limit for one line); the file is refused`, lineNo);
   let carry = '';
   let lineNo = 0;
+  // LF (and CRLF) unless the first line ending is a CR on its own: then CR ends every line.
+  let separator: '\n' | '\r' | undefined;
   for await (const chunk of chunks) {
     const text = carry ? carry + chunk : chunk;
+    if (separator === undefined) {
+      const cr = text.indexOf('\r');
+      const lf = text.indexOf('\n');
+      if (lf !== -1 && (cr === -1 || cr + 1 >= lf)) separator = '\n';
+      else if (cr !== -1 && cr + 1 < text.length) separator = '\r';
+    }
     let from = 0;
-    let nl = text.indexOf('\n', from);
-    while (nl !== -1) {
-      const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      onLine(text.slice(from, end), ++lineNo);
-      from = nl + 1;
-      nl = text.indexOf('\n', from);
+    if (separator !== undefined) {
+      const sep = separator;
+      let nl = text.indexOf(sep, from);
+      while (nl !== -1) {
+        const end = sep === '\n' && nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        if (end - from > maxLineLength) throw tooLong(lineNo + 1);
+        onLine(text.slice(from, end), ++lineNo);
+        from = nl + 1;
+        nl = text.indexOf(sep, from);
+      }
     }
     carry = from < text.length ? text.slice(from) : '';
+    progress.lines = lineNo;
+    if (carry.length > maxLineLength + 1) throw tooLong(lineNo + 1);
   }
-  if (carry) onLine(carry.endsWith('\r') ? carry.slice(0, -1) : carry, ++lineNo);
+  if (carry) {
+    const last = carry.endsWith('\r') ? carry.slice(0, -1) : carry;
+    if (last.length > maxLineLength) throw tooLong(lineNo + 1);
+    onLine(last, ++lineNo);
+  }
   return lineNo;
 }
 

@@ -1,4 +1,4 @@
-import { decodeLines, type Encoding } from './decode.ts';
+import { decodeLines, type DecodeLimits, type Encoding } from './decode.ts';
 import { normalizeHeader, splitCsvLine } from './csv-fields.ts';
 import { type AliasMap, READING_ALIASES } from './header-aliases.ts';
 import { LongCsvParser } from './long-csv.ts';
@@ -25,6 +25,8 @@ export interface ReadOptions {
   /** Called every `progressEvery` lines (default 1,000,000) on long files. */
   onProgress?: (lines: number, bytes: number) => void;
   progressEvery?: number;
+  /** Line length and decompression limits (defaults: DEFAULT_DECODE_LIMITS). */
+  limits?: Partial<DecodeLimits>;
 }
 
 /** Picks the parser from the first non-empty line: NEM12/13 records, else a long or a wide CSV header. */
@@ -45,7 +47,7 @@ export function parserFor(firstLine: string, lineNo: number, opts: ReadOptions, 
 
 /** Streams a reading file (any supported format, UTF-8 or GBK, optionally gzip) into the sink. */
 export async function readReadings(source: AsyncIterable<Uint8Array>, opts: ReadOptions): Promise<ReadStats> {
-  const decoded = await decodeLines(source);
+  const decoded = await decodeLines(source, opts.limits);
   let parser: LineParser | null = null;
   const warnings: { line: number; message: string }[] = [];
   const every = opts.progressEvery ?? 1_000_000;

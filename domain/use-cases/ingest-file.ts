@@ -1,6 +1,6 @@
 import type { DomainConfig } from '../config.ts';
 import { type Customer, CustomerMasterParser, meterDirectory } from '../customers/customer-master.ts';
-import { decodeLines } from '../parsing/decode.ts';
+import { decodeLines, HostileFileError } from '../parsing/decode.ts';
 import { FileFormatError, type LineParser } from '../parsing/reading-sink.ts';
 import type { MeterDay, StoredMeterDay } from '../usage/meter-day.ts';
 import { applyMeterDay, type MergeRules, mergeCustomerDay, stampMeterDay, uploadStamp } from '../usage/apply-readings.ts';
@@ -66,7 +66,8 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     if (claim !== 'claimed') return { outcome: claim };
     let outcome: FileOutcome;
     try {
-      if (kind === 'customers') outcome = await ingestCustomers(file);
+      if (file.size !== undefined && file.size > config.limits.maxObjectBytes) outcome = tooLarge(file, kind);
+      else if (kind === 'customers') outcome = await ingestCustomers(file);
       else if (kind === 'readings') outcome = await ingestReadings(file);
       else if (kind === 'tariffs' && ports.tariffs) outcome = await ingestTariff(file, ports.tariffs);
       else if (kind === 'payments' && ports.payments) outcome = await ingestPayments(file, ports.payments);
@@ -93,6 +94,18 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     return { outcome: 'processed', file: outcome };
   };
 
+  /** Refused unread: one invocation could not finish it, and retrying would only time out again. */
+  function tooLarge(file: FileRef, kind: FileOutcome['kind'] | undefined): FileOutcome {
+    const gib = (n: number) => `${(n / 1024 ** 3).toLocaleString('en', { maximumFractionDigits: 2 })} GiB`;
+    return {
+      key: file.key,
+      kind: kind ?? 'readings',
+      status: 'failed',
+      rows: { accepted: 0, rejected: 0 },
+      error: `${file.key}: the object is ${gib(file.size!)} (${file.size!.toLocaleString('en')} bytes), above the ${gib(config.limits.maxObjectBytes)} limit for one file (MAX_OBJECT_BYTES); it was not read: split it into smaller files`,
+    };
+  }
+
   async function writeRejects(file: FileRef, rejects: readonly { line: number; reason: string }[]): Promise<string | undefined> {
     if (!rejects.length) return undefined;
     const key = rejectsKeyFor(file.key);
@@ -103,7 +116,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
   /** Feeds a CSV table file (customer master, payments) to its parser; a file that cannot be read fails whole. */
   async function readTable(file: FileRef, parser: LineParser, base: Pick<FileOutcome, 'key' | 'kind'>): Promise<FileOutcome | undefined> {
     try {
-      const decoded = await decodeLines((await ports.objects.read(file)).body);
+      const decoded = await decodeLines((await ports.objects.read(file)).body, config.limits);
       let started = false;
       await decoded.forEachLine((text, lineNo) => {
         if (!started && text.trim() === '') return;
@@ -115,7 +128,7 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     } catch (err) {
       if (!(err instanceof FileFormatError)) throw err;
       const rejectsKey = await writeRejects(file, [{ line: err.line, reason: err.message }]);
-      return { ...base, status: 'failed', rows: { accepted: 0, rejected: 0 }, error: `${file.key}, line ${err.line}: ${err.message}`, rejectsKey };
+      return { ...base, status: err instanceof HostileFileError ? 'quarantined' : 'failed', rows: { accepted: 0, rejected: 0 }, error: `${file.key}, line ${err.line}: ${err.message}`, rejectsKey };
     }
   }
 

@@ -1,6 +1,7 @@
 import type { DomainConfig } from '../config.ts';
 import { readReadings, type ReadStats } from '../parsing/read-readings.ts';
 import { type AliasMap, mergeAliases, READING_ALIASES } from '../parsing/header-aliases.ts';
+import { HostileFileError } from '../parsing/decode.ts';
 import { FileFormatError } from '../parsing/reading-sink.ts';
 import { type MeterDayListener, type MeterDirectory, type Reject, UsageAggregator } from '../usage/aggregate.ts';
 import { mergeMeterDays } from '../usage/apply-readings.ts';
@@ -63,13 +64,14 @@ export async function checkReadings(
   let stats: ReadStats | null = null;
   try {
     const aliases = deps.aliases ?? (deps.config.aliases ? mergeAliases(READING_ALIASES, deps.config.aliases) : undefined);
-    stats = await readReadings(source, { sink: agg, zone, aliases, fileName: file, onProgress: deps.onProgress });
+    stats = await readReadings(source, { sink: agg, zone, aliases, fileName: file, onProgress: deps.onProgress, limits: deps.config.limits });
   } catch (err) {
     if (!(err instanceof FileFormatError)) throw err;
     return {
       file,
       stats,
-      status: 'failed',
+      // A decompression bomb is quarantined (nothing applied, the reason kept); an unreadable file has failed.
+      status: err instanceof HostileFileError ? 'quarantined' : 'failed',
       rows: { accepted: 0, rejected: 0 },
       readings: 0,
       rejectedShare: 1,

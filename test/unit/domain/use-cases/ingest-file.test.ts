@@ -109,4 +109,25 @@ describe('ingestFile (readings) with in-memory ports', () => {
     expect(await ingest(original)).toMatchObject({ outcome: 'processed', file: { status: 'accepted' } });
     expect(days.get('C1|2026-06-01')!.hourly).toEqual(Array.from({ length: 24 }, (_, h) => 2 * (h + 1)));
   });
+
+  it('refuses an object above the size limit for one file without reading it, and records why', async () => {
+    const bucket = memoryBucket();
+    let reads = 0;
+    const counting = { ...bucket.store, read: (f: FileRef) => (reads++, bucket.store.read(f)) };
+    const { ports, days } = memoryPorts(counting);
+    const huge = { ...bucket.put('readings/huge.csv', 'h', day(1), new Date('2026-11-01T10:00:00Z')), size: 6 * 1024 ** 3 };
+    const r = await ingestFile(ports, DEFAULT_CONFIG)(huge);
+    expect(r).toEqual({
+      outcome: 'processed',
+      file: {
+        key: 'readings/huge.csv',
+        kind: 'readings',
+        status: 'failed',
+        rows: { accepted: 0, rejected: 0 },
+        error: 'readings/huge.csv: the object is 6 GiB (6,442,450,944 bytes), above the 4 GiB limit for one file (MAX_OBJECT_BYTES); it was not read: split it into smaller files',
+      },
+    });
+    expect(reads).toBe(0);
+    expect(days.size).toBe(0);
+  });
 });
