@@ -1,8 +1,10 @@
 import { gzipSync } from 'node:zlib';
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../../domain/config.ts';
 import { decodeLines, HostileFileError } from '../../../../domain/parsing/decode.ts';
 import { FileFormatError } from '../../../../domain/parsing/reading-sink.ts';
+import { zipEntries } from '../../../../domain/parsing/zip.ts';
 import { checkReadings } from '../../../../domain/use-cases/validate-readings.ts';
 import { meterDirectory } from '../../../../domain/customers/customer-master.ts';
 
@@ -83,5 +85,13 @@ describe('hostile and odd files end quickly with a clear error', () => {
     expect(quarantined.error).toMatch(/^readings\/bomb\.csv\.gz, line \d+: expands \d+×.*decompression bomb$/);
     const endless = await checkReadings('readings/endless.csv', source([Buffer.from(header + 'C1,'.repeat(400_000))]).iterable, deps);
     expect(endless).toMatchObject({ status: 'failed', error: 'readings/endless.csv, line 2: line 2 longer than 1,048,576 characters (the limit for one line); the file is refused' });
+  });
+
+  it('refuses a zip bomb from the sizes its entries declare, before inflating anything', () => {
+    const bomb = zipSync({ 'readings/huge.csv': new Uint8Array(80 * 1024 * 1024) });
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    expect(() => [...zipEntries(bomb)]).toThrow(/^zip entry readings\/huge\.csv expands to 83,886,080 bytes from [\d,]+ \(\d+×; the archive 83,886,080 bytes so far\), beyond the limits; refused as a possible zip bomb$/);
+    const fine = zipSync({ 'a.csv': new TextEncoder().encode('a,b\n1,2\n') });
+    expect([...zipEntries(fine)].map((e) => e.name)).toEqual(['a.csv']);
   });
 });
