@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type { FileLimits } from '../domain/config.ts';
 import type { Construct } from 'constructs';
 import { DEFAULTS } from '../contracts/settings.ts';
 
@@ -33,6 +34,8 @@ export interface AppConfig {
   alarmEmail?: string;
   /** Extra reading-file header aliases (logical column → header texts), e.g. `-c headerAliases='{"meter_id":["计量点号"]}'`. */
   headerAliases?: Record<string, string[]>;
+  /** Limits on one uploaded file where they differ from the defaults (domain/config.ts), e.g. `-c maxObjectBytes=8589934592`. */
+  fileLimits?: Partial<FileLimits>;
   /** The From address of every statement, alert and account-manager notice. */
   sesFromAddress: string;
   /** The verified SES identity the From address belongs to: its domain (`example.com`) or the address itself. */
@@ -74,6 +77,16 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
 
   const quarantineShare = Number(context('quarantineShare') ?? DEFAULTS.quarantineShare);
   if (!(quarantineShare > 0 && quarantineShare <= 1)) throw new Error(`quarantineShare must be in (0, 1], got ${String(context('quarantineShare'))}`);
+
+  const fileLimits: Partial<FileLimits> = {};
+  for (const key of ['maxObjectBytes', 'maxLineLength', 'maxDecompressedBytes', 'maxCompressionRatio'] as const) {
+    const raw = overrides.fileLimits?.[key] ?? scope.node.tryGetContext(key);
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!(Number.isFinite(n) && n > 0 && (key === 'maxCompressionRatio' || Number.isInteger(n)))) throw new Error(`${key} must be a positive ${key === 'maxCompressionRatio' ? 'number' : 'integer'}, got ${String(raw)}`);
+    if (key === 'maxLineLength' && n < 1024) throw new Error(`maxLineLength must be at least 1024 characters, got ${n}`);
+    fileLimits[key] = n;
+  }
 
   const rawEmail = context('alarmEmail');
   const alarmEmail = rawEmail === undefined || rawEmail === '' ? undefined : String(rawEmail);
@@ -139,6 +152,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     quarantineShare,
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(headerAliases ? { headerAliases } : {}),
+    ...(Object.keys(fileLimits).length ? { fileLimits } : {}),
     sesFromAddress,
     sesIdentity,
     createSesIdentity,

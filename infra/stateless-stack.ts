@@ -10,6 +10,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { FileLimits } from '../domain/config.ts';
 import { ENV, TABLE } from '../contracts/settings.ts';
 import { type AppConfig, INGEST_PREFIXES, REJECTS_PREFIX, RUN_STATEMENTS_TIMEOUT, SCAN_ARREARS_TIMEOUT, SEND_DIGEST_TIMEOUT } from './config.ts';
 import { alarmOn, alarmOnDeadLetters } from './constructs/alarms.ts';
@@ -57,6 +58,8 @@ export interface StatelessStackProps extends StackProps {
   digest: DigestSettings;
   timeZone: string;
   quarantineShare: number;
+  /** File limits that differ from the function's defaults. */
+  fileLimits?: Partial<FileLimits>;
   headerAliases?: Record<string, string[]>;
   alarmEmail?: string;
   /** Upper bound on concurrent ingest invocations, to protect the table's write capacity. */
@@ -103,6 +106,7 @@ export class StatelessStack extends Stack {
         [ENV.alertDemandShare]: String(props.statements.alertDemandShare),
         [ENV.alertBillIncrease]: String(props.statements.alertBillIncrease),
         ...(props.headerAliases ? { [ENV.headerAliases]: JSON.stringify(props.headerAliases) } : {}),
+        ...Object.fromEntries(Object.entries(props.fileLimits ?? {}).map(([key, value]) => [ENV[key as keyof FileLimits], String(value)])),
       },
       workQueue: props.ingestQueue,
       batchSize: 5,

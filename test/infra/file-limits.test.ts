@@ -1,0 +1,23 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { readAppConfig } from '../../infra/config.ts';
+import { fnProps, synthCustomAndDefaults } from './template-helpers.ts';
+
+const synth = synthCustomAndDefaults('file-limits', { fileLimits: { maxObjectBytes: 8 * 1024 ** 3, maxCompressionRatio: 500 } });
+
+describe('file limits are deployment settings', () => {
+  it('reach IngestReadings as environment variables only where they differ from the defaults', () => {
+    const custom = fnProps(synth.custom, 'IngestReadings').Environment.Variables;
+    expect(custom).toMatchObject({ MAX_OBJECT_BYTES: String(8 * 1024 ** 3), MAX_COMPRESSION_RATIO: '500' });
+    expect(custom.MAX_LINE_LENGTH).toBeUndefined();
+    const defaults = fnProps(synth.defaults, 'IngestReadings').Environment.Variables;
+    for (const name of ['MAX_OBJECT_BYTES', 'MAX_LINE_LENGTH', 'MAX_DECOMPRESSED_BYTES', 'MAX_COMPRESSION_RATIO']) expect(defaults[name]).toBeUndefined();
+  });
+
+  it('are read from CDK context and refused when not positive numbers', () => {
+    const app = new App({ context: { maxLineLength: '2097152', maxDecompressedBytes: 1e9 } });
+    expect(readAppConfig(app).fileLimits).toEqual({ maxLineLength: 2097152, maxDecompressedBytes: 1e9 });
+    expect(() => readAppConfig(new App({ context: { maxObjectBytes: 'lots' } }))).toThrow('maxObjectBytes must be a positive integer, got lots');
+    expect(() => readAppConfig(new App({ context: { maxLineLength: 80 } }))).toThrow('maxLineLength must be at least 1024 characters, got 80');
+  });
+});

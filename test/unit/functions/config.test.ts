@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../functions/commons/config.ts';
+import { DEFAULT_CONFIG } from '../../../domain/config.ts';
+
+describe('function configuration: file limits', () => {
+  it('takes the defaults, or what the environment sets, and refuses nonsense by name', () => {
+    expect(loadConfig({ TABLE_NAME: 'Usage' }).domain.limits).toEqual(DEFAULT_CONFIG.limits);
+    expect(loadConfig({ TABLE_NAME: 'Usage', MAX_OBJECT_BYTES: '100', MAX_COMPRESSION_RATIO: '50' }).domain.limits).toMatchObject({ maxObjectBytes: 100, maxCompressionRatio: 50 });
+    expect(() => loadConfig({ TABLE_NAME: 'Usage', MAX_LINE_LENGTH: '10' })).toThrow(/MAX_LINE_LENGTH/);
+  });
+});
