@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { makeClients } from './commons/clients.ts';
 import { loadConfig } from './commons/config.ts';
 import { logger, metrics } from './commons/powertools.ts';
-import { PermanentFailure, queueWorker } from './commons/handler.ts';
+import { queueWorker } from './commons/handler.ts';
 import { deadLetters, statementPorts } from './adapters/ports.ts';
-import { PermanentStatementError, sendStatement } from '../domain/use-cases/send-statement.ts';
+import { sendStatement } from '../domain/use-cases/send-statement.ts';
 import type { StatementJob } from '../domain/use-cases/run-statements.ts';
 
 const StatementJobSchema: z.ZodType<StatementJob> = z.object({
@@ -32,14 +32,7 @@ export const handler = queueWorker(
     failureMetric: 'StatementsFailed',
     describe: (job) => ({ correlationId: `statement#${job.customerId}#${job.period}`, keys: { runId: job.runId } }),
     async handle(job) {
-      let r;
-      try {
-        r = await send(job);
-      } catch (err) {
-        // No retry can fix it (e.g. the tariff was never uploaded): its DLQ message says why, for the operator.
-        if (err instanceof PermanentStatementError) throw new PermanentFailure(err.message);
-        throw err;
-      }
+      const r = await send(job);
       if (r.outcome === 'sent') {
         metrics.addMetric('StatementsSent', MetricUnit.Count, 1);
         metrics.addMetric('AmountBilled', MetricUnit.NoUnit, Number(r.total));

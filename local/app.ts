@@ -1,4 +1,4 @@
-import { appendFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,8 @@ import { loadTemplatesFromCdkOut, provisionFromTemplates, resolveFunctionEnviron
 import { startLocalCloudFormation, stacksFromProvisioned, type LocalCloudFormation } from './cloudformation.ts';
 import { drain, pollQueue } from './sqs-poller.ts';
 import { FunctionRuntime, type FunctionCode } from './lambda-runtime.ts';
-import { evaluateAll, type AuthorizationRequest } from './iam/policy.ts';
-import { startIamProxy, type Denial } from './iam/proxy.ts';
+import { checkEventSourceAccess, guardEndpoints } from './iam/enforce.ts';
+import type { Denial } from './iam/proxy.ts';
 import { functionRole, resourceNaming } from './iam/roles.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -197,39 +197,14 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
       const role = functionRole(templates, resources, fn.stackName, fn.logicalId);
       for (const arn of role.unresolvedManagedPolicies) log(`iam: ${fn.logicalId}: managed policy ${arn} is not in the templates and grants nothing locally`);
       if (enforceIam) {
-        // Lambda checks the role when the event source mapping is created; a role that cannot poll fails the deploy.
-        for (const source of fn.eventSources) {
-          const verdict = evaluateAll(
-            role.policies,
-            ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].map((action) => ({ action, resource: source.eventSourceArn })),
-          );
-          if (!verdict.allowed) {
-            throw new Error(`${fn.logicalId}: the execution role does not have permissions to call ${verdict.request.action.split(':')[1]} on ${source.eventSourceArn} (event source mapping ${source.logicalId})`);
-          }
-        }
-        const upstream = {
-          dynamodb: environment.AWS_ENDPOINT_URL_DYNAMODB!,
-          s3: environment.AWS_ENDPOINT_URL_S3!,
-          ses: environment.AWS_ENDPOINT_URL_SES!,
-          sqs: environment.AWS_ENDPOINT_URL_SQS!,
-        };
-        const proxy = await startIamProxy({
-          functionName: fn.logicalId,
-          roleArn: role.roleArn,
-          policies: role.policies,
-          upstream,
-          naming,
-          ...(process.env.KAM_IAM_AUDIT ? { onAllowed: (requests) => auditLine(process.env.KAM_IAM_AUDIT!, fn.logicalId, requests) } : {}),
-          onDenied: (d) => {
-            denials.push(d);
-            const line = { level: 'ERROR', message: 'AccessDenied (local IAM check)', function: d.functionName, action: d.action, resource: d.resource, reason: d.reason, timestamp: d.at };
-            logFile?.write(`${JSON.stringify(line)}\n`);
-            log(`iam: ${d.functionName} denied ${d.action} on ${d.resource} (${d.reason})`);
-          },
+        checkEventSourceAccess(fn.logicalId, role, fn.eventSources);
+        const proxy = await guardEndpoints(fn.logicalId, role, environment, naming, (d) => {
+          denials.push(d);
+          const line = { level: 'ERROR', message: 'AccessDenied (local IAM check)', function: d.functionName, action: d.action, resource: d.resource, reason: d.reason, timestamp: d.at };
+          logFile?.write(`${JSON.stringify(line)}\n`);
+          log(`iam: ${d.functionName} denied ${d.action} on ${d.resource} (${d.reason})`);
         });
         closers.push(() => proxy.close());
-
-        for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SES', 'AWS_ENDPOINT_URL_SESV2', 'AWS_ENDPOINT_URL_SQS']) environment[name] = proxy.url;
       }
       const running = opts.pipeline || fn.eventSources.length === 0;
       const maxConcurrency = fn.reservedConcurrency ?? Math.max(DEFAULT_CONCURRENCY, ...fn.eventSources.map((e) => e.maximumConcurrency ?? 0));
@@ -324,15 +299,6 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
     await aws.stop();
     rmSync(outdir, { recursive: true, force: true });
     throw err;
-  }
-}
-
-/** Development aid (KAM_IAM_AUDIT=<file>): one line per allowed call, to find what each function really uses. */
-function auditLine(file: string, functionName: string, requests: readonly AuthorizationRequest[]): void {
-  for (const r of requests) {
-    const keys = r.context?.['dynamodb:LeadingKeys'];
-    const prefixes = Array.isArray(keys) ? [...new Set(keys.map((k) => k.replace(/#.*$/, '#')))] : undefined;
-    appendFileSync(file, `${JSON.stringify({ functionName, action: r.action, resource: r.resource, ...(prefixes ? { prefixes } : {}) })}\n`);
   }
 }
 

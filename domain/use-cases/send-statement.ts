@@ -1,4 +1,5 @@
 import { localDayOf } from '../time/zone.ts';
+import { PermanentError } from '../errors.ts';
 import type { Segment } from '../classification/classify.ts';
 import type { DomainConfig } from '../config.ts';
 import type { Customer } from '../customers/customer-master.ts';
@@ -37,7 +38,7 @@ export type SendOutcome =
   | { outcome: 'sent' | 'already-sent' | 'suppressed' | 'delivery-unknown'; version: number; correction: boolean; total: string; messageId?: string }
   | { outcome: 'busy'; version: number };
 
-export class PermanentStatementError extends Error {
+export class PermanentStatementError extends PermanentError {
   override name = 'PermanentStatementError';
 }
 

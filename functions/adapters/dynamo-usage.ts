@@ -37,6 +37,8 @@ interface Plan {
   /** The stored day's revision, or null when there is no stored day. */
   rev: Revision | null;
   actions: Action[];
+  /** Serialized size of each action, and their sum: measured once, used to fill transactions. */
+  sizes: number[];
   bytes: number;
 }
 
@@ -182,7 +184,8 @@ export class DynamoUsage implements UsageRepository {
         ...this.unchangedSince(rev),
       },
     });
-    return { key, merge: m, rev, actions, bytes: actions.reduce((n, a) => n + JSON.stringify(a).length, 0) };
+    const sizes = actions.map((a) => JSON.stringify(a).length);
+    return { key, merge: m, rev, actions, sizes, bytes: sizes.reduce((n, size) => n + size, 0) };
   }
 
   /** The condition that the roll-up is still at the revision the merge was computed from. */
@@ -233,8 +236,8 @@ export class DynamoUsage implements UsageRepository {
     const rollUp = p.actions.at(-1)!;
     let chunk: Action[] = [];
     let bytes = 0;
-    for (const a of items) {
-      const size = JSON.stringify(a).length;
+    for (const [i, a] of items.entries()) {
+      const size = p.sizes[i]!;
       if (chunk.length + 2 > MAX_ACTIONS || bytes + size > MAX_BYTES) {
         if (!(await this.transact([...chunk, check]))) return false;
         chunk = [];

@@ -7,6 +7,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import { logger, metrics, tracer } from './powertools.ts';
+import { PermanentError } from '../../domain/errors.ts';
 
 /** The middy chain every function shares: X-Ray, the logger with the Lambda context, metrics flushed as EMF. */
 export function instrumented<E, R>(fn: (event: E, context: Context) => Promise<R>) {
@@ -16,9 +17,9 @@ export function instrumented<E, R>(fn: (event: E, context: Context) => Promise<R
     .use(logMetrics(metrics, { captureColdStartMetric: true }));
 }
 
-/** A message that can never succeed (malformed, or refused by the domain for good): dead-lettered at once. */
-export class PermanentFailure extends Error {
-  override readonly name = 'PermanentFailure';
+/** A message that can never succeed, found at the edge (malformed): dead-lettered at once, like any PermanentError. */
+export class PermanentFailure extends PermanentError {
+  override name = 'PermanentFailure';
 }
 
 /** Where permanent failures go without waiting for the queue's redrive: the worker's own dead-letter queue. */
@@ -59,7 +60,7 @@ export function schemaReason(body: string, schema: z.ZodType): { ok: true; value
 
 /**
  * The one place where a message's fate is decided, for every SQS worker:
- * - the body fails its schema, or the work throws PermanentFailure → dead-letter at once (no retries), metric and
+ * - the body fails its schema, or the work throws a PermanentError (domain/errors.ts) → dead-letter at once (no retries), metric and
  *   log with the message id and reason only;
  * - an outcome in `retryOn` (busy), or any other error → reported as a batch item failure: SQS retries it after the
  *   visibility timeout, and its redrive policy dead-letters it after maxReceiveCount;
@@ -91,7 +92,7 @@ export function queueWorker<T, O extends string>(work: QueueWork<T, O>, deadLett
     try {
       outcome = await work.handle(message, record);
     } catch (err) {
-      if (err instanceof PermanentFailure) return deadLetter(record, err.message);
+      if (err instanceof PermanentError) return deadLetter(record, err.message);
       if (work.failureMetric) metrics.addMetric(work.failureMetric, MetricUnit.Count, 1);
       logger.error(`${work.what} failed; the message will be retried`, { messageId: record.messageId, error: err as Error });
       throw err;

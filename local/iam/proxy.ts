@@ -27,8 +27,6 @@ export interface IamProxyOptions {
   upstream: Partial<Record<Service, string>>;
   naming: ResourceNaming;
   onDenied?: (denial: Denial) => void;
-  /** Every allowed call's checks (for auditing what a function really uses). */
-  onAllowed?: (requests: readonly AuthorizationRequest[]) => void;
 }
 
 export interface IamProxy {
@@ -149,7 +147,6 @@ export async function startIamProxy(options: IamProxyOptions): Promise<IamProxy>
         deny(service, req, res, verdict.request, verdict.decision.kind, deniedMessage(options.roleArn, options.functionName, verdict.request, verdict.decision));
         return;
       }
-      options.onAllowed?.(requests);
       forward(service, req, res, body);
     };
     if (needsBody(service, info)) readBody(req).then(decide, () => res.destroy());
