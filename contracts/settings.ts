@@ -16,6 +16,11 @@ export const ENV = {
   maxLineLength: 'MAX_LINE_LENGTH',
   maxDecompressedBytes: 'MAX_DECOMPRESSED_BYTES',
   maxCompressionRatio: 'MAX_COMPRESSION_RATIO',
+  fanOutBytes: 'FAN_OUT_BYTES',
+  chunkBytes: 'CHUNK_BYTES',
+  compressedFanOutBytes: 'COMPRESSED_FAN_OUT_BYTES',
+  /** The queue of a fanned-out file's chunk and apply jobs (IngestChunks consumes it). */
+  chunkQueueUrl: 'CHUNK_QUEUE_URL',
   statementQueueUrl: 'STATEMENT_QUEUE_URL',
   noticeQueueUrl: 'NOTICE_QUEUE_URL',
   alertQueueUrl: 'ALERT_QUEUE_URL',

@@ -20,8 +20,14 @@ export interface DomainConfig {
 }
 
 export interface FileLimits extends DecodeLimits {
-  /** Largest S3 object one ingest invocation takes (bytes as stored, compressed or not). */
+  /** Largest S3 object the ingest takes at all (bytes as stored, compressed or not); larger ones are refused unread. */
   maxObjectBytes: number;
+  /** An uncompressed reading file above this size is split into byte ranges processed in parallel (the fan-out). */
+  fanOutBytes: number;
+  /** Size of one byte range (one chunk job) of a fanned-out file. */
+  chunkBytes: number;
+  /** A compressed reading file (gzip, zip) above this size (as stored) is decompressed once and staged in chunks. */
+  compressedFanOutBytes: number;
 }
 
 export interface ClassificationConfig {
@@ -53,8 +59,15 @@ export const DEFAULT_CONFIG: DomainConfig = {
   timeZone: 'Asia/Shanghai',
   quarantineShare: 0.05,
   maxInterpolatedGap: 2,
-  // One invocation reads a file twice at about 100 MB/s within its 5 minutes; larger files wait for the byte-range fan-out.
-  limits: { ...DEFAULT_DECODE_LIMITS, maxObjectBytes: 4 * 1024 ** 3 },
+  // One invocation reads a file twice at about 100 MB/s within its 5 minutes: up to 256 MiB it does so itself; a larger
+  // file is fanned out in 64 MiB ranges (see domain/use-cases/fan-out.ts), a gzip above 32 MiB is staged in chunks.
+  limits: {
+    ...DEFAULT_DECODE_LIMITS,
+    maxObjectBytes: 4 * 1024 ** 3,
+    fanOutBytes: 256 * 1024 ** 2,
+    chunkBytes: 64 * 1024 ** 2,
+    compressedFanOutBytes: 32 * 1024 ** 2,
+  },
   classification: {
     windowDays: 90,
     minPreviousCoverage: 0.8,

@@ -6,6 +6,7 @@ import { queueWorker } from './commons/handler.ts';
 import { announcedFiles, S3NotificationSchema } from './adapters/s3-events.ts';
 import { deadLetters, ingestPorts } from './adapters/ports.ts';
 import { ingestFile } from '../domain/use-cases/ingest-file.ts';
+import { recordFileMetrics } from './adapters/file-metrics.ts';
 
 const config = loadConfig();
 const clients = makeClients();
@@ -24,6 +25,11 @@ export const handler = queueWorker(
         metrics.addMetric('FilesReceived', MetricUnit.Count, 1);
         const result = await ingest(file);
         if (result.outcome === 'busy') return 'busy';
+        if (result.outcome === 'fanned-out') {
+          metrics.addMetric('FilesFannedOut', MetricUnit.Count, 1);
+          logger.info('file too large for one invocation: fanned out', { key: file.key, fanOutId: result.fanOutId, chunks: result.chunks });
+          continue;
+        }
         if (result.outcome === 'superseded') {
           logger.warn('the announced object was overwritten or deleted before it was read; nothing applied, its successor has its own event', { key: file.key, reason: result.reason });
           continue;
@@ -34,15 +40,7 @@ export const handler = queueWorker(
           continue;
         }
         const f = result.file;
-        const metric = f.status === 'accepted' ? 'FilesAccepted' : f.status === 'quarantined' ? 'FilesQuarantined' : 'FilesFailed';
-        metrics.addMetric(metric, MetricUnit.Count, 1);
-        metrics.addMetric('RowsAccepted', MetricUnit.Count, f.rows.accepted);
-        metrics.addMetric('RowsRejected', MetricUnit.Count, f.rows.rejected);
-        for (const [region, kwh] of Object.entries(f.kwhByRegion ?? {})) {
-          const m = metrics.singleMetric();
-          m.addDimension('region', region);
-          m.addMetric('KwhIngested', MetricUnit.Count, Math.round(kwh));
-        }
+        recordFileMetrics(f);
         logger.info('file processed', { key: f.key, kind: f.kind, status: f.status, rows: f.rows, format: f.format, error: f.error });
       }
       return 'done';

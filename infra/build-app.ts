@@ -42,6 +42,7 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     bucket: stateful.bucket,
     table: stateful.table,
     ingestQueue: stateful.ingestQueue,
+    chunkQueue: stateful.chunkQueue,
     statementQueue: stateful.statementQueue,
     alertQueue: stateful.alertQueue,
     noticeQueue: stateful.noticeQueue,

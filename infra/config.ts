@@ -6,9 +6,13 @@ import { DEFAULTS } from '../contracts/settings.ts';
 /** Key prefixes the utility uploads to; each is an ingest trigger. `rejects/` is ours and must never trigger. */
 export const INGEST_PREFIXES = ['customers/', 'readings/', 'payments/', 'tariffs/'] as const;
 export const REJECTS_PREFIX = 'rejects/';
+/** Work in progress of fanned-out files (chunk parts, staged meter-days); expires by the bucket's lifecycle rule. */
+export const STAGING_PREFIX = 'staging/';
 
 /** A worker's timeout is its queue's consumer timeout: the queue's visibility timeout is derived from it (WorkQueue). */
 export const INGEST_TIMEOUT = Duration.minutes(5);
+/** One 64 MiB range (about 1.2 M readings) or one partition's apply: well under a minute each, 5 allowed. */
+export const INGEST_CHUNK_TIMEOUT = Duration.minutes(5);
 /** Lists every customer and enqueues one statement job each (100,000 at the design point): one long invocation. */
 export const RUN_STATEMENTS_TIMEOUT = Duration.minutes(15);
 /** A batch of 10 statements at the per-worker send rate, plus rendering, with room to spare. */
@@ -79,12 +83,13 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   if (!(quarantineShare > 0 && quarantineShare <= 1)) throw new Error(`quarantineShare must be in (0, 1], got ${String(context('quarantineShare'))}`);
 
   const fileLimits: Partial<FileLimits> = {};
-  for (const key of ['maxObjectBytes', 'maxLineLength', 'maxDecompressedBytes', 'maxCompressionRatio'] as const) {
+  for (const key of ['maxObjectBytes', 'maxLineLength', 'maxDecompressedBytes', 'maxCompressionRatio', 'fanOutBytes', 'chunkBytes', 'compressedFanOutBytes'] as const) {
     const raw = overrides.fileLimits?.[key] ?? scope.node.tryGetContext(key);
     if (raw === undefined) continue;
     const n = Number(raw);
     if (!(Number.isFinite(n) && n > 0 && (key === 'maxCompressionRatio' || Number.isInteger(n)))) throw new Error(`${key} must be a positive ${key === 'maxCompressionRatio' ? 'number' : 'integer'}, got ${String(raw)}`);
     if (key === 'maxLineLength' && n < 1024) throw new Error(`maxLineLength must be at least 1024 characters, got ${n}`);
+    if (key === 'chunkBytes' && n < 4096) throw new Error(`chunkBytes must be at least 4096 bytes, got ${n}`);
     fileLimits[key] = n;
   }
 

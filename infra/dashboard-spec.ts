@@ -16,7 +16,7 @@ export interface AppMetric {
 /** An AWS metric of one of the stacks' queues (by logical id). */
 export interface QueueMetric {
   kind: 'queue';
-  queue: 'IngestQueue' | 'IngestDlq' | 'StatementQueue' | 'StatementDlq' | 'AlertQueue' | 'AlertDlq' | 'NoticeQueue' | 'NoticeDlq';
+  queue: 'IngestQueue' | 'IngestDlq' | 'ChunkQueue' | 'ChunkDlq' | 'StatementQueue' | 'StatementDlq' | 'AlertQueue' | 'AlertDlq' | 'NoticeQueue' | 'NoticeDlq';
   metric: 'ApproximateNumberOfMessagesVisible' | 'ApproximateAgeOfOldestMessage';
 }
 
@@ -44,7 +44,7 @@ const PATTERNS = ['continuous', 'day-shift', 'evening-peak', 'night-shift', 'wee
 const app = (name: string, splitBy?: AppMetric['splitBy']): AppMetric => ({ kind: 'app', name, ...(splitBy ? { splitBy } : {}) });
 
 export const WIDGETS: readonly WidgetSpec[] = [
-  { id: 'files', section: 'Pipeline health', title: 'Files received / accepted / quarantined / failed', stat: 'Sum', kind: 'count', metrics: ['FilesReceived', 'FilesAccepted', 'FilesQuarantined', 'FilesFailed', 'FilesDuplicate', 'FilesErrored'].map((n) => app(n)) },
+  { id: 'files', section: 'Pipeline health', title: 'Files received / accepted / quarantined / failed', stat: 'Sum', kind: 'count', metrics: ['FilesReceived', 'FilesAccepted', 'FilesQuarantined', 'FilesFailed', 'FilesDuplicate', 'FilesErrored', 'FilesFannedOut', 'ChunksStaged'].map((n) => app(n)) },
   { id: 'rows', section: 'Pipeline health', title: 'Rows accepted / rejected', stat: 'Sum', kind: 'count', metrics: [app('RowsAccepted'), app('RowsRejected')] },
   { id: 'dead-lettered', section: 'Pipeline health', title: 'Malformed messages dead-lettered without retries', stat: 'Sum', kind: 'count', metrics: [app('MessagesDeadLettered')] },
   {
@@ -53,7 +53,7 @@ export const WIDGETS: readonly WidgetSpec[] = [
     title: 'Queue depth',
     stat: 'Maximum',
     kind: 'gauge',
-    metrics: (['IngestQueue', 'StatementQueue', 'AlertQueue', 'NoticeQueue'] as const).map((queue) => ({ kind: 'queue', queue, metric: 'ApproximateNumberOfMessagesVisible' }) as QueueMetric),
+    metrics: (['IngestQueue', 'ChunkQueue', 'StatementQueue', 'AlertQueue', 'NoticeQueue'] as const).map((queue) => ({ kind: 'queue', queue, metric: 'ApproximateNumberOfMessagesVisible' }) as QueueMetric),
   },
   {
     id: 'queue-age',
@@ -61,7 +61,7 @@ export const WIDGETS: readonly WidgetSpec[] = [
     title: 'Age of oldest message (s)',
     stat: 'Maximum',
     kind: 'gauge',
-    metrics: (['IngestQueue', 'StatementQueue', 'AlertQueue', 'NoticeQueue'] as const).map((queue) => ({ kind: 'queue', queue, metric: 'ApproximateAgeOfOldestMessage' }) as QueueMetric),
+    metrics: (['IngestQueue', 'ChunkQueue', 'StatementQueue', 'AlertQueue', 'NoticeQueue'] as const).map((queue) => ({ kind: 'queue', queue, metric: 'ApproximateAgeOfOldestMessage' }) as QueueMetric),
   },
   {
     id: 'dlq-depth',
@@ -69,7 +69,7 @@ export const WIDGETS: readonly WidgetSpec[] = [
     title: 'Dead-letter queues',
     stat: 'Maximum',
     kind: 'gauge',
-    metrics: (['IngestDlq', 'StatementDlq', 'AlertDlq', 'NoticeDlq'] as const).map((queue) => ({ kind: 'queue', queue, metric: 'ApproximateNumberOfMessagesVisible' }) as QueueMetric),
+    metrics: (['IngestDlq', 'ChunkDlq', 'StatementDlq', 'AlertDlq', 'NoticeDlq'] as const).map((queue) => ({ kind: 'queue', queue, metric: 'ApproximateNumberOfMessagesVisible' }) as QueueMetric),
   },
   { id: 'tiers', section: 'Business', title: 'Customers by tier', stat: 'Maximum', kind: 'gauge', metrics: [app('CustomersByTier', { dimension: 'tier', values: TIERS })] },
   { id: 'patterns', section: 'Business', title: 'Customers by load pattern', stat: 'Maximum', kind: 'gauge', metrics: [app('CustomersByPattern', { dimension: 'pattern', values: PATTERNS })] },

@@ -4,7 +4,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
 import { STATEFUL_OUTPUTS, TABLE } from '../contracts/settings.ts';
-import { INGEST_PREFIXES, INGEST_TIMEOUT, SEND_ALERT_TIMEOUT, SEND_NOTICE_TIMEOUT, SEND_STATEMENT_TIMEOUT } from './config.ts';
+import { INGEST_CHUNK_TIMEOUT, INGEST_PREFIXES, INGEST_TIMEOUT, STAGING_PREFIX, SEND_ALERT_TIMEOUT, SEND_NOTICE_TIMEOUT, SEND_STATEMENT_TIMEOUT } from './config.ts';
 import { pinLogicalId } from './constructs/logical-ids.ts';
 import { DeadLetterQueue, WorkQueue } from './constructs/work-queue.ts';
 
@@ -14,6 +14,8 @@ export class StatefulStack extends Stack {
   readonly table: Table;
   /** S3 notifications of uploads under the ingest prefixes; IngestReadings processes the files. */
   readonly ingestQueue: WorkQueue;
+  /** Chunk and apply jobs of files too large for one invocation; IngestChunks processes them (fan-out.ts). */
+  readonly chunkQueue: WorkQueue;
   /** One message per customer and period; SendStatement builds, stores and mails the statement. */
   readonly statementQueue: WorkQueue;
   /** Demand and bill-increase alerts raised by ingest; SendAlert mails the account manager. */
@@ -51,7 +53,11 @@ export class StatefulStack extends Stack {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'ingest-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+      lifecycleRules: [
+        { abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        // A fan-out's staged chunks are needed for minutes; a week leaves time to investigate a stuck one.
+        { prefix: STAGING_PREFIX, expiration: Duration.days(7), noncurrentVersionExpiration: Duration.days(1) },
+      ],
     });
     pinLogicalId(this.bucket, 'IngestBucket');
 
@@ -75,6 +81,7 @@ export class StatefulStack extends Stack {
     pinLogicalId(this.table, 'UsageTable');
 
     this.ingestQueue = new WorkQueue(this, 'IngestQueue', { consumerTimeout: INGEST_TIMEOUT });
+    this.chunkQueue = new WorkQueue(this, 'ChunkQueue', { consumerTimeout: INGEST_CHUNK_TIMEOUT });
     this.statementQueue = new WorkQueue(this, 'StatementQueue', { consumerTimeout: SEND_STATEMENT_TIMEOUT });
     this.alertQueue = new WorkQueue(this, 'AlertQueue', { consumerTimeout: SEND_ALERT_TIMEOUT });
     this.noticeQueue = new WorkQueue(this, 'NoticeQueue', { consumerTimeout: SEND_NOTICE_TIMEOUT });
@@ -99,6 +106,7 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, STATEFUL_OUTPUTS.noticeQueueUrl, { value: this.noticeQueue.queue.queueUrl });
     const deadLetterQueues = {
       IngestDlq: this.ingestQueue.deadLetterQueue,
+      ChunkDlq: this.chunkQueue.deadLetterQueue,
       StatementDlq: this.statementQueue.deadLetterQueue,
       AlertDlq: this.alertQueue.deadLetterQueue,
       NoticeDlq: this.noticeQueue.deadLetterQueue,

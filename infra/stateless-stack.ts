@@ -12,9 +12,9 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FileLimits } from '../domain/config.ts';
 import { ENV, TABLE } from '../contracts/settings.ts';
-import { type AppConfig, INGEST_PREFIXES, REJECTS_PREFIX, RUN_STATEMENTS_TIMEOUT, SCAN_ARREARS_TIMEOUT, SEND_DIGEST_TIMEOUT } from './config.ts';
+import { type AppConfig, INGEST_PREFIXES, REJECTS_PREFIX, RUN_STATEMENTS_TIMEOUT, STAGING_PREFIX, SCAN_ARREARS_TIMEOUT, SEND_DIGEST_TIMEOUT } from './config.ts';
 import { alarmOn, alarmOnDeadLetters } from './constructs/alarms.ts';
-import { type EmailSender, KamFunction } from './constructs/kam-function.ts';
+import { type EmailSender, type ItemGrant, KamFunction } from './constructs/kam-function.ts';
 import { appMetric, errorRateMetric, OperationsDashboard, rateMetric } from './constructs/operations-dashboard.ts';
 import { QueueWorker } from './constructs/queue-worker.ts';
 import { ScheduledJob } from './constructs/scheduled-job.ts';
@@ -46,6 +46,7 @@ export interface StatelessStackProps extends StackProps {
   bucket: IBucket;
   table: ITable;
   ingestQueue: IWorkQueue;
+  chunkQueue: IWorkQueue;
   statementQueue: IWorkQueue;
   alertQueue: IWorkQueue;
   noticeQueue: IWorkQueue;
@@ -69,6 +70,7 @@ export interface StatelessStackProps extends StackProps {
 /** Functions, their triggers and alarms; replaceable at any time because it holds no data. */
 export class StatelessStack extends Stack {
   readonly ingestReadings: QueueWorker;
+  readonly ingestChunks: QueueWorker;
   readonly runStatements: ScheduledJob;
   readonly sendStatement: QueueWorker;
   readonly sendAlert: QueueWorker;
@@ -96,18 +98,34 @@ export class StatelessStack extends Stack {
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
     const alarmTopic = this.alarmTopic;
 
+    const ingestEnvironment = {
+      [ENV.timeZone]: props.timeZone,
+      [ENV.quarantineShare]: String(props.quarantineShare),
+      [ENV.alertDemandShare]: String(props.statements.alertDemandShare),
+      [ENV.alertBillIncrease]: String(props.statements.alertBillIncrease),
+      ...(props.headerAliases ? { [ENV.headerAliases]: JSON.stringify(props.headerAliases) } : {}),
+      ...Object.fromEntries(Object.entries(props.fileLimits ?? {}).map(([key, value]) => [ENV[key as keyof FileLimits], String(value)])),
+    };
+    // What applying readings takes: IngestReadings for a whole file, IngestChunks for a fanned-out one's partitions.
+    const applyReadings: ItemGrant[] = [
+      // The file ledger's claim, a payment's reference guard, customer profiles and alert states.
+      { actions: ['GetItem', 'PutItem'], keys: ['CUST#', 'FILE#', 'PAYREF#'] },
+      { actions: ['UpdateItem'], keys: ['CUST#', 'FILE#'] },
+      // Days, segments, tariffs and the peer-group figures, read and written in batches.
+      { actions: ['BatchGetItem'], keys: ['CUST#', 'TARIFF#'] },
+      { actions: ['BatchWriteItem'], keys: ['CUST#', 'TARIFF#', 'PEERS'] },
+      { actions: ['Query'], keys: ['CUST#'] },
+      // A file whose processing failed gives its claim back; a customer-day's meter items are written in one
+      // transaction checked against the day's revision, and meters that moved out of the day item are removed.
+      { actions: ['DeleteItem'], keys: ['CUST#', 'FILE#'] },
+      { actions: ['ConditionCheckItem'], keys: ['CUST#'] },
+    ];
+
     this.ingestReadings = new QueueWorker(this, 'IngestReadings', {
       entry: 'functions/ingest-readings.ts',
-      description: 'Parses, validates and aggregates uploaded files into daily usage; writes rejects/ reports',
+      description: 'Parses, validates and aggregates uploaded files into daily usage; writes rejects/ reports; fans out files too large for one invocation',
       memorySize: 1024,
-      environment: {
-        [ENV.timeZone]: props.timeZone,
-        [ENV.quarantineShare]: String(props.quarantineShare),
-        [ENV.alertDemandShare]: String(props.statements.alertDemandShare),
-        [ENV.alertBillIncrease]: String(props.statements.alertBillIncrease),
-        ...(props.headerAliases ? { [ENV.headerAliases]: JSON.stringify(props.headerAliases) } : {}),
-        ...Object.fromEntries(Object.entries(props.fileLimits ?? {}).map(([key, value]) => [ENV[key as keyof FileLimits], String(value)])),
-      },
+      environment: ingestEnvironment,
       workQueue: props.ingestQueue,
       batchSize: 5,
       // Protects the table's write capacity.
@@ -116,24 +134,37 @@ export class StatelessStack extends Stack {
       deadLetterAlarmDescription: 'An uploaded file failed ingestion 5 times and waits in the ingest dead-letter queue',
     })
       .bindTable(props.table, {
-        items: [
-          // The file ledger's claim, a payment's reference guard, customer profiles and alert states.
-          { actions: ['GetItem', 'PutItem'], keys: ['CUST#', 'FILE#', 'PAYREF#'] },
-          { actions: ['UpdateItem'], keys: ['CUST#', 'FILE#'] },
-          // Days, segments, tariffs and the peer-group figures, read and written in batches.
-          { actions: ['BatchGetItem'], keys: ['CUST#', 'TARIFF#'] },
-          { actions: ['BatchWriteItem'], keys: ['CUST#', 'TARIFF#', 'PEERS'] },
-          { actions: ['Query'], keys: ['CUST#'] },
-          // A file whose processing failed gives its claim back; a customer-day's meter items are written in one
-          // transaction checked against the day's revision, and meters that moved out of the day item are removed.
-          { actions: ['DeleteItem'], keys: ['CUST#', 'FILE#'] },
-          { actions: ['ConditionCheckItem'], keys: ['CUST#'] },
-        ],
+        // Plus the fan-out record a large file's plan starts (FANOUT#).
+        items: [...applyReadings, { actions: ['GetItem', 'PutItem'], keys: ['FANOUT#'] }],
         indexes: [TABLE.indexes.bySegment.name],
       })
-      .bindBucket(props.bucket, { read: INGEST_PREFIXES, write: [REJECTS_PREFIX] })
+      // Reads uploads (ranged reads for a large file's plan); writes reports and a compressed large file's parts.
+      .bindBucket(props.bucket, { read: INGEST_PREFIXES, write: [REJECTS_PREFIX, STAGING_PREFIX] })
       // Ingest only raises alerts; mailing them is SendAlert's, so ingest holds no SES permission.
-      .bindQueue(props.alertQueue.queue, 'send', ENV.alertQueueUrl);
+      .bindQueue(props.alertQueue.queue, 'send', ENV.alertQueueUrl)
+      .bindQueue(props.chunkQueue.queue, 'send', ENV.chunkQueueUrl);
+
+    this.ingestChunks = new QueueWorker(this, 'IngestChunks', {
+      entry: 'functions/ingest-chunks.ts',
+      description: 'Fan-out of large reading files: validates and stages one byte range, or applies one partition of the staged meter-days',
+      // 1,769 MB is one full vCPU: parsing is CPU-bound.
+      memorySize: 1769,
+      environment: ingestEnvironment,
+      workQueue: props.chunkQueue,
+      // One chunk per invocation: each is about a minute of work.
+      batchSize: 1,
+      maxConcurrency: props.ingestMaxConcurrency ?? 10,
+      alarmTopic,
+      deadLetterAlarmDescription: 'A chunk or apply job of a large reading file failed 5 times; the file stays unfinished until it is redriven',
+    })
+      .bindTable(props.table, {
+        items: [...applyReadings, { actions: ['GetItem', 'UpdateItem'], keys: ['FANOUT#'] }],
+        indexes: [TABLE.indexes.bySegment.name],
+      })
+      .bindBucket(props.bucket, { read: [...INGEST_PREFIXES, STAGING_PREFIX], write: [REJECTS_PREFIX, STAGING_PREFIX] })
+      .bindQueue(props.alertQueue.queue, 'send', ENV.alertQueueUrl)
+      // Its own queue: the finishing step queues the apply jobs.
+      .bindQueue(props.chunkQueue.queue, 'send', ENV.chunkQueueUrl);
 
     const mail = this.email(props.statements);
 
@@ -305,6 +336,8 @@ export class StatelessStack extends Stack {
       queues: {
         IngestQueue: props.ingestQueue.queue,
         IngestDlq: props.ingestQueue.deadLetterQueue,
+        ChunkQueue: props.chunkQueue.queue,
+        ChunkDlq: props.chunkQueue.deadLetterQueue,
         StatementQueue: props.statementQueue.queue,
         StatementDlq: props.statementQueue.deadLetterQueue,
         AlertQueue: props.alertQueue.queue,
@@ -328,6 +361,7 @@ export class StatelessStack extends Stack {
     }
 
     new CfnOutput(this, 'IngestReadingsFunctionName', { value: this.ingestReadings.function.functionName });
+    new CfnOutput(this, 'IngestChunksFunctionName', { value: this.ingestChunks.function.functionName });
     new CfnOutput(this, 'RunStatementsFunctionName', { value: this.runStatements.function.functionName });
     new CfnOutput(this, 'SendStatementFunctionName', { value: this.sendStatement.function.functionName });
     new CfnOutput(this, 'SendAlertFunctionName', { value: this.sendAlert.function.functionName });

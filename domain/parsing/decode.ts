@@ -43,10 +43,10 @@ const mib = (n: number) => `${(n / 1024 / 1024).toLocaleString('en', { maximumFr
 
 /**
  * Turns a byte stream (optionally gzip) into numbered text lines, detecting UTF-8 (with or without BOM) vs GBK
- * from the first 64 KiB. Lines end with LF, CRLF or (old Mac exports) CR alone. Streaming: memory is one chunk plus
+ * from the first 64 KiB (or as `encodingOf` says). Lines end with LF, CRLF or (old Mac exports) CR alone. Streaming: memory is one chunk plus
  * one partial line, and a line longer than the limit fails the file as soon as it is seen.
  */
-export async function decodeLines(source: AsyncIterable<Uint8Array>, limits: Partial<DecodeLimits> = {}): Promise<DecodedLines> {
+export async function decodeLines(source: AsyncIterable<Uint8Array>, limits: Partial<DecodeLimits> = {}, encodingOf?: Encoding): Promise<DecodedLines> {
   const limit = { ...DEFAULT_DECODE_LIMITS, ...limits };
   const progress = { lines: 0 };
   let bytesRead = 0;
@@ -61,7 +61,8 @@ export async function decodeLines(source: AsyncIterable<Uint8Array>, limits: Par
   let bytes: AsyncIterable<Uint8Array> = replay(head, rest);
   if (compressed) bytes = bounded(Readable.from(bytes).pipe(createGunzip()), () => bytesRead, limit, progress);
   const sniffed = await peek(bytes[Symbol.asyncIterator](), SNIFF_BYTES);
-  const encoding = detectEncoding(sniffed.head);
+  // A byte range of a file decodes as the whole file does (its own first 64 KiB may be plain ASCII).
+  const encoding = encodingOf ?? detectEncoding(sniffed.head);
   const chunks = decodeChunks(replay(sniffed.head, sniffed.rest), encoding);
   return { encoding, compressed, forEachLine: (onLine) => splitLines(chunks, onLine, limit.maxLineLength, progress), bytesRead: () => bytesRead };
 }

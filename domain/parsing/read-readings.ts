@@ -27,6 +27,8 @@ export interface ReadOptions {
   progressEvery?: number;
   /** Line length and decompression limits (defaults: DEFAULT_DECODE_LIMITS). */
   limits?: Partial<DecodeLimits>;
+  /** The file's encoding when known (a byte range of a larger file); else detected. */
+  encoding?: Encoding;
 }
 
 /** Picks the parser from the first non-empty line: NEM12/13 records, else a long or a wide CSV header. */
@@ -47,7 +49,7 @@ export function parserFor(firstLine: string, lineNo: number, opts: ReadOptions, 
 
 /** Streams a reading file (any supported format, UTF-8 or GBK, optionally gzip) into the sink. */
 export async function readReadings(source: AsyncIterable<Uint8Array>, opts: ReadOptions): Promise<ReadStats> {
-  const decoded = await decodeLines(source, opts.limits);
+  const decoded = await decodeLines(source, opts.limits, opts.encoding);
   let parser: LineParser | null = null;
   const warnings: { line: number; message: string }[] = [];
   const every = opts.progressEvery ?? 1_000_000;

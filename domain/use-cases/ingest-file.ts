@@ -1,14 +1,15 @@
 import type { DomainConfig } from '../config.ts';
-import { type Customer, CustomerMasterParser, meterDirectory } from '../customers/customer-master.ts';
+import { CustomerMasterParser, meterDirectory } from '../customers/customer-master.ts';
 import { decodeLines, HostileFileError } from '../parsing/decode.ts';
 import { FileFormatError, type LineParser } from '../parsing/reading-sink.ts';
-import type { MeterDay, StoredMeterDay } from '../usage/meter-day.ts';
-import { applyMeterDay, type MergeRules, mergeCustomerDay, stampMeterDay, uploadStamp } from '../usage/apply-readings.ts';
+import { type MergeRules, uploadStamp } from '../usage/apply-readings.ts';
+import { DayWriter } from './day-writer.ts';
 import { Zone } from '../time/zone.ts';
 import { boundedKey } from '../util/bounded-key.ts';
 import { checkReadings, rejectsCsv } from './validate-readings.ts';
 import { type CustomerRepository, type FileLedger, type FileOutcome, type FileRef, ObjectChangedError, type ObjectStore, type UsageRepository } from './ports.ts';
 import type { TariffStore } from './statement-ports.ts';
+import type { FanOutStart } from './fan-out.ts';
 import type { PaymentStore } from './ports.ts';
 import { PaymentFileParser } from '../payments/payment-file.ts';
 import { parseTariff, TariffError } from '../tariffs/parse-tariff.ts';
@@ -26,6 +27,8 @@ export interface IngestPorts {
   tariffs?: TariffStore;
   /** Where payments (payments/*.csv) are recorded. */
   payments?: PaymentStore;
+  /** Splits a reading file too large for one invocation into chunk jobs (fan-out.ts); without it every file is read whole. */
+  fanOut?: { plan(file: FileRef): Promise<FanOutStart> };
   clock: () => Date;
   log?: (message: string, data?: Record<string, unknown>) => void;
 }
@@ -33,6 +36,8 @@ export interface IngestPorts {
 export type IngestResult =
   | { outcome: 'duplicate' | 'busy' }
   | { outcome: 'processed'; file: FileOutcome }
+  /** Too large for one invocation: its chunk jobs are queued and the fan-out records the outcome when it is done. */
+  | { outcome: 'fanned-out'; fanOutId: string; chunks: number }
   /** The object the event announced was overwritten or deleted before it could be read whole: nothing was applied. */
   | { outcome: 'superseded'; reason: string };
 
@@ -68,7 +73,14 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     try {
       if (file.size !== undefined && file.size > config.limits.maxObjectBytes) outcome = tooLarge(file, kind);
       else if (kind === 'customers') outcome = await ingestCustomers(file);
-      else if (kind === 'readings') outcome = await ingestReadings(file);
+      else if (kind === 'readings') {
+        const start = ports.fanOut ? await ports.fanOut.plan(file) : ({ kind: 'whole' } as const);
+        if (start.kind === 'fanned-out') {
+          await ports.files.handOver(file, start.id);
+          return { outcome: 'fanned-out', fanOutId: start.id, chunks: start.chunks };
+        }
+        outcome = start.kind === 'outcome' ? start.outcome : await ingestReadings(file);
+      }
       else if (kind === 'tariffs' && ports.tariffs) outcome = await ingestTariff(file, ports.tariffs);
       else if (kind === 'payments' && ports.payments) outcome = await ingestPayments(file, ports.payments);
       else {
@@ -235,61 +247,5 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
     await ports.classify(writer.touched);
     await ports.alerts?.(writer.touched);
     return { ...base, status: 'accepted', customers: writer.touched.size, days: writer.days.size, kwhByRegion: writer.kwhByRegion };
-  }
-}
-
-/**
- * Buffers a file's meter-days by customer-day and applies them in batches to the stored days: interval by interval,
- * the later upload winning (see mergeCustomerDay), atomically per customer-day. Parts of one meter-day that an
- * unsorted file yields separately are combined first.
- */
-class DayWriter {
-  readonly touched = new Set<string>();
-  readonly days = new Set<string>();
-  readonly kwhByRegion: Record<string, number> = {};
-  private pending = new Map<string, { customerId: string; day: string; meters: Record<string, StoredMeterDay> }>();
-  private chain: Promise<void> = Promise.resolve();
-  private readonly usage: UsageRepository;
-  private readonly byId: Map<string, Customer>;
-  private readonly stamp: string;
-  private readonly rules: MergeRules;
-
-  constructor(usage: UsageRepository, byId: Map<string, Customer>, stamp: string, rules: MergeRules) {
-    this.usage = usage;
-    this.byId = byId;
-    this.stamp = stamp;
-    this.rules = rules;
-  }
-
-  add(customerId: string, meterId: string, day: string, md: MeterDay): void {
-    this.touched.add(customerId);
-    const key = `${customerId}|${day}`;
-    this.days.add(key);
-    let p = this.pending.get(key);
-    if (!p) this.pending.set(key, (p = { customerId, day, meters: {} }));
-    const prev = p.meters[meterId];
-    p.meters[meterId] = prev ? (applyMeterDay(prev, md, this.stamp, this.rules.maxInterpolatedGap) ?? prev) : stampMeterDay(md, this.stamp);
-    if (this.pending.size >= 500) this.chain = this.chain.then(() => this.write());
-  }
-
-  async flush(): Promise<void> {
-    this.chain = this.chain.then(() => this.write());
-    await this.chain;
-  }
-
-  private async write(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
-    this.pending = new Map();
-    const regionOf = (id: string) => this.byId.get(id)?.region ?? 'unknown';
-    const written = await this.usage.merge(
-      batch,
-      (stored, u) => mergeCustomerDay(stored, u.customerId, u.day, u.meters, this.stamp, this.rules),
-      regionOf,
-    );
-    for (const d of written) {
-      const region = regionOf(d.customerId);
-      this.kwhByRegion[region] = (this.kwhByRegion[region] ?? 0) + d.kwh;
-    }
   }
 }

@@ -31,6 +31,8 @@ export interface FileOutcome {
   days?: number;
   /** kWh of the customer-days written, by the customers' region (readings files). */
   kwhByRegion?: Record<string, number>;
+  /** A file too large for one invocation: the number of chunks it was processed in (see fan-out.ts). */
+  chunks?: number;
 }
 
 /** Exactly-once bookkeeping of processed files. */
@@ -42,6 +44,11 @@ export interface FileLedger {
   claim(file: FileRef, now: Date): Promise<'claimed' | 'duplicate' | 'busy'>;
   finish(file: FileRef, outcome: FileOutcome, now: Date): Promise<void>;
   release(file: FileRef): Promise<void>;
+  /**
+   * Hands a claimed file over to the fan-out (its chunk jobs are queued): no longer `processing`, so its claim does not
+   * expire into a second run, and not yet finished; every later delivery of its event is a duplicate.
+   */
+  handOver(file: FileRef, fanOutId: string): Promise<void>;
   list(): Promise<(FileOutcome & { bucket: string; etag: string; processedAt: string })[]>;
 }
 
@@ -62,6 +69,12 @@ export interface ObjectStore {
    * ObjectChangedError when that object cannot be read any more.
    */
   read(file: FileRef): Promise<StoredObject>;
+  /** Bytes [start, end) of exactly the object `file` names (a ranged GET), with the same guarantee as `read`. */
+  readRange(file: FileRef, start: number, end: number): Promise<StoredObject>;
+  /** Work in progress of a fanned-out file (`staging/…`): written whole, read whole. */
+  stage(bucket: string, key: string, body: Uint8Array): Promise<void>;
+  /** A staged object; throws when it does not exist. */
+  readStaged(bucket: string, key: string): Promise<Uint8Array>;
   /** Writes a report next to the data, e.g. `rejects/<original key>.csv`. */
   writeReport(bucket: string, key: string, body: string): Promise<void>;
 }

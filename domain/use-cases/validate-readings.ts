@@ -1,7 +1,7 @@
 import type { DomainConfig } from '../config.ts';
 import { readReadings, type ReadStats } from '../parsing/read-readings.ts';
 import { type AliasMap, mergeAliases, READING_ALIASES } from '../parsing/header-aliases.ts';
-import { HostileFileError } from '../parsing/decode.ts';
+import { type Encoding, HostileFileError } from '../parsing/decode.ts';
 import { FileFormatError } from '../parsing/reading-sink.ts';
 import { type MeterDayListener, type MeterDirectory, type Reject, UsageAggregator } from '../usage/aggregate.ts';
 import { mergeMeterDays } from '../usage/apply-readings.ts';
@@ -34,6 +34,8 @@ export interface CheckDeps {
   /** Receives each meter-day after VEE (applied or not: the caller decides after the verdict). */
   onMeterDay?: MeterDayListener;
   maxOpenDays?: number;
+  /** The file's encoding when known (a byte range of a larger file); else detected. */
+  encoding?: Encoding;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function checkReadings(
   let stats: ReadStats | null = null;
   try {
     const aliases = deps.aliases ?? (deps.config.aliases ? mergeAliases(READING_ALIASES, deps.config.aliases) : undefined);
-    stats = await readReadings(source, { sink: agg, zone, aliases, fileName: file, onProgress: deps.onProgress, limits: deps.config.limits });
+    stats = await readReadings(source, { sink: agg, zone, aliases, fileName: file, onProgress: deps.onProgress, limits: deps.config.limits, ...(deps.encoding ? { encoding: deps.encoding } : {}) });
   } catch (err) {
     if (!(err instanceof FileFormatError)) throw err;
     return {

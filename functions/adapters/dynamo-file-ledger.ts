@@ -58,6 +58,22 @@ export class DynamoFileLedger implements FileLedger {
     );
   }
 
+  async handOver(file: FileRef, fanOutId: string): Promise<void> {
+    await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: key(file),
+        UpdateExpression: 'SET #s = :f, fanOutId = :id REMOVE leaseUntil',
+        ConditionExpression: '#s = :p',
+        ExpressionAttributeNames: { '#s': 'state' },
+        ExpressionAttributeValues: { ':f': 'fanned-out', ':id': fanOutId, ':p': 'processing' },
+      }),
+    ).catch((err) => {
+      // Already handed over (a redelivered upload event that re-queued the same chunk jobs) or finished.
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    });
+  }
+
   async release(file: FileRef): Promise<void> {
     await this.table.doc.send(
       new DeleteCommand({

@@ -22,6 +22,8 @@ import type { SendStatementPorts } from '../../domain/use-cases/send-statement.t
 import { checkAlerts } from '../../domain/use-cases/check-alerts.ts';
 import type { AlertJob } from '../../domain/alerts/alert.ts';
 import { DynamoAlerts } from './dynamo-alerts.ts';
+import { DynamoFanOuts } from './dynamo-fan-outs.ts';
+import { fanOut, type FanOutJob, type FanOutPorts } from '../../domain/use-cases/fan-out.ts';
 
 /** The AWS implementations of the domain's ports, wired once per process. */
 export function stores(clients: Clients, tableName: string) {
@@ -40,6 +42,7 @@ export function stores(clients: Clients, tableName: string) {
     suppressions: new DynamoSuppressions(table),
     payments: new DynamoPayments(table),
     arrears: new DynamoArrears(table),
+    fanOuts: new DynamoFanOuts(table),
   };
 }
 
@@ -89,7 +92,7 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
         config.alerts,
       )
     : undefined;
-  return {
+  const ports: IngestPorts = {
     files: s.files,
     objects: s.objects,
     customers: s.customers,
@@ -122,4 +125,25 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
       : {}),
     clock: now,
   };
+  // Without a chunk queue (a stack from before the fan-out) every file is read whole, as before.
+  if (config.chunkQueueUrl) ports.fanOut = fanOut(fanOutPorts(clients, config, ports, logger), config.domain);
+  return ports;
 }
+
+/** The fan-out's ports: the ingest's own, plus the fan-out ledger and the chunk queue. */
+export function fanOutPorts(clients: Clients, config: FunctionConfig, ingest: IngestPorts, logger?: Logger): FanOutPorts {
+  const s = stores(clients, config.tableName);
+  return {
+    files: ingest.files,
+    objects: ingest.objects,
+    customers: ingest.customers,
+    usage: ingest.usage,
+    classify: ingest.classify,
+    ...(ingest.alerts ? { alerts: ingest.alerts } : {}),
+    fanOuts: s.fanOuts,
+    jobs: jobQueue<FanOutJob>(clients, config.chunkQueueUrl, 'CHUNK_QUEUE_URL'),
+    clock: ingest.clock,
+    log: (message, data) => logger?.info(message, data ?? {}),
+  };
+}
+

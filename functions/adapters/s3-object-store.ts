@@ -16,6 +16,16 @@ export class S3ObjectStore implements ObjectStore {
    * announced content, fails the read rather than handing over another object's bytes.
    */
   async read(file: FileRef): Promise<StoredObject> {
+    return this.get(file);
+  }
+
+  /** A ranged GET (bytes start…end-1) of the same exact object; S3 answers 206 with the object's own ETag. */
+  async readRange(file: FileRef, start: number, end: number): Promise<StoredObject> {
+    if (end <= start) return { body: (async function* () {})() };
+    return this.get(file, `bytes=${start}-${end - 1}`);
+  }
+
+  private async get(file: FileRef, range?: string): Promise<StoredObject> {
     const where = `s3://${file.bucket}/${file.key}`;
     let res;
     try {
@@ -25,6 +35,7 @@ export class S3ObjectStore implements ObjectStore {
           Key: file.key,
           ...(file.versionId ? { VersionId: file.versionId } : {}),
           ...(file.etag ? { IfMatch: `"${file.etag}"` } : {}),
+          ...(range ? { Range: range } : {}),
         }),
       );
     } catch (err) {
@@ -41,6 +52,16 @@ export class S3ObjectStore implements ObjectStore {
       throw new ObjectChangedError(`${where} changed after its event: it was announced with ETag ${file.etag} and now has ${etag}; nothing of it was read`);
     }
     return { body: res.Body as Readable, ...(res.LastModified ? { lastModified: res.LastModified } : {}) };
+  }
+
+  async stage(bucket: string, key: string, body: Uint8Array): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  }
+
+  async readStaged(bucket: string, key: string): Promise<Uint8Array> {
+    const res = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+    return res.Body.transformToByteArray();
   }
 
   async writeReport(bucket: string, key: string, body: string): Promise<void> {

@@ -13,6 +13,10 @@ const Env = z.object({
   [ENV.maxLineLength]: z.coerce.number().int().min(1024).default(DEFAULT_CONFIG.limits.maxLineLength),
   [ENV.maxDecompressedBytes]: z.coerce.number().int().positive().default(DEFAULT_CONFIG.limits.maxDecompressedBytes),
   [ENV.maxCompressionRatio]: z.coerce.number().positive().default(DEFAULT_CONFIG.limits.maxCompressionRatio),
+  [ENV.fanOutBytes]: z.coerce.number().int().positive().default(DEFAULT_CONFIG.limits.fanOutBytes),
+  [ENV.chunkBytes]: z.coerce.number().int().min(4096).default(DEFAULT_CONFIG.limits.chunkBytes),
+  [ENV.compressedFanOutBytes]: z.coerce.number().int().positive().default(DEFAULT_CONFIG.limits.compressedFanOutBytes),
+  [ENV.chunkQueueUrl]: z.string().optional(),
   [ENV.statementQueueUrl]: z.string().optional(),
   [ENV.noticeQueueUrl]: z.string().optional(),
   [ENV.alertQueueUrl]: z.string().optional(),
@@ -46,6 +50,7 @@ export interface FunctionConfig {
   statementQueueUrl?: string;
   noticeQueueUrl?: string;
   alertQueueUrl?: string;
+  chunkQueueUrl?: string;
   /** Set for queue workers: where a message that can never succeed goes without retries. */
   deadLetterQueueUrl?: string;
   fromAddress: string;
@@ -70,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     statementQueueUrl: e[ENV.statementQueueUrl],
     noticeQueueUrl: e[ENV.noticeQueueUrl],
     alertQueueUrl: e[ENV.alertQueueUrl],
+    chunkQueueUrl: e[ENV.chunkQueueUrl],
     deadLetterQueueUrl: e[ENV.deadLetterQueueUrl],
     fromAddress: e[ENV.fromAddress],
     sesConfigurationSet: e[ENV.sesConfigurationSet] || undefined,
@@ -87,6 +93,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
         maxLineLength: e[ENV.maxLineLength],
         maxDecompressedBytes: e[ENV.maxDecompressedBytes],
         maxCompressionRatio: e[ENV.maxCompressionRatio],
+        fanOutBytes: e[ENV.fanOutBytes],
+        chunkBytes: e[ENV.chunkBytes],
+        compressedFanOutBytes: e[ENV.compressedFanOutBytes],
       },
       classification: { ...DEFAULT_CONFIG.classification, windowDays: e[ENV.windowDays] },
       ...(e[ENV.headerAliases] ? { aliases: e[ENV.headerAliases] } : {}),

@@ -15,7 +15,7 @@ const CUSTOM = {
   sesIdentity: 'kam.example.cn',
   digestSchedule: 'cron(30 7 ? * FRI *)',
 } as const;
-const SECTION_QUEUES = ['IngestQueue', 'StatementQueue', 'AlertQueue', 'NoticeQueue'];
+const SECTION_QUEUES = ['IngestQueue', 'ChunkQueue', 'StatementQueue', 'AlertQueue', 'NoticeQueue'];
 const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
 
 const synth = synthCustomAndDefaults('operations', CUSTOM);
@@ -142,13 +142,14 @@ describe('operations dashboard', () => {
     const age = drawn(widgetTitled(synth.custom, 'Age of oldest message (s)'));
     expect(age.map((m) => m.dimensions.QueueName)).toEqual(SECTION_QUEUES.map((queue) => `<${queue}.QueueName>`));
     const dlqs = drawn(widgetTitled(synth.custom, 'Dead-letter queues'));
-    expect(dlqs.map((m) => m.dimensions.QueueName)).toEqual(['IngestDlq', 'StatementDlq', 'AlertDlq', 'NoticeDlq'].map((queue) => `<${queue}.QueueName>`));
+    expect(dlqs.map((m) => m.dimensions.QueueName)).toEqual(['IngestDlq', 'ChunkDlq', 'StatementDlq', 'AlertDlq', 'NoticeDlq'].map((queue) => `<${queue}.QueueName>`));
   });
 
   it('draws one line per function in every Lambda widget (SendDigest included), Duration at p95', () => {
     const fns = functionIds(synth.custom);
     expect(fns).toContain('SendDigest');
-    expect(fns).toHaveLength(8);
+    expect(fns).toContain('IngestChunks');
+    expect(fns).toHaveLength(9);
     for (const spec of WIDGETS.filter((w) => w.section === 'Lambdas')) {
       const metrics = drawn(widgetTitled(synth.custom, spec.title));
       expect(metrics.map((m) => m.dimensions.FunctionName).sort(), spec.title).toEqual(fns.map((fn) => `<${fn}>`).sort());
@@ -225,15 +226,15 @@ describe('alarms', () => {
       .map(([, a]) => synth.custom.render(a.Properties.Dimensions[0].Value))
       .sort();
     expect(queues).toEqual(
-      ['AlertDlq', 'IngestDlq', 'NoticeDlq', 'RunStatementsDlq', 'ScanArrearsDlq', 'SendDigestDlq', 'SesFeedbackDlq', 'StatementDlq'].map((q) => `<${q}.QueueName>`),
+      ['AlertDlq', 'ChunkDlq', 'IngestDlq', 'NoticeDlq', 'RunStatementsDlq', 'ScanArrearsDlq', 'SendDigestDlq', 'SesFeedbackDlq', 'StatementDlq'].map((q) => `<${q}.QueueName>`),
     );
   });
 
   it('sends every alarm, and its all-clear, to the alarm topic only', () => {
     const topic = alarmTopicId(synth.custom);
     const all = alarms(synth.custom);
-    // 8 DLQs, SendNotice errors, 5 application alarms, the bounce rate, 8 error rates.
-    expect(all).toHaveLength(8 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
+    // 9 DLQs, SendNotice errors, the application alarms, the bounce rate, one error rate per function.
+    expect(all).toHaveLength(9 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
     for (const [id, alarm] of all) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topic }]);

@@ -311,16 +311,16 @@ describe('IngestReadings and alerts', () => {
     expect(fnProps(synth.defaults, 'IngestReadings').Environment.Variables).toMatchObject({ ALERT_DEMAND_SHARE: '0.95', ALERT_BILL_INCREASE: '0.2' });
   });
 
-  it('can send to the alert queue and its own dead-letter queue only, and still neither mail nor delete objects', () => {
+  it('can send to the alert queue, the chunk queue and its own dead-letter queue only, and still neither mail nor delete objects', () => {
     const statements = synth.custom.statementsOf('IngestReadings');
-    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual(['<AlertQueue.Arn>', '<IngestDlq.Arn>']);
+    expect(resourcesFor(synth.custom.render, statements, 'sqs:SendMessage')).toEqual(['<AlertQueue.Arn>', '<ChunkQueue.Arn>', '<IngestDlq.Arn>']);
     expect(synth.custom.render(fnProps(synth.custom, 'IngestReadings').Environment.Variables.DEAD_LETTER_QUEUE_URL)).toBe('<IngestDlq>');
     expect(allowedActions(statements).filter((a) => /^(ses|sesv2):|^s3:(Delete|\*)|^s3:.*\*|^sqs:\*|^\*$/i.test(a))).toEqual([]);
   });
 });
 
 describe('alarms on every dead-letter queue', () => {
-  it.each(['IngestDlq', 'StatementDlq', 'AlertDlq', 'RunStatementsDlq', 'SesFeedbackDlq', 'NoticeDlq', 'ScanArrearsDlq', 'SendDigestDlq'])('%s: one message is enough', (dlq) => {
+  it.each(['IngestDlq', 'ChunkDlq', 'StatementDlq', 'AlertDlq', 'RunStatementsDlq', 'SesFeedbackDlq', 'NoticeDlq', 'ScanArrearsDlq', 'SendDigestDlq'])('%s: one message is enough', (dlq) => {
     const { statelessJson, render } = synth.custom;
     const [, alarm] = only(
       resourcesOfType(statelessJson, 'AWS::CloudWatch::Alarm').filter(([, a]) => render(a.Properties.Dimensions?.[0]?.Value) === `<${dlq}.QueueName>`),

@@ -26,6 +26,13 @@ function memoryBucket() {
       hook?.();
       return { body: (async function* () { yield Buffer.from(body); })(), lastModified: o.lastModified };
     },
+    async readRange() {
+      throw new Error('not used: files here are small');
+    },
+    async stage() {},
+    async readStaged() {
+      throw new Error('not used: nothing is staged');
+    },
     async writeReport() {},
   };
   return {
@@ -54,6 +61,9 @@ function memoryPorts(objects: ObjectStore) {
     },
     async release(f) {
       ledger.delete(`${f.key}#${f.etag}`);
+    },
+    async handOver(f) {
+      ledger.set(`${f.key}#${f.etag}`, { state: 'fanned-out' });
     },
     async list() {
       return [...ledger.values()].flatMap((v) => (v.outcome ? [{ ...v.outcome, bucket: 'b', etag: '', processedAt: '' }] : []));
