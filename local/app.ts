@@ -45,7 +45,7 @@ export interface LocalApp {
   aws: LocalAws;
   resources: ProvisionedResources;
   templates: NamedTemplate[];
-  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; statementQueue?: string; alertQueue?: string; noticeQueue?: string; noticeDlq?: string; statementDlq?: string; alertDlq?: string };
+  names: { table: string; bucket: string; ingestQueue: string; ingestDlq: string; chunkQueue?: string; chunkDlq?: string; statementQueue?: string; alertQueue?: string; noticeQueue?: string; noticeDlq?: string; statementDlq?: string; alertDlq?: string };
   functions: LocalFunction[];
   /** DescribeStacks for the synthesized stacks, their Outputs resolved to the local resources (local/cloudformation.ts). */
   cloudformation: LocalCloudFormation;
@@ -161,6 +161,8 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
       bucket: find('IngestBucket', 'AWS::S3::Bucket').name,
       ingestQueue: find('IngestQueue', 'AWS::SQS::Queue').ref,
       ingestDlq: find('IngestDlq', 'AWS::SQS::Queue').ref,
+      ...optionalQueue('chunkQueue', 'ChunkQueue'),
+      ...optionalQueue('chunkDlq', 'ChunkDlq'),
       ...optionalQueue('statementQueue', 'StatementQueue'),
       ...optionalQueue('alertQueue', 'AlertQueue'),
       ...optionalQueue('noticeQueue', 'NoticeQueue'),

@@ -43,7 +43,15 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     logDir: 'test/artifacts/logs',
     // Failed notices come back after 2 s instead of 6 minutes, so the DLQ is reached within a test.
     queueOverrides: { NoticeQueue: { VisibilityTimeout: 2 } },
-    functionEnv: { AWS_ENDPOINT_URL_SES: proxy.url, KAM_LOCAL_CLOCK_FILE: clockFile },
+    functionEnv: {
+      AWS_ENDPOINT_URL_SES: proxy.url,
+      KAM_LOCAL_CLOCK_FILE: clockFile,
+      // The fan-out of large files at test scale: above 2 MiB a file is cut into 512 KiB ranges, a gzip above 128 KiB
+      // is staged in parts (production: 256 MiB, 64 MiB, 32 MiB), so test/integration/fan-out.test.ts runs every step.
+      FAN_OUT_BYTES: String(2 * 1024 * 1024),
+      CHUNK_BYTES: String(512 * 1024),
+      COMPRESSED_FAN_OUT_BYTES: String(128 * 1024),
+    },
     beforeFunctions: (aws) => (sesTarget = aws.endpoints.ses),
   });
   const local = app;

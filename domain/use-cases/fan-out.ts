@@ -47,7 +47,11 @@ export interface FanOutRecord {
   file: FileRef;
   /** The object's LastModified (ISO): the upload stamp's first part. */
   lastModified?: string;
-  state: 'chunking' | 'applying' | 'done';
+  state: 'chunking' | 'applying' | 'completing' | 'done';
+  /** When the record entered its state (ISO); a `completing` record older than the lease was abandoned by a crash. */
+  stateSince?: string;
+  /** Set once the apply jobs are queued: a repeated verdict re-queues them only if the first was lost before this. */
+  appliesQueued?: boolean;
   /** How the chunks decode: the file's encoding for ranges, UTF-8 for staged parts. */
   encoding: Encoding;
   /** The uploaded file's own encoding, for its outcome. */
@@ -72,8 +76,10 @@ export interface FanOutLedger {
   /** Adds chunk `index` to the done set; `first` is false when it was there already. */
   chunkDone(id: string, index: number): Promise<{ first: boolean; done: number }>;
   partitionApplied(id: string, partition: number): Promise<{ first: boolean; done: number }>;
-  /** Moves the record from state `from` to `to` (with the outcome so far); false when it was not in `from`. */
-  advance(id: string, from: FanOutRecord['state'], to: FanOutRecord['state'], outcome?: FileOutcome): Promise<boolean>;
+  /** Moves the record from state `from` to `to` at `at` (with the outcome so far); false when it was not in `from`. */
+  advance(id: string, from: FanOutRecord['state'], to: FanOutRecord['state'], at: Date, outcome?: FileOutcome): Promise<boolean>;
+  /** Records that the apply jobs are queued. */
+  appliesQueued(id: string): Promise<void>;
 }
 
 export interface FanOutPorts {
@@ -111,6 +117,8 @@ const HEAD_BYTES = 1024 * 1024;
 const PROBE_BYTES = 64 * 1024;
 const MAX_PROBE_BYTES = 16 * 1024 * 1024;
 const MAX_PARTITIONS = 64;
+/** Longer than IngestChunks' timeout (5 minutes): a completion held longer than this was abandoned. */
+const COMPLETION_LEASE_MS = 6 * 60_000;
 
 export const stagingPrefix = (id: string): string => `staging/${id}/`;
 const chunkKey = (id: string, index: number, name: string) => `${stagingPrefix(id)}c${index}/${name}`;
@@ -279,8 +287,10 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       const finished = record.doneChunks.length >= record.chunks.length ? await finish(record.id, false) : undefined;
       return done(`chunk ${index} was staged already`, finished);
     }
+    const t0 = Date.now();
     const customers = await ports.customers.all();
     const directory = meterDirectory(customers);
+    const t1 = Date.now();
     const out: string[][] = Array.from({ length: record.partitions }, () => []);
     const file = record.file;
     const body =
@@ -295,6 +305,7 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       encoding: 'key' in source ? 'utf-8' : record.encoding,
       onMeterDay: (customerId, meterId, day, md) => out[partitionOf(customerId, record.partitions)]!.push(JSON.stringify([customerId, meterId, day, md])),
     });
+    const t2 = Date.now();
     const skip = index > 0 ? record.prefixLines : 0;
     const own = (line: number) => line - skip;
     const summary: ChunkSummary = {
@@ -310,7 +321,9 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
     };
     await mapConcurrent(out, 8, (lines, p) => ports.objects.stage(file.bucket, chunkKey(record.id, index, `p${p}.jsonl.gz`), gzipSync(lines.join('\n'))));
     await ports.objects.stage(file.bucket, chunkKey(record.id, index, 'summary.json'), Buffer.from(JSON.stringify(summary)));
+    const t3 = Date.now();
     const counted = await ports.fanOuts.chunkDone(record.id, index);
+    ports.log?.('chunk staged', { fanOutId: record.id, index, readings: check.readings, masterMs: t1 - t0, parseMs: t2 - t1, stageMs: t3 - t2 });
     if (counted.done < record.chunks.length) return done(`chunk ${index} staged (${counted.done}/${record.chunks.length})`);
     return done(`chunk ${index} staged; all ${record.chunks.length} done`, await finish(record.id, counted.first));
   }
@@ -362,25 +375,30 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       };
       if (status !== 'accepted') {
         await ports.files.finish(file, outcome, ports.clock());
-        await ports.fanOuts.advance(id, 'chunking', 'done', outcome);
+        await ports.fanOuts.advance(id, 'chunking', 'done', ports.clock(), outcome);
         ports.log?.('fanned-out file decided', { key: file.key, fanOutId: id, status, rows: outcome.rows });
         return outcome;
       }
-      if (await ports.fanOuts.advance(id, 'chunking', 'applying', outcome)) {
-        await ports.jobs.enqueue(Array.from({ length: record.partitions }, (_, partition) => ({ kind: 'apply' as const, fanOutId: id, partition })));
+      if (await ports.fanOuts.advance(id, 'chunking', 'applying', ports.clock(), outcome)) {
+        await queueApplies(record);
         ports.log?.('fanned-out file accepted; applying', { key: file.key, fanOutId: id, partitions: record.partitions, rows: outcome.rows });
         return undefined;
       }
+      return undefined;
     }
-    // A repeated completion (the job that completed the set was redelivered): its apply jobs may not have been queued.
-    if (!first && record.state === 'applying') {
-      await ports.jobs.enqueue(Array.from({ length: record.partitions }, (_, partition) => ({ kind: 'apply' as const, fanOutId: id, partition })));
-    }
+    // A repeated completion (the job that completed the set was redelivered after a crash): its apply jobs may never
+    // have been queued.
+    if (!first && record.state === 'applying' && !record.appliesQueued) await queueApplies(record);
     return undefined;
   }
 
+  async function queueApplies(record: FanOutRecord): Promise<void> {
+    await ports.jobs.enqueue(Array.from({ length: record.partitions }, (_, partition) => ({ kind: 'apply' as const, fanOutId: record.id, partition })));
+    await ports.fanOuts.appliesQueued(record.id);
+  }
+
   async function apply(record: FanOutRecord, partition: number): Promise<Done> {
-    if (record.state !== 'applying') return done(record.state === 'done' ? 'late: the file is done' : 'early: the file is not decided');
+    if (record.state !== 'applying') return done(record.state === 'chunking' ? 'early: the file is not decided' : 'late: the file is applied');
     if (record.appliedPartitions?.includes(partition)) {
       const finished = record.appliedPartitions.length >= record.partitions ? await complete(record.id) : undefined;
       return done(`partition ${partition} was applied already`, finished);
@@ -426,10 +444,21 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
     return done(`partition ${partition} applied; file complete`, await complete(record.id));
   }
 
-  /** Every partition applied: re-classify the touched customers once and record the file's outcome. */
+  /**
+   * Every partition applied: re-classify the touched customers once and record the file's outcome. One invocation
+   * does it (the one that moves the record to `completing`); another takes over only when that one has held it for
+   * longer than an invocation can run, i.e. it crashed and its job came back.
+   */
   async function complete(id: string): Promise<FileOutcome | undefined> {
     const record = (await ports.fanOuts.get(id))!;
-    if (record.state !== 'applying') return undefined;
+    const now = ports.clock();
+    if (record.state === 'applying') {
+      if (!(await ports.fanOuts.advance(id, 'applying', 'completing', now))) return undefined;
+    } else if (record.state === 'completing') {
+      const since = record.stateSince ? Date.parse(record.stateSince) : 0;
+      if (now.getTime() - since < COMPLETION_LEASE_MS) return undefined;
+      ports.log?.('taking over an abandoned completion', { fanOutId: id, since: record.stateSince });
+    } else return undefined;
     const file = record.file;
     const applied = await mapConcurrent(Array.from({ length: record.partitions }), 8, async (_, p) =>
       JSON.parse(Buffer.from(await ports.objects.readStaged(file.bucket, appliedKey(id, p))).toString('utf8')) as { customers: string[]; days: number; kwhByRegion: Record<string, number> },
@@ -441,7 +470,7 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
     await ports.alerts?.(touched);
     const outcome: FileOutcome = { ...record.outcome!, status: 'accepted', customers: touched.size, days: applied.reduce((n, a) => n + a.days, 0), kwhByRegion };
     await ports.files.finish(file, outcome, ports.clock());
-    await ports.fanOuts.advance(id, 'applying', 'done', outcome);
+    await ports.fanOuts.advance(id, 'completing', 'done', ports.clock(), outcome);
     ports.log?.('fanned-out file applied', { key: file.key, fanOutId: id, customers: touched.size, days: outcome.days });
     return outcome;
   }

@@ -77,16 +77,20 @@ export class DynamoFanOuts implements FanOutLedger {
     }
   }
 
-  async advance(id: string, from: FanOutRecord['state'], to: FanOutRecord['state'], outcome?: FileOutcome): Promise<boolean> {
+  async appliesQueued(id: string): Promise<void> {
+    await this.table.doc.send(new UpdateCommand({ TableName: this.table.name, Key: key(id), UpdateExpression: 'SET appliesQueued = :t', ExpressionAttributeValues: { ':t': true } }));
+  }
+
+  async advance(id: string, from: FanOutRecord['state'], to: FanOutRecord['state'], at: Date, outcome?: FileOutcome): Promise<boolean> {
     try {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: key(id),
-          UpdateExpression: outcome ? 'SET #s = :to, outcome = :o' : 'SET #s = :to',
+          UpdateExpression: `SET #s = :to, stateSince = :at${outcome ? ', outcome = :o' : ''}`,
           ConditionExpression: '#s = :from',
           ExpressionAttributeNames: { '#s': 'state' },
-          ExpressionAttributeValues: { ':to': to, ':from': from, ...(outcome ? { ':o': outcome } : {}) },
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':at': at.toISOString(), ...(outcome ? { ':o': outcome } : {}) },
         }),
       );
       return true;
