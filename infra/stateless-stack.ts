@@ -61,6 +61,7 @@ export interface StatelessStackProps extends StackProps {
   /** File limits that differ from the function's defaults. */
   fileLimits?: Partial<FileLimits>;
   headerAliases?: Record<string, string[]>;
+  applyMultiplier?: boolean;
   alarmEmail?: string;
   /** Upper bound on concurrent ingest invocations, to protect the table's write capacity. */
   ingestMaxConcurrency?: number;
@@ -106,6 +107,7 @@ export class StatelessStack extends Stack {
         [ENV.alertDemandShare]: String(props.statements.alertDemandShare),
         [ENV.alertBillIncrease]: String(props.statements.alertBillIncrease),
         ...(props.headerAliases ? { [ENV.headerAliases]: JSON.stringify(props.headerAliases) } : {}),
+        ...(props.applyMultiplier ? { [ENV.applyMultiplier]: 'true' } : {}),
         ...Object.fromEntries(Object.entries(props.fileLimits ?? {}).map(([key, value]) => [ENV[key as keyof FileLimits], String(value)])),
       },
       workQueue: props.ingestQueue,
