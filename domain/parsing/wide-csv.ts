@@ -248,6 +248,8 @@ export class WideCsvParser implements LineParser {
     if (rule.kind === 'power') {
       const h = this.minutes / 60;
       this.warnOnce(`power:${text}`, lineNo, `values of quantity "${text}" are ${rule.quantity === KWH ? 'kW' : 'kvar'} (load curve); converted to ${rule.quantity === KWH ? 'kWh' : 'kvarh'} × ${h} h`);
+    } else if (rule.kind === 'register' && !this.layout!.register) {
+      this.warnOnce(`register:${text}`, lineNo, `rows of quantity "${text}" are register readings (示值): interval energy = difference of consecutive readings`);
     } else if (rule.kind === 'skip') {
       this.warnOnce(`skip:${text}`, lineNo, `rows of quantity "${text}" skipped: ${rule.reason.replace(/^is /, '')}`);
     }
