@@ -148,6 +148,8 @@ export class WideCsvParser implements LineParser {
       scale *= m;
     } else if (this.ignoredMultiplier !== undefined && !this.multiplierChecked) this.checkIgnoredMultiplier(get(this.ignoredMultiplier).trim(), lineNo);
     const register = rule.kind === 'register';
+    const energyKwh = quantity === KWH && !register;
+    const energyKvarh = quantity === KVARH && !register;
     // Validate the whole row first so a bad cell rejects the row rather than half of it.
     const values = this.values;
     for (let i = 0; i < n; i++) {
@@ -164,8 +166,8 @@ export class WideCsvParser implements LineParser {
           return sink.reject(lineNo, `interval ${i + 1} value "${text.slice(s, e)}" is not a number`, n);
         }
       }
-      if (v < 0 && quantity === KWH && !register) return sink.reject(lineNo, `interval ${i + 1} kWh ${v} is negative`, n);
-      values[i] = quantity === KVARH && !register ? Math.abs(v) : v;
+      if (v < 0 && energyKwh) return sink.reject(lineNo, `interval ${i + 1} kWh ${v} is negative`, n);
+      values[i] = energyKvarh ? Math.abs(v) : v;
     }
     let midnight: number;
     try {
