@@ -14,7 +14,7 @@ export const WIDTHS = new Set([24, 48, 96]);
 
 /**
  * What the labels say about the block. `ends`: the label is the end of its interval (00:15 … 24:00, 1时 … 24时);
- * `starts`: the start (00:00 … 23:45, 0时 … 23时, 00:00-00:15); `points`: a position (第1点 … 第96点, P1 … P96, 1 … 96),
+ * `starts`: the start (00:00 … 23:45, 0时 … 23时, 00:00-00:15, points numbered from 0); `points`: a position (第1点 … 第96点, P1 … P96, 1 … 96),
  * point i being the i-th interval from midnight. Energy values map by position in all three; register readings
  * (instants) need the distinction, and take point numbers as interval ends.
  */
@@ -189,7 +189,8 @@ function intervalBlock(cols: number[], labels: Label[], headers: string[], lineN
       ? { minutes, kind: 'ends', text: `24 intervals of 60 min, labels are hours ${headers[cols[0]!]}…${last} (hour h ends at h:00)` }
       : { minutes, kind: 'starts', text: `24 intervals of 60 min, labels are hours ${headers[cols[0]!]}…${last} (hour h starts at h:00)` };
   }
-  return { minutes, kind: 'points', text: `${n} intervals of ${minutes} min, labels are point numbers ${headers[cols[0]!]}…${last} (point ${first.n} is the first interval after 00:00)` };
+  // Numbered from 0, a point reads as the start of its interval (0点 = 00:00); from 1, as a position (ends for registers).
+  return { minutes, kind: first.n === 0 ? 'starts' : 'points', text: `${n} intervals of ${minutes} min, labels are point numbers ${headers[cols[0]!]}…${last} (point ${first.n} is the first interval after 00:00)` };
 }
 
 /** What a quantity cell means for the row. */

@@ -228,6 +228,8 @@ describe('wide headers that are wrong fail clearly', () => {
     // 24:00 written as 00:00 at the end of an interval-end block
     expect(hdr(['表号', '日期', ...half.slice(0, 47), '00:00'])).toMatchObject({ minutes: 30, labels: 'ends' });
     expect(hdr(['表号', '日期', ...Array.from({ length: 24 }, (_, h) => `${h}时`)])).toMatchObject({ minutes: 60, labels: 'starts' });
+    expect(hdr(['表号', '日期', ...Array.from({ length: 96 }, (_, i) => `${i}`)])).toMatchObject({ minutes: 15, labels: 'starts' });
+    expect(hdr(['表号', '日期', ...Array.from({ length: 48 }, (_, i) => `第${i + 1}点`)])).toMatchObject({ minutes: 30, labels: 'points' });
   });
 
   it('is not a wide header without a date or an id (a title row)', () => {
