@@ -127,7 +127,9 @@ export function analyseWideHeader(
     ignored.sort((a, b) => a.index - b.index);
     delete cols.multiplier;
   }
-  const used = USED.filter((c) => cols[c] !== undefined).map((c) => ({ column: c, header: headers[cols[c]!]!, index: cols[c]! + 1 }));
+  const used = USED.filter((c) => cols[c] !== undefined)
+    .map((c) => ({ column: c, header: headers[cols[c]!]!, index: cols[c]! + 1 }))
+    .sort((a, b) => a.index - b.index);
   const register = Boolean(opts.register) || registerHeader;
   const width = Math.max(...labelCols, ...USED.map((c) => cols[c] ?? 0)) + 1;
   return {
