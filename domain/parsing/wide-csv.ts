@@ -6,7 +6,10 @@ import { analyseWideHeader, classifyQuantity, type QuantityRule, type UsableQuan
 import { parseDecimal } from './long-csv.ts';
 import type { Zone } from '../time/zone.ts';
 
-const DATE = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$|^(\d{4})(\d{2})(\d{2})$/;
+// 2026-10-01, 2026/10/1, 2026.10.01, 2026年10月1日, 20261001; a midnight time after it (数据时间 2026-10-01 00:00:00) is allowed.
+const DATE = /^(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?(?:[ T]0?0:00(?::00)?)?$|^(\d{4})(\d{2})(\d{2})$/;
+/** Cell texts exports use for "no value": the interval is missing, the row is not rejected. */
+const NO_VALUE = new Set(['-', '--', '—', '/', 'null', 'NULL', 'N/A', 'n/a']);
 /** First cells of a totals row below the data (skipped with a warning, not rejected). */
 const TOTALS = new Set(['合计', '总计', '小计', '合 计', '总 计', 'total', 'sum', 'totals']);
 const BLANK = /^[\s,]*$/;
@@ -158,11 +161,11 @@ export class WideCsvParser implements LineParser {
       if (f) {
         const t = f[col]!.trim();
         v = t === '' ? NaN : Number(t);
-        if (t !== '' && Number.isNaN(v)) return sink.reject(lineNo, `interval ${i + 1} value "${t}" is not a number`, n);
+        if (t !== '' && Number.isNaN(v) && !NO_VALUE.has(t)) return sink.reject(lineNo, `interval ${i + 1} value "${t}" is not a number`, n);
       } else {
         const s = b[col]!, e = b[col + 1]! - 1;
         v = e === s ? NaN : parseDecimal(text, s, e);
-        if (Number.isNaN(v) && text.slice(s, e).trim() !== '') {
+        if (Number.isNaN(v) && text.slice(s, e).trim() !== '' && !NO_VALUE.has(text.slice(s, e).trim())) {
           return sink.reject(lineNo, `interval ${i + 1} value "${text.slice(s, e)}" is not a number`, n);
         }
       }

@@ -244,6 +244,29 @@ describe('wide headers that are wrong fail clearly', () => {
   });
 });
 
+describe('cells and dates as exports write them', () => {
+  it('reads 2026年10月1日 and a midnight time after the date, and takes "--", "-" and "null" as missing values', async () => {
+    const labels = Array.from({ length: 24 }, (_, h) => `${h + 1}时`);
+    const values = (missing: string) => labels.map((_, h) => (h === 5 ? missing : 1)).join(',');
+    const text = [
+      '表号,数据时间,' + labels.join(','),
+      `M1,2026年10月1日,${values('--')}`,
+      `M1,2026-10-02 00:00:00,${values('null')}`,
+      `M1,2026/10/3 0:00,${values('-')}`,
+      `M1,2026-10-04 08:00:00,${values('1')}`,
+      `M1,2026-10-05,${values('x')}`,
+    ].join('\n');
+    const c = collectMeterDays(0);
+    const r = await checkReadings('d.csv', bytes(text), { directory: meterDirectory([customer('C1', ['M1'])]), config: { ...DEFAULT_CONFIG, quarantineShare: 1, maxInterpolatedGap: 0 }, onMeterDay: c.listener });
+    expect(r.rejects).toEqual([
+      { line: 5, reason: 'date "2026-10-04 08:00:00" is not a date (yyyy-mm-dd)' },
+      { line: 6, reason: 'interval 6 value "x" is not a number' },
+    ]);
+    expect(r.customers).toEqual([{ customerId: 'C1', days: 3, kwh: 69 }]);
+    expect(c.usage.get('C1')!.get('2026-10-01')!['M1']!.kwh[5]).toBeNull();
+  });
+});
+
 describe('quantity texts', () => {
   it.each([
     ['正向有功(总)', 'energy', 0], ['正向有功总', 'energy', 0], ['有功电量', 'energy', 0], ['有功', 'energy', 0],
