@@ -55,6 +55,8 @@ export class WideCsvParser implements LineParser {
   /** Last register reading per meter (and quantity): the instant it was read at, its value and line. */
   private readonly carry = new Map<string, { instant: number; reading: number; line: number }>();
   private multiplierChecked = false;
+  private totalsSkipped = 0;
+  private lastTotalsLine = 0;
   private ignoredMultiplier: number | undefined;
 
   constructor(opts: WideOptions) {
@@ -273,7 +275,9 @@ export class WideCsvParser implements LineParser {
     for (let k = 0; k < 3 && k < cells.length; k++) {
       const cell = cells[k]!.trim();
       if (TOTALS.has(cell.toLowerCase())) {
-        this.warn(lineNo, `totals row (${cell}) skipped`);
+        // Subtotal rows may come once a customer: the first few are named, the rest counted at the end.
+        if (++this.totalsSkipped <= 5) this.warn(lineNo, `totals row (${cell}) skipped`);
+        this.lastTotalsLine = lineNo;
         return true;
       }
     }
@@ -292,6 +296,7 @@ export class WideCsvParser implements LineParser {
 
   end(): void {
     if (this.layout === null) throw new FileFormatError('the file is empty: no header row', 1);
+    if (this.totalsSkipped > 5) this.warn(this.lastTotalsLine, `${this.totalsSkipped - 5} more totals rows skipped (the last at line ${this.lastTotalsLine})`);
   }
 
   private header(text: string, lineNo: number): void {

@@ -267,6 +267,17 @@ describe('cells and dates as exports write them', () => {
   });
 });
 
+describe('subtotal rows', () => {
+  it('names the first five totals rows and counts the rest in one warning', async () => {
+    const labels = Array.from({ length: 24 }, (_, h) => `${h + 1}时`);
+    const rows = Array.from({ length: 8 }, (_, d) => [`M1,2026-10-0${d + 1},${labels.map(() => 1).join(',')}`, `小计,,${labels.map(() => 1).join(',')}`]).flat();
+    const r = await checkReadings('s.csv', bytes(['表号,日期,' + labels.join(','), ...rows].join('\n')), { directory: meterDirectory([customer('C1', ['M1'])]), config: DEFAULT_CONFIG });
+    expect(r.rejects).toEqual([]);
+    expect(r.stats!.warnings.map((w) => w.message)).toEqual([...new Array(5).fill('totals row (小计) skipped'), '3 more totals rows skipped (the last at line 17)']);
+    expect(r.customers).toEqual([{ customerId: 'C1', days: 8, kwh: 192 }]);
+  });
+});
+
 describe('quantity texts', () => {
   it.each([
     ['正向有功(总)', 'energy', 0], ['正向有功总', 'energy', 0], ['有功电量', 'energy', 0], ['有功', 'energy', 0],
