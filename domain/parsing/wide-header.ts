@@ -204,7 +204,8 @@ const NOT_ENERGY = ['功率因数', '电压', '电流', '需量', '视在', 'vol
 /**
  * Classifies a quantity cell (lower case, trimmed). Exact texts from QUANTITY_ALIASES first; otherwise by what the
  * text contains: 反向 (export) is refused; 示值/register = register readings; 电压/电流/功率因数/需量 are other
- * measurements in the same export and skipped (with a warning, not a reject); 功率/负荷/kw = a load curve in kW;
+ * measurements in the same export and skipped (with a warning, not a reject), and so are time-of-use band rows
+ * (正向有功尖/峰/平/谷) beside the total; 功率/负荷/kw = a load curve in kW;
  * 无功 = kvarh; 有功/电量 = kWh. Anything else is rejected by row.
  */
 export function classifyQuantity(text: string): QuantityRule {
@@ -213,6 +214,8 @@ export function classifyQuantity(text: string): QuantityRule {
   if (QUANTITY_ALIASES.kvarh.some((a) => a.toLowerCase().replace(/[\s()（）]/g, '') === t)) return { kind: 'energy', quantity: KVARH };
   const reactive = t.includes('无功') || t.startsWith('kvar') || t.includes('reactive');
   if (t.includes('反向') || t.includes('export')) return { kind: 'reject', reason: 'is reverse (exported) energy, not consumption' };
+  // 正向有功峰 …: one time-of-use band of the meter's register beside the total; counting it too would double the energy.
+  if (/[尖峰平谷]/.test(t) && !t.includes('总') && (t.includes('有功') || reactive)) return { kind: 'skip', reason: 'is one time-of-use band (尖/峰/平/谷); the total is used' };
   if (t.includes('示值') || t.includes('register')) return { kind: 'register', quantity: reactive ? KVARH : KWH };
   if (NOT_ENERGY.some((w) => t.includes(w))) return { kind: 'skip', reason: 'is not energy (voltage, current, power factor or demand)' };
   if (t.includes('功率') || t.includes('负荷') || t === 'kw' || t === 'kvar' || t === 'load') return { kind: 'power', quantity: reactive ? KVARH : KWH };

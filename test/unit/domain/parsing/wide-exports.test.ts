@@ -282,9 +282,13 @@ describe('quantity texts', () => {
   it.each([
     ['正向有功(总)', 'energy', 0], ['正向有功总', 'energy', 0], ['有功电量', 'energy', 0], ['有功', 'energy', 0],
     ['正向无功', 'energy', 1], ['无功电量(总)', 'energy', 1], ['有功功率', 'power', 0], ['负荷', 'power', 0], ['kw', 'power', 0],
-    ['无功功率', 'power', 1], ['正向有功总示值', 'register', 0], ['无功示值', 'register', 1],
+    ['无功功率', 'power', 1], ['正向有功总示值', 'register', 0], ['无功示值', 'register', 1], ['正向有功总电能', 'energy', 0],
   ])('%s is %s', (text, kind, quantity) => {
     expect(classifyQuantity(text.toLowerCase())).toEqual({ kind, quantity });
+  });
+
+  it.each(['正向有功峰', '正向有功(谷)', '正向有功尖示值', 'A相电压', '功率因数', '正向有功最大需量'])('%s is skipped', (text) => {
+    expect(classifyQuantity(text.toLowerCase())).toMatchObject({ kind: 'skip' });
   });
 
   it('skips voltage and power-factor rows with one warning each, and rejects unknown and exported energy by row', async () => {
