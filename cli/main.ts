@@ -34,15 +34,17 @@ export function program(): Command {
     .command('validate')
     .description('check meter-data files before uploading them: the same parse + validate + aggregate code as the ingest Lambda, no AWS needed.\n' +
       'Exit status 1 when a file would be quarantined or cannot be read.')
-    .argument('<file...>', 'reading files: long CSV, wide CSV (24/48/96 columns, UTF-8 or GBK), NEM12/NEM13; .gz and .zip accepted')
+    .argument('<file...>', 'reading files: long CSV, wide CSV (24/48/96 labelled interval columns, UTF-8 or GBK), NEM12/NEM13; .gz and .zip accepted')
     .option('--customers <file>', 'customer master CSV; readings for meters it does not list are rejected (repeatable)', collect)
     .option('--time-zone <zone>', 'the utility\'s IANA time zone', DEFAULTS.timeZone)
     .option('--quarantine-share <share>', 'rejected-row share above which a file is quarantined', number('--quarantine-share'), DEFAULTS.quarantineShare)
     .option('--max-rejects <n>', 'rejects to list per file', number('--max-rejects'), 10)
     .option('--aliases <file>', 'JSON file of extra header aliases, e.g. {"meter_id":["计量点号"],"date":["采集日期"]}')
+    .option('--apply-multiplier', 'wide CSV: multiply values by the file\'s 倍率 column (values before the multiplier)')
     .option('--json', 'print one JSON document')
     .action(async (files: string[], o) => {
       process.exitCode = await validateFiles(files, {
+        applyMultiplier: o.applyMultiplier === true,
         json: o.json,
         customers: o.customers,
         timeZone: o.timeZone,

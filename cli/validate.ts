@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, type DomainConfig } from '../domain/config.ts';
 import { CustomerMasterParser, meterDirectory } from '../domain/customers/customer-master.ts';
 import { decodeLines } from '../domain/parsing/decode.ts';
 import { isZip, zipEntries } from '../domain/parsing/zip.ts';
+import type { ColumnReport } from '../domain/parsing/reading-sink.ts';
 import { ANY_METER, type MeterDirectory } from '../domain/usage/aggregate.ts';
 import { checkReadings, type ReadingsCheck } from '../domain/use-cases/validate-readings.ts';
 import { fmtNumber, printJson, table } from './output.ts';
@@ -17,6 +18,8 @@ export interface ValidateOptions {
   maxRejects?: number;
   /** JSON file: logical column → extra header texts. */
   aliases?: string;
+  /** Wide CSV values are before the 倍率 multiplier: multiply by it. */
+  applyMultiplier?: boolean;
 }
 
 /** `kam validate`: the ingest code path (parse + validate + aggregate) on local files, with no AWS at all. */
@@ -26,6 +29,7 @@ export async function validateFiles(files: string[], opts: ValidateOptions): Pro
     ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
     ...(opts.quarantineShare !== undefined ? { quarantineShare: opts.quarantineShare } : {}),
     ...(opts.aliases ? { aliases: readAliases(opts.aliases) } : {}),
+    ...(opts.applyMultiplier ? { applyMultiplier: true } : {}),
   };
   const directory = opts.customers?.length ? await loadDirectory(opts.customers) : ANY_METER;
   const results: (ReadingsCheck & { seconds: number })[] = [];
@@ -56,6 +60,7 @@ export async function validateFiles(files: string[], opts: ValidateOptions): Pro
         rejectedShare: r.rejectedShare,
         rejects: r.rejects.slice(0, max),
         warnings: r.stats?.warnings ?? [],
+        ...(r.stats?.columns ? { columns: r.stats.columns } : {}),
         ...(r.error ? { error: r.error } : {}),
         customers: r.customers,
       })),
@@ -67,6 +72,7 @@ export async function validateFiles(files: string[], opts: ValidateOptions): Pro
       if (s) {
         console.log(`  format ${s.format}, ${s.encoding}${s.compressed ? ', gzip' : ''}; ${fmtNumber(s.lines)} lines, ${(s.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(2)} s`);
       }
+      if (s?.columns) for (const l of columnLines(s.columns)) console.log(`  ${l}`);
       if (r.status === 'failed') {
         console.log(`  ${r.error}`);
         continue;
@@ -88,6 +94,15 @@ export async function validateFiles(files: string[], opts: ValidateOptions): Pro
     }
   }
   return results.some((r) => r.status !== 'accepted') ? 1 : 0;
+}
+
+/** The header as understood: columns used (logical ← header, column number), the interval block, columns ignored. */
+export function columnLines(c: ColumnReport): string[] {
+  return [
+    `columns used: ${c.used.map((u) => `${u.column} ← "${u.header}" (${u.index})`).join(', ')}`,
+    `intervals: ${c.intervals}`,
+    `columns ignored: ${c.ignored.length ? c.ignored.map((i) => `"${i.header}" (${i.index})${i.reason ? ` — ${i.reason}` : ''}`).join(', ') : 'none'}`,
+  ];
 }
 
 function failed(file: string, reason: string): ReadingsCheck {

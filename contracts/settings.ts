@@ -11,6 +11,8 @@ export const ENV = {
   maxInterpolatedGap: 'MAX_INTERPOLATED_GAP',
   windowDays: 'WINDOW_DAYS',
   headerAliases: 'HEADER_ALIASES',
+  /** "true": wide reading files' values are multiplied by their 倍率 column (domain/config.ts applyMultiplier). */
+  applyMultiplier: 'APPLY_MULTIPLIER',
   /** Limits on one uploaded file (domain/config.ts FileLimits). */
   maxObjectBytes: 'MAX_OBJECT_BYTES',
   maxLineLength: 'MAX_LINE_LENGTH',

@@ -15,6 +15,11 @@ export interface DomainConfig {
   bands: BandSchedule;
   /** Extra reading-file header aliases (logical column → header texts), merged over the built-in ones. */
   aliases?: AliasMap;
+  /**
+   * Wide reading files: multiply values (and register-reading differences) by the file's 倍率 column, for exports whose
+   * values are before the CT × PT multiplier. Off by default: values are taken as they are and 倍率 is ignored.
+   */
+  applyMultiplier?: boolean;
   /** What one uploaded file may be before it is refused (hostile or broken exports end quickly). */
   limits: FileLimits;
 }

@@ -56,6 +56,7 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     timeZone: config.timeZone,
     quarantineShare: config.quarantineShare,
     ...(config.headerAliases ? { headerAliases: config.headerAliases } : {}),
+    ...(config.applyMultiplier ? { applyMultiplier: true } : {}),
     ...(config.fileLimits ? { fileLimits: config.fileLimits } : {}),
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
   });

@@ -38,6 +38,8 @@ export interface AppConfig {
   alarmEmail?: string;
   /** Extra reading-file header aliases (logical column → header texts), e.g. `-c headerAliases='{"meter_id":["计量点号"]}'`. */
   headerAliases?: Record<string, string[]>;
+  /** Wide reading files' values are before the 倍率 multiplier and are multiplied by it (`-c applyMultiplier=true`); off by default. */
+  applyMultiplier?: boolean;
   /** Limits on one uploaded file where they differ from the defaults (domain/config.ts), e.g. `-c maxObjectBytes=8589934592`. */
   fileLimits?: Partial<FileLimits>;
   /** The From address of every statement, alert and account-manager notice. */
@@ -106,6 +108,10 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     headerAliases = parsed as Record<string, string[]>;
   }
 
+  const rawMultiplier = context('applyMultiplier');
+  if (!([undefined, '', true, false, 'true', 'false'] as unknown[]).includes(rawMultiplier)) throw new Error(`applyMultiplier must be true or false, got ${String(rawMultiplier)}`);
+  const applyMultiplier = rawMultiplier === true || rawMultiplier === 'true';
+
   const sesFromAddress = String(context('sesFromAddress') ?? DEFAULTS.sesFromAddress);
   if (!EMAIL.test(sesFromAddress)) throw new Error(`sesFromAddress "${sesFromAddress}" is not an email address`);
   const fromDomain = sesFromAddress.slice(sesFromAddress.lastIndexOf('@') + 1).toLowerCase();
@@ -157,6 +163,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     quarantineShare,
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(headerAliases ? { headerAliases } : {}),
+    ...(applyMultiplier ? { applyMultiplier } : {}),
     ...(Object.keys(fileLimits).length ? { fileLimits } : {}),
     sesFromAddress,
     sesIdentity,

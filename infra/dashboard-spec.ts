@@ -44,7 +44,7 @@ const PATTERNS = ['continuous', 'day-shift', 'evening-peak', 'night-shift', 'wee
 const app = (name: string, splitBy?: AppMetric['splitBy']): AppMetric => ({ kind: 'app', name, ...(splitBy ? { splitBy } : {}) });
 
 export const WIDGETS: readonly WidgetSpec[] = [
-  { id: 'files', section: 'Pipeline health', title: 'Files received / accepted / quarantined / failed', stat: 'Sum', kind: 'count', metrics: ['FilesReceived', 'FilesAccepted', 'FilesQuarantined', 'FilesFailed', 'FilesDuplicate', 'FilesErrored', 'FilesFannedOut', 'ChunksStaged'].map((n) => app(n)) },
+  { id: 'files', section: 'Pipeline health', title: 'Files received / accepted / quarantined / failed', stat: 'Sum', kind: 'count', metrics: ['FilesReceived', 'FilesAccepted', 'FilesQuarantined', 'FilesFailed', 'FilesDuplicate', 'FilesErrored', 'FilesFannedOut', 'ChunksStaged', 'PartitionsApplied', 'ChunkJobsErrored'].map((n) => app(n)) },
   { id: 'rows', section: 'Pipeline health', title: 'Rows accepted / rejected', stat: 'Sum', kind: 'count', metrics: [app('RowsAccepted'), app('RowsRejected')] },
   { id: 'dead-lettered', section: 'Pipeline health', title: 'Malformed messages dead-lettered without retries', stat: 'Sum', kind: 'count', metrics: [app('MessagesDeadLettered')] },
   {

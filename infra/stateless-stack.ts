@@ -62,6 +62,7 @@ export interface StatelessStackProps extends StackProps {
   /** File limits that differ from the function's defaults. */
   fileLimits?: Partial<FileLimits>;
   headerAliases?: Record<string, string[]>;
+  applyMultiplier?: boolean;
   alarmEmail?: string;
   /** Upper bound on concurrent ingest invocations, to protect the table's write capacity. */
   ingestMaxConcurrency?: number;
@@ -104,6 +105,7 @@ export class StatelessStack extends Stack {
       [ENV.alertDemandShare]: String(props.statements.alertDemandShare),
       [ENV.alertBillIncrease]: String(props.statements.alertBillIncrease),
       ...(props.headerAliases ? { [ENV.headerAliases]: JSON.stringify(props.headerAliases) } : {}),
+      ...(props.applyMultiplier ? { [ENV.applyMultiplier]: 'true' } : {}),
       ...Object.fromEntries(Object.entries(props.fileLimits ?? {}).map(([key, value]) => [ENV[key as keyof FileLimits], String(value)])),
     };
     // What applying readings takes: IngestReadings for a whole file, IngestChunks for a fanned-out one's partitions.

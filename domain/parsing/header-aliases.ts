@@ -5,20 +5,28 @@
 export type AliasMap = Record<string, readonly string[]>;
 
 export const READING_ALIASES: AliasMap = {
-  customer_id: ['customer_id', 'customer', '户号', '用户编号', '客户编号', '用户号'],
-  meter_id: ['meter_id', 'meter', 'nmi', '表号', '电能表号', '电表号', '计量点编号', '表计编号'],
+  customer_id: ['customer_id', 'customer', 'customer_no', 'account_id', '户号', '用户编号', '客户编号', '用户号', '客户号', '用户户号'],
+  meter_id: [
+    'meter_id', 'meter', 'meter_no', 'asset_no', 'nmi', '表号', '电能表号', '电表号', '计量点编号', '表计编号', '电能表编号',
+    '电能表资产号', '表计资产号', '资产编号', '电表资产号', '电能表资产编号', '资产号', '表资产号',
+  ],
   interval_start: ['interval_start', 'start', '开始时间', '时间'],
   interval_minutes: ['interval_minutes', 'minutes', '间隔', '间隔分钟'],
   kwh: ['kwh', '有功电量', '电量'],
   kvarh: ['kvarh', '无功电量'],
   quality: ['quality', '质量', '数据质量', '质量标志'],
-  date: ['date', 'day', '日期', '数据日期', '抄表日期'],
-  quantity: ['quantity', 'kind', '数据项', '数据类型', '类型'],
+  date: ['date', 'day', 'reading_date', '日期', '数据日期', '冻结日期', '抄表日期', '数据时间'],
+  quantity: ['quantity', 'kind', '数据项', '数据类型', '类型', '数据项名称', '电量类型', '示值类型', '测量类型'],
+  /** CT × PT ratio; used by wide files only when `applyMultiplier` is on (the file's values are before it). */
+  multiplier: ['multiplier', 'ct_pt', '倍率', '综合倍率', '计量倍率'],
 };
 
-/** Values of the wide format's quantity column meaning active and reactive energy. */
+/**
+ * Values of the wide format's quantity column meaning active and reactive energy. Texts not listed here are classified
+ * by what they contain (wide-header.ts classifyQuantity): 示值 = register readings, 功率/负荷 = a kW load curve, …
+ */
 export const QUANTITY_ALIASES: { kwh: readonly string[]; kvarh: readonly string[] } = {
-  kwh: ['kwh', 'active', '有功', '正向有功', '正向有功电量', '有功电量'],
+  kwh: ['kwh', 'active', '有功', '正向有功', '正向有功电量', '有功电量', '正向有功总', '正向有功(总)', '正向有功电量(总)'],
   kvarh: ['kvarh', 'reactive', '无功', '正向无功', '无功电量', '感性无功'],
 };
 

@@ -4,7 +4,7 @@ import { type AliasMap, READING_ALIASES } from './header-aliases.ts';
 import { LongCsvParser } from './long-csv.ts';
 import { WideCsvParser } from './wide-csv.ts';
 import { detectNem, Nem12Parser } from './nem12.ts';
-import { FileFormatError, type LineParser, type ReadingFormat, type ReadingSink } from './reading-sink.ts';
+import { type ColumnReport, FileFormatError, type LineParser, type ReadingFormat, type ReadingSink } from './reading-sink.ts';
 import type { Zone } from '../time/zone.ts';
 
 export interface ReadStats {
@@ -15,6 +15,8 @@ export interface ReadStats {
   bytes: number;
   /** Oddities that lost no data (a NEM12 file without its 100 header, accumulation reads not loaded, …). */
   warnings: { line: number; message: string }[];
+  /** Wide CSV: the columns read (logical name ← header text), those ignored, and how the interval labels were read. */
+  columns?: ColumnReport;
 }
 
 export interface ReadOptions {
@@ -29,22 +31,60 @@ export interface ReadOptions {
   limits?: Partial<DecodeLimits>;
   /** The file's encoding when known (a byte range of a larger file); else detected. */
   encoding?: Encoding;
+  /** Wide CSV: multiply values by the file's 倍率 column (values before the multiplier). Off by default. */
+  applyMultiplier?: boolean;
 }
 
-/** Picks the parser from the first non-empty line: NEM12/13 records, else a long or a wide CSV header. */
-export function parserFor(firstLine: string, lineNo: number, opts: ReadOptions, warnings: { line: number; message: string }[] = []): LineParser {
-  if (detectNem(firstLine)) {
-    return new Nem12Parser({ sink: opts.sink, zone: opts.zone, fileName: opts.fileName, listener: { warning: (line, message) => void warnings.push({ line, message }) } });
+/** How many non-empty lines may stand above the header (export titles such as "XX供电公司96点电量数据导出"). */
+export const MAX_HEADER_SEARCH = 10;
+
+type Warnings = { line: number; message: string }[];
+
+/**
+ * The parser for a header line, or null when the line is not a header (a title row). NEM12/13 is recognised on the
+ * first non-empty line only; a long or wide CSV header may follow a few title rows. A line that is a wide header
+ * but whose interval columns are wrong throws a FileFormatError naming the column.
+ */
+export function headerParser(
+  line: string,
+  lineNo: number,
+  opts: ReadOptions,
+  warnings: Warnings = [],
+  ctx: { first?: boolean; register?: boolean } = { first: true },
+): LineParser | null {
+  if (ctx.first !== false && detectNem(line)) {
+    return new Nem12Parser({ sink: opts.sink, zone: opts.zone, fileName: opts.fileName, listener: { warning: (l, message) => void warnings.push({ line: l, message }) } });
   }
-  const cells = (splitCsvLine(firstLine) ?? []).map(normalizeHeader);
+  const raw = splitCsvLine(line) ?? [];
   const aliases = opts.aliases ?? READING_ALIASES;
-  if (LongCsvParser.looksLike(cells, aliases)) return new LongCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
-  if (WideCsvParser.looksLike(cells, aliases)) return new WideCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
-  throw new FileFormatError(
-    `unrecognised reading file: the first line is neither a NEM12/NEM13 record nor a long CSV header ` +
-      `(customer_id,meter_id,interval_start,interval_minutes,kwh,...) nor a wide CSV header (meter/date + 24, 48 or 96 interval columns)`,
+  if (LongCsvParser.looksLike(raw.map(normalizeHeader), aliases)) return new LongCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
+  if (WideCsvParser.detect(raw, aliases, lineNo)) {
+    return new WideCsvParser({
+      sink: opts.sink,
+      zone: opts.zone,
+      aliases,
+      applyMultiplier: opts.applyMultiplier,
+      register: ctx.register,
+      warn: (l, message) => void warnings.push({ line: l, message }),
+    });
+  }
+  return null;
+}
+
+function unrecognised(lineNo: number): FileFormatError {
+  return new FileFormatError(
+    `unrecognised reading file: no line among the first ${MAX_HEADER_SEARCH} non-empty ones is a NEM12/NEM13 record, a long CSV header ` +
+      `(customer_id,meter_id,interval_start,interval_minutes,kwh,...) or a wide CSV header (customer or meter id, date, ` +
+      `and 24, 48 or 96 labelled interval columns such as 00:15…24:00 or 第1点…第96点)`,
     lineNo,
   );
+}
+
+/** Picks the parser from a header line (see headerParser); throws when the line is not one. */
+export function parserFor(firstLine: string, lineNo: number, opts: ReadOptions, warnings: Warnings = []): LineParser {
+  const parser = headerParser(firstLine, lineNo, opts, warnings);
+  if (parser === null) throw unrecognised(lineNo);
+  return parser;
 }
 
 /** Streams a reading file (any supported format, UTF-8 or GBK, optionally gzip) into the sink. */
@@ -54,10 +94,20 @@ export async function readReadings(source: AsyncIterable<Uint8Array>, opts: Read
   const warnings: { line: number; message: string }[] = [];
   const every = opts.progressEvery ?? 1_000_000;
   let nextProgress = every;
+  // Title rows above the header: skipped with a warning each; a title saying 示值 marks register readings.
+  const titles: number[] = [];
+  let register = false;
   const lines = await decoded.forEachLine((text, lineNo) => {
     if (parser === null) {
       if (text.trim() === '' || text === '\uFEFF') return;
-      parser = parserFor(text, lineNo, opts, warnings);
+      parser = headerParser(text, lineNo, opts, warnings, { first: titles.length === 0, register });
+      if (parser === null) {
+        titles.push(lineNo);
+        if (text.includes('示值')) register = true;
+        if (titles.length >= MAX_HEADER_SEARCH) throw unrecognised(titles[0]!);
+        return;
+      }
+      for (const t of titles) warnings.push({ line: t, message: 'skipped above the header (a title row)' });
     }
     parser.line(text, lineNo);
     if (lineNo >= nextProgress && opts.onProgress) {
@@ -65,7 +115,7 @@ export async function readReadings(source: AsyncIterable<Uint8Array>, opts: Read
       opts.onProgress(lineNo, decoded.bytesRead());
     }
   });
-  if (parser === null) throw new FileFormatError('the file is empty', 1);
+  if (parser === null) throw titles.length ? unrecognised(titles[0]!) : new FileFormatError('the file is empty', 1);
   (parser as LineParser).end();
   return {
     format: (parser as LineParser).format,
@@ -73,6 +123,7 @@ export async function readReadings(source: AsyncIterable<Uint8Array>, opts: Read
     compressed: decoded.compressed,
     lines,
     bytes: decoded.bytesRead(),
-    warnings,
+    warnings: warnings.sort((a, b) => a.line - b.line),
+    ...((parser as LineParser).columns ? { columns: (parser as LineParser).columns! } : {}),
   };
 }

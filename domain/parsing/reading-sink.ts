@@ -48,6 +48,21 @@ export interface LineParser {
   readonly format: ReadingFormat;
   line(text: string, lineNo: number): void;
   end(): void;
+  /** Which header columns the parser reads and which it ignores (wide CSV), known once the header is read. */
+  readonly columns?: ColumnReport | null;
+}
+
+/**
+ * How a CSV header was understood, so a utility can check a new export at a glance (`kam validate`).
+ * Columns are 1-based as a spreadsheet shows them; header texts are the file's own (trimmed).
+ */
+export interface ColumnReport {
+  /** Logical column ← header text. */
+  used: { column: string; header: string; index: number }[];
+  /** Non-empty header cells not read, with why when it is not simply "not needed". */
+  ignored: { header: string; index: number; reason?: string }[];
+  /** The interval-label interpretation, e.g. "96 intervals of 15 min, labels are interval ends 00:15…24:00 (columns 5–100)". */
+  intervals: string;
 }
 
 export type ReadingFormat = 'long-csv' | 'wide-csv' | 'nem12' | 'nem13';

@@ -1,8 +1,8 @@
 import iconv from 'iconv-lite';
 import { detectEncoding, type Encoding } from '../parsing/decode.ts';
 import { detectNem } from '../parsing/nem12.ts';
-import { parserFor } from '../parsing/read-readings.ts';
-import { FileFormatError, type ReadingSink } from '../parsing/reading-sink.ts';
+import { headerParser, MAX_HEADER_SEARCH } from '../parsing/read-readings.ts';
+import { FileFormatError, type LineParser, type ReadingSink } from '../parsing/reading-sink.ts';
 import type { AliasMap } from '../parsing/header-aliases.ts';
 import type { Zone } from '../time/zone.ts';
 
@@ -33,17 +33,26 @@ export function prefixLineCount(lines: readonly string[], zone: Zone, aliases?: 
     const i = lines.findIndex((l) => l.startsWith('200,') || l.startsWith('250,'));
     return i === -1 ? undefined : i;
   }
-  // The reading parsers themselves find the first line that carries data (or is rejected as a data row).
+  // The reading parsers themselves find the header (below up to MAX_HEADER_SEARCH title rows, as readReadings does)
+  // and the first line that carries data or is rejected as a data row.
   const stop = (): never => {
     throw HIT;
   };
   const sink: ReadingSink = { interval: stop, row: stop, reject: stop };
   const opts = { sink, zone, ...(aliases ? { aliases } : {}) };
-  let parser: ReturnType<typeof parserFor> | null = null;
+  let parser: LineParser | null = null;
+  let titles = 0;
   for (let i = first; i < lines.length; i++) {
     const text = lines[i]!;
     try {
-      if (parser === null) parser = parserFor(text, i + 1, opts);
+      if (parser === null) {
+        if (text.trim() === '') continue;
+        parser = headerParser(text, i + 1, opts, [], { first: titles === 0 });
+        if (parser === null) {
+          if (++titles >= MAX_HEADER_SEARCH) return undefined;
+          continue;
+        }
+      }
       parser.line(text, i + 1);
     } catch (err) {
       if (err === HIT) return i;
@@ -111,6 +120,9 @@ export function analyseHead(head: Uint8Array, zone: Zone, aliases?: AliasMap): H
   const text = encoding === 'gbk' ? iconv.decode(Buffer.from(complete.buffer, complete.byteOffset, complete.length), 'gbk') : new TextDecoder('utf-8').decode(complete);
   const lines = text.split(terminator === 0x0a ? '\n' : '\r').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   lines.pop(); // after the last terminator
+  // Register readings (示值) carry each meter's last reading into its next row: a cut between two rows of one meter
+  // would lose an interval, so such exports are read whole.
+  if (text.includes('示值')) return undefined;
   let prefixLines: number | undefined;
   try {
     prefixLines = prefixLineCount(lines, zone, aliases);

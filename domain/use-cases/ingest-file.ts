@@ -226,6 +226,8 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
       format: check.stats?.format,
       encoding: check.stats?.encoding,
       rejectsKey,
+      ...(check.stats?.warnings.length ? { warnings: check.stats.warnings.slice(0, 20) } : {}),
+      ...(check.stats?.columns ? { columns: check.stats.columns } : {}),
     };
     if (check.status !== 'accepted') return { ...base, status: check.status, error: check.error };
     // Pass 2 re-reads the same object (by version or ETag: an overwrite in between fails the read instead of slipping

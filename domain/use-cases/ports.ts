@@ -3,6 +3,7 @@ import type { DailyUsage } from '../usage/daily-usage.ts';
 import type { DayWithMeters, StoredDay } from '../usage/meter-day.ts';
 import type { DayMerge } from '../usage/apply-readings.ts';
 import type { Reject } from '../usage/aggregate.ts';
+import type { ColumnReport } from '../parsing/reading-sink.ts';
 
 /** An object in the ingest bucket, identified down to its content (the ETag) and, in a versioned bucket, its version. */
 export interface FileRef {
@@ -33,6 +34,10 @@ export interface FileOutcome {
   kwhByRegion?: Record<string, number>;
   /** A file too large for one invocation: the number of chunks it was processed in (see fan-out.ts). */
   chunks?: number;
+  /** Readings files: oddities that lost no data (title rows skipped, a kW curve converted, …), the first 20. */
+  warnings?: { line: number; message: string }[];
+  /** Wide CSV: the columns used and ignored, and how the interval labels were read. */
+  columns?: ColumnReport;
 }
 
 /** Exactly-once bookkeeping of processed files. */

@@ -29,6 +29,7 @@ const Env = z.object({
   [ENV.alertBillIncrease]: z.coerce.number().positive().max(10).default(DEFAULTS.alertBillIncrease),
   [ENV.utilityNameEn]: z.string().default(DEFAULTS.utilityName.en),
   [ENV.utilityNameZh]: z.string().default(DEFAULTS.utilityName['zh-CN']),
+  [ENV.applyMultiplier]: z.enum(['true', 'false']).default('false'),
   /** JSON object: logical column → extra header texts, e.g. {"meter_id":["计量点号"]}. */
   [ENV.headerAliases]: z
     .string()
@@ -99,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
       },
       classification: { ...DEFAULT_CONFIG.classification, windowDays: e[ENV.windowDays] },
       ...(e[ENV.headerAliases] ? { aliases: e[ENV.headerAliases] } : {}),
+      ...(e[ENV.applyMultiplier] === 'true' ? { applyMultiplier: true } : {}),
     },
   };
 }

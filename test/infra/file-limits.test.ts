@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readAppConfig } from '../../infra/config.ts';
 import { fnProps, synthCustomAndDefaults } from './template-helpers.ts';
 
-const synth = synthCustomAndDefaults('file-limits', { fileLimits: { maxObjectBytes: 8 * 1024 ** 3, maxCompressionRatio: 500 } });
+const synth = synthCustomAndDefaults('file-limits', { fileLimits: { maxObjectBytes: 8 * 1024 ** 3, maxCompressionRatio: 500 }, applyMultiplier: true });
 
 describe('file limits are deployment settings', () => {
   it('reach IngestReadings as environment variables only where they differ from the defaults', () => {
@@ -12,6 +12,14 @@ describe('file limits are deployment settings', () => {
     expect(custom.MAX_LINE_LENGTH).toBeUndefined();
     const defaults = fnProps(synth.defaults, 'IngestReadings').Environment.Variables;
     for (const name of ['MAX_OBJECT_BYTES', 'MAX_LINE_LENGTH', 'MAX_DECOMPRESSED_BYTES', 'MAX_COMPRESSION_RATIO']) expect(defaults[name]).toBeUndefined();
+  });
+
+  it('applyMultiplier reaches IngestReadings as APPLY_MULTIPLIER only when on, and is read from CDK context', () => {
+    expect(fnProps(synth.custom, 'IngestReadings').Environment.Variables.APPLY_MULTIPLIER).toBe('true');
+    expect(fnProps(synth.defaults, 'IngestReadings').Environment.Variables.APPLY_MULTIPLIER).toBeUndefined();
+    expect(readAppConfig(new App({ context: { applyMultiplier: 'true' } })).applyMultiplier).toBe(true);
+    expect(readAppConfig(new App({ context: { applyMultiplier: 'false' } })).applyMultiplier).toBeUndefined();
+    expect(() => readAppConfig(new App({ context: { applyMultiplier: 'maybe' } }))).toThrow('applyMultiplier must be true or false, got maybe');
   });
 
   it('are read from CDK context and refused when not positive numbers', () => {

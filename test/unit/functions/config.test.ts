@@ -9,3 +9,12 @@ describe('function configuration: file limits', () => {
     expect(() => loadConfig({ TABLE_NAME: 'Usage', MAX_LINE_LENGTH: '10' })).toThrow(/MAX_LINE_LENGTH/);
   });
 });
+
+describe('function configuration: applyMultiplier', () => {
+  it('is off unless APPLY_MULTIPLIER is "true", and refuses anything but true or false', () => {
+    expect(loadConfig({ TABLE_NAME: 'Usage' }).domain.applyMultiplier).toBeUndefined();
+    expect(loadConfig({ TABLE_NAME: 'Usage', APPLY_MULTIPLIER: 'false' }).domain.applyMultiplier).toBeUndefined();
+    expect(loadConfig({ TABLE_NAME: 'Usage', APPLY_MULTIPLIER: 'true' }).domain.applyMultiplier).toBe(true);
+    expect(() => loadConfig({ TABLE_NAME: 'Usage', APPLY_MULTIPLIER: 'yes' })).toThrow(/APPLY_MULTIPLIER/);
+  });
+});

@@ -33,12 +33,12 @@ function longCsv(bad: (c: number, d: number, i: number) => boolean = () => false
   return rows.join('\n') + '\n';
 }
 
-/** A GBK wide export: title row, Chinese header, CRLF line ends. */
+/** A GBK wide export: two title rows, Chinese header with a name column, CRLF line ends. */
 function wideGbk(): Buffer {
   const labels = Array.from({ length: 96 }, (_, i) => `${String(Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15).padStart(2, '0')}`);
-  const rows = [['户号', '表号', '日期', ...labels].join(',')];
+  const rows = ['XX供电公司96点电量数据导出', '导出时间：2026-10-01', ['户号', '户名', '表号', '日期', ...labels].join(',')];
   IDS.forEach((id, c) => {
-    for (let d = 0; d < DAYS; d++) rows.push([id, id, dayKey(d), ...labels.map((_, i) => value(c, d, i))].join(','));
+    for (let d = 0; d < DAYS; d++) rows.push([id, `某某钢铁有限公司${c}`, id, dayKey(d), ...labels.map((_, i) => value(c, d, i))].join(','));
   });
   return iconv.encode(rows.join('\r\n') + '\r\n', 'gbk');
 }

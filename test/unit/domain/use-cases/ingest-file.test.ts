@@ -109,6 +109,21 @@ describe('ingestFile (readings) with in-memory ports', () => {
     expect(ledger.size).toBe(0);
   });
 
+  it('records how a wide export was read (columns, intervals, title rows skipped) in the file outcome', async () => {
+    const bucket = memoryBucket();
+    const { ports, ledger } = memoryPorts(bucket.store);
+    const hours = Array.from({ length: 24 }, (_, h) => `${h + 1}时`);
+    const text = ['某某供电公司24点电量', `户号,户名,表号,日期,${hours.join(',')}`, `C1,某某厂,C1,2026-06-01,${hours.map(() => 1).join(',')}`].join('\n');
+    const r = await ingestFile(ports, DEFAULT_CONFIG)(bucket.put('readings/wide.csv', 'w', text, new Date('2026-11-01T10:00:00Z')));
+    expect(r).toMatchObject({ outcome: 'processed', file: { status: 'accepted', format: 'wide-csv', warnings: [{ line: 1, message: 'skipped above the header (a title row)' }] } });
+    const stored = [...ledger.values()][0]!.outcome!;
+    expect(stored.columns).toEqual({
+      used: [{ column: 'customer_id', header: '户号', index: 1 }, { column: 'meter_id', header: '表号', index: 3 }, { column: 'date', header: '日期', index: 4 }],
+      ignored: [{ header: '户名', index: 2 }],
+      intervals: '24 intervals of 60 min, labels are hours 1时…24时 (hour h ends at h:00) (columns 5–28)',
+    });
+  });
+
   it('keeps the later upload whatever order the files are processed in', async () => {
     const bucket = memoryBucket();
     const { ports, days } = memoryPorts(bucket.store);
