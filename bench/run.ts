@@ -24,6 +24,22 @@ const opt = (name: string, dflt: number): number => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
+
+// The fan-out of one large file on the local stack (issue 9 §3): on its own, it takes minutes.
+if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'fanout') {
+  const { benchFanOut } = await import('./fanout.ts');
+  const dir = join(dirname(dirname(fileURLToPath(import.meta.url))), 'bench', 'out');
+  mkdirSync(dir, { recursive: true });
+  const r = await benchFanOut({ dir, megabytes: opt('--fanout-mb', 2048), customers: opt('--fanout-customers', 100), minutes: opt('--fanout-minutes', 1), log: (t) => process.stdout.write(t) });
+  const mb = r.bytes / 1e6;
+  console.log(`
+fan-out on the local stack: ${mb.toFixed(0)} MB long CSV, ${r.readings.toLocaleString('en')} readings, ${r.customers} customers, ${r.customerDays.toLocaleString('en')} customer-days, ${r.chunks} chunks`);
+  console.log(`  upload ${r.uploadSeconds.toFixed(1)} s; upload to accepted ${r.wallSeconds.toFixed(0)} s (${(r.readings / r.wallSeconds / 1e6).toFixed(2)} M readings/s end to end)`);
+  console.log(`  chunk phase ${r.phases.chunkSeconds.toFixed(0)} s, apply phase ${r.phases.applySeconds.toFixed(0)} s; peak concurrency ${JSON.stringify(r.peakConcurrency)}`);
+  for (const w of r.workers) console.log(`  ${w.functionName}: ${w.invocations} invocations, longest ${(w.maxDurationMs / 1000).toFixed(1)} s, peak memory ${w.maxMemoryMB} MB`);
+  console.log(`  per-customer kWh equal to kam validate's: ${r.kwhMatches ? 'yes' : 'NO'} (largest difference ${r.maxKwhDifference.toFixed(6)} kWh)`);
+  process.exit(r.kwhMatches ? 0 : 1);
+}
 const meters = opt('--meters', 1000);
 const days = opt('--days', 105);
 const root = dirname(dirname(fileURLToPath(import.meta.url)));

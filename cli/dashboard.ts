@@ -197,7 +197,7 @@ function queueWidget(spec: WidgetSpec, points: readonly MetricPoint[], periodMs:
 }
 
 const LAMBDA_NOT_LOCAL: Record<string, string> = {
-  Duration: 'Not recorded locally: Lambda reports Duration in the platform REPORT line, which the local runner does not write, and the function logs have no start/end pair to measure it from.',
+  Duration: 'Not drawn locally: the local runner writes a REPORT line per invocation (durationMs, maxMemoryUsedMB) into the function log, as Lambda does; this view does not chart it yet.',
   Throttles: 'Not recorded locally: Throttles is a Lambda platform metric; the local runner does not throttle or count throttles.',
   ConcurrentExecutions: 'Not recorded locally: ConcurrentExecutions is a Lambda platform metric the local runner does not measure.',
 };

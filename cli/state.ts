@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Segment } from '../domain/classification/classify.ts';
@@ -184,12 +184,18 @@ export async function upload(paths: string[], opts: TargetOptions & Json & { pre
       console.error(`kam: ${p}: no such file`);
       return 2;
     }
+    // One PUT takes at most 5 GiB; larger exports go in through a multipart upload (aws s3 cp) or split.
+    if (statSync(p).size > 5 * 1024 ** 3) {
+      console.error(`kam: ${p}: ${(statSync(p).size / 1024 ** 3).toFixed(1)} GiB is above the 5 GiB of one S3 PUT; upload it with \`aws s3 cp\` (multipart) or split it`);
+      return 2;
+    }
   }
   return withTarget({ ...opts, pipeline: true }, async (t) => {
     const keys: string[] = [];
     for (const p of paths) {
       const key = `${prefix}/${basename(p)}`;
-      await t.clients.s3.send(new PutObjectCommand({ Bucket: t.names.bucket, Key: key, Body: readFileSync(p) }));
+      // Streamed: a multi-GB export is never held in memory.
+      await t.clients.s3.send(new PutObjectCommand({ Bucket: t.names.bucket, Key: key, Body: createReadStream(p), ContentLength: statSync(p).size }));
       keys.push(key);
       if (!opts.json) console.log(`uploaded s3://${t.names.bucket}/${key}`);
     }

@@ -33,6 +33,8 @@ export interface InvocationRecord {
   start: number;
   end?: number;
   outcome?: 'ok' | 'error' | 'timeout' | 'out-of-memory' | 'crash';
+  /** Peak resident memory of its environment by the end of the invocation (Lambda's "Max Memory Used"). */
+  maxMemoryMB?: number;
 }
 
 interface Environment {
@@ -167,7 +169,7 @@ export class FunctionRuntime {
       await new Promise<void>((ready, fail) => {
         const onExit = (code: number | null) => fail(new Error(`${name} failed to start (exit ${code}): ${env.stderrTail.trim().split('\n').slice(-3).join(' | ')}`));
         child.once('exit', onExit);
-        child.on('message', (m: { ready?: boolean; id?: number; result?: unknown; error?: string }) => {
+        child.on('message', (m: { ready?: boolean; id?: number; result?: unknown; error?: string; maxRssKiB?: number }) => {
           if (m.ready) {
             child.off('exit', onExit);
             return ready();
@@ -178,6 +180,15 @@ export class FunctionRuntime {
           env.current = undefined;
           current.record.end = Date.now();
           current.record.outcome = m.error === undefined ? 'ok' : 'error';
+          if (m.maxRssKiB !== undefined) current.record.maxMemoryMB = Math.round(m.maxRssKiB / 1024);
+          // Lambda's own end-of-invocation line, so peak memory per worker can be read from the log.
+          this.log({
+            message: 'REPORT',
+            requestId: current.record.requestId,
+            durationMs: current.record.end - current.record.start,
+            memorySizeMB: memorySize,
+            ...(current.record.maxMemoryMB !== undefined ? { maxMemoryUsedMB: current.record.maxMemoryMB } : {}),
+          });
           if (m.error !== undefined) current.reject(new Error(m.error));
           else current.resolve(m.result);
           this.release(env);

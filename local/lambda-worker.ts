@@ -31,9 +31,11 @@ process.on('message', (msg: Invoke) => {
     fail: () => undefined,
     succeed: () => undefined,
   } as Context;
+  // maxRSS (KiB) of this environment so far: what Lambda's REPORT line calls "Max Memory Used".
+  const maxRssKiB = () => process.resourceUsage().maxRSS;
   handler(msg.event, context).then(
-    (result) => process.send!({ id: msg.id, result: result ?? null }),
-    (err: unknown) => process.send!({ id: msg.id, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }),
+    (result) => process.send!({ id: msg.id, result: result ?? null, maxRssKiB: maxRssKiB() }),
+    (err: unknown) => process.send!({ id: msg.id, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), maxRssKiB: maxRssKiB() }),
   );
 });
 process.send({ ready: true });
