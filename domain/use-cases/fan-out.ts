@@ -398,8 +398,9 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
   }
 
   async function apply(record: FanOutRecord, partition: number): Promise<Done> {
-    if (record.state !== 'applying') return done(record.state === 'chunking' ? 'early: the file is not decided' : 'late: the file is applied');
-    if (record.appliedPartitions?.includes(partition)) {
+    if (record.state === 'chunking') return done('early: the file is not decided');
+    if (record.state === 'done') return done('late: the file is applied');
+    if (record.state === 'completing' || record.appliedPartitions?.includes(partition)) {
       const finished = record.appliedPartitions.length >= record.partitions ? await complete(record.id) : undefined;
       return done(`partition ${partition} was applied already`, finished);
     }

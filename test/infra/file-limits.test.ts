@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { readAppConfig } from '../../infra/config.ts';
 import { fnProps, synthCustomAndDefaults } from './template-helpers.ts';
 
-const synth = synthCustomAndDefaults('file-limits', { fileLimits: { maxObjectBytes: 8 * 1024 ** 3, maxCompressionRatio: 500 }, applyMultiplier: true });
+const synth = synthCustomAndDefaults('file-limits', { fileLimits: { maxObjectBytes: 8 * 1024 ** 3, maxCompressionRatio: 500, fanOutBytes: 128 * 1024 ** 2 }, applyMultiplier: true });
 
 describe('file limits are deployment settings', () => {
   it('reach IngestReadings as environment variables only where they differ from the defaults', () => {
     const custom = fnProps(synth.custom, 'IngestReadings').Environment.Variables;
     expect(custom).toMatchObject({ MAX_OBJECT_BYTES: String(8 * 1024 ** 3), MAX_COMPRESSION_RATIO: '500' });
     expect(custom.MAX_LINE_LENGTH).toBeUndefined();
+    // The fan-out's workers read the same limits: a range is validated as the whole file would be.
+    expect(fnProps(synth.custom, 'IngestChunks').Environment.Variables).toMatchObject({ MAX_OBJECT_BYTES: String(8 * 1024 ** 3), FAN_OUT_BYTES: String(128 * 1024 ** 2) });
     const defaults = fnProps(synth.defaults, 'IngestReadings').Environment.Variables;
     for (const name of ['MAX_OBJECT_BYTES', 'MAX_LINE_LENGTH', 'MAX_DECOMPRESSED_BYTES', 'MAX_COMPRESSION_RATIO']) expect(defaults[name]).toBeUndefined();
   });
@@ -27,5 +29,7 @@ describe('file limits are deployment settings', () => {
     expect(readAppConfig(app).fileLimits).toEqual({ maxLineLength: 2097152, maxDecompressedBytes: 1e9 });
     expect(() => readAppConfig(new App({ context: { maxObjectBytes: 'lots' } }))).toThrow('maxObjectBytes must be a positive integer, got lots');
     expect(() => readAppConfig(new App({ context: { maxLineLength: 80 } }))).toThrow('maxLineLength must be at least 1024 characters, got 80');
+    expect(readAppConfig(new App({ context: { fanOutBytes: '1073741824', chunkBytes: 134217728 } })).fileLimits).toEqual({ fanOutBytes: 1073741824, chunkBytes: 134217728 });
+    expect(() => readAppConfig(new App({ context: { chunkBytes: 100 } }))).toThrow('chunkBytes must be at least 4096 bytes, got 100');
   });
 });

@@ -7,6 +7,8 @@ describe('function configuration: file limits', () => {
     expect(loadConfig({ TABLE_NAME: 'Usage' }).domain.limits).toEqual(DEFAULT_CONFIG.limits);
     expect(loadConfig({ TABLE_NAME: 'Usage', MAX_OBJECT_BYTES: '100', MAX_COMPRESSION_RATIO: '50' }).domain.limits).toMatchObject({ maxObjectBytes: 100, maxCompressionRatio: 50 });
     expect(() => loadConfig({ TABLE_NAME: 'Usage', MAX_LINE_LENGTH: '10' })).toThrow(/MAX_LINE_LENGTH/);
+    expect(loadConfig({ TABLE_NAME: 'Usage', FAN_OUT_BYTES: '1000000', CHUNK_BYTES: '65536', COMPRESSED_FAN_OUT_BYTES: '5000' }).domain.limits).toMatchObject({ fanOutBytes: 1e6, chunkBytes: 65536, compressedFanOutBytes: 5000 });
+    expect(() => loadConfig({ TABLE_NAME: 'Usage', CHUNK_BYTES: '10' })).toThrow(/CHUNK_BYTES/);
   });
 });
 

@@ -257,6 +257,38 @@ describe('byte-range fan-out (domain, in-memory ports)', () => {
     expect(world.ledger.get('readings/big.csv.gz')!.outcome).toMatchObject({ status: 'accepted', rows: whole.world.ledger.get('readings/big.csv.gz')!.outcome!.rows });
   });
 
+  it('lets a later delivery finish a completion whose invocation died, but not one still running', async () => {
+    const world = memoryWorld();
+    const file = world.put('readings/crash.csv', longCsv());
+    const jobs = fanOut({ ...world.ports, fanOuts: world.fanOuts, jobs: { enqueue: async (j) => void world.queue.push(...j) } }, small);
+    const ingest = ingestFile({ ...world.ports, fanOut: jobs }, small);
+    const started = await ingest(file);
+    if (started.outcome !== 'fanned-out') throw new Error('expected a fan-out');
+    // Run every job but the last apply.
+    while (world.queue[0]?.kind === 'chunk') await jobs.run(world.queue.shift()!);
+    while (world.queue.length > 1) await jobs.run(world.queue.shift()!);
+    const last = world.queue.shift()!;
+    expect(last.kind).toBe('apply');
+    // The last apply job's invocation dies while it re-classifies (after it took the completion).
+    const dying = fanOut({ ...world.ports, classify: async () => { throw new Error('invocation killed'); }, fanOuts: world.fanOuts, jobs: { enqueue: async () => undefined } }, small);
+    await expect(dying.run(last)).rejects.toThrow('invocation killed');
+    expect((await world.fanOuts.get(started.fanOutId))!.state).toBe('completing');
+    // Its partition is applied but the file is not done: the redelivery one minute later leaves it to the running one…
+    const soon = fanOut({ ...world.ports, clock: () => new Date('2026-11-01T12:01:00Z'), fanOuts: world.fanOuts, jobs: { enqueue: async () => undefined } }, small);
+    await soon.run(last);
+    await soon.run(last);
+    expect(world.ledger.get('readings/crash.csv')!.state).toBe('fanned-out');
+    expect(world.classified).toEqual([]);
+    // …and the one after the lease (SQS brings it back after the visibility timeout) completes the file once.
+    const later = fanOut({ ...world.ports, clock: () => new Date('2026-11-01T12:30:00Z'), fanOuts: world.fanOuts, jobs: { enqueue: async () => undefined } }, small);
+    const r = await later.run(last);
+    expect(r.finished).toMatchObject({ status: 'accepted', customers: IDS.length });
+    expect(world.ledger.get('readings/crash.csv')).toMatchObject({ state: 'done', outcome: { status: 'accepted' } });
+    expect(world.classified).toEqual([IDS]);
+    expect((await world.fanOuts.get(started.fanOutId))!.state).toBe('done');
+    expect((await later.run(last)).did).toMatch(/late/);
+  });
+
   it('reads a file under the threshold whole, as before', async () => {
     const world = memoryWorld();
     const body = longCsv().slice(0, 19_000);
