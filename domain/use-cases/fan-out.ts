@@ -401,7 +401,7 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
     if (record.state === 'chunking') return done('early: the file is not decided');
     if (record.state === 'done') return done('late: the file is applied');
     if (record.state === 'completing' || record.appliedPartitions?.includes(partition)) {
-      const finished = record.appliedPartitions.length >= record.partitions ? await complete(record.id) : undefined;
+      const finished = (record.appliedPartitions ?? []).length >= record.partitions ? await complete(record.id) : undefined;
       return done(`partition ${partition} was applied already`, finished);
     }
     const file = record.file;
