@@ -4,6 +4,7 @@ import { type AliasMap, READING_ALIASES } from './header-aliases.ts';
 import { LongCsvParser } from './long-csv.ts';
 import { WideCsvParser } from './wide-csv.ts';
 import { detectNem, Nem12Parser } from './nem12.ts';
+import { GreenButtonParser } from './green-button.ts';
 import { FileFormatError, type LineParser, type ReadingFormat, type ReadingSink } from './reading-sink.ts';
 import type { Zone } from '../time/zone.ts';
 
@@ -29,17 +30,20 @@ export interface ReadOptions {
   limits?: Partial<DecodeLimits>;
 }
 
-/** Picks the parser from the first non-empty line: NEM12/13 records, else a long or a wide CSV header. */
+/** Picks the parser from the first non-empty line: NEM12/13 records, Green Button XML, else a long or a wide CSV header. */
 export function parserFor(firstLine: string, lineNo: number, opts: ReadOptions, warnings: { line: number; message: string }[] = []): LineParser {
   if (detectNem(firstLine)) {
     return new Nem12Parser({ sink: opts.sink, zone: opts.zone, fileName: opts.fileName, listener: { warning: (line, message) => void warnings.push({ line, message }) } });
+  }
+  if (GreenButtonParser.looksLike(firstLine)) {
+    return new GreenButtonParser({ sink: opts.sink, listener: { warning: (line, message) => void warnings.push({ line, message }) } });
   }
   const cells = (splitCsvLine(firstLine) ?? []).map(normalizeHeader);
   const aliases = opts.aliases ?? READING_ALIASES;
   if (LongCsvParser.looksLike(cells, aliases)) return new LongCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
   if (WideCsvParser.looksLike(cells, aliases)) return new WideCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
   throw new FileFormatError(
-    `unrecognised reading file: the first line is neither a NEM12/NEM13 record nor a long CSV header ` +
+    `unrecognised reading file: the first line is neither a NEM12/NEM13 record nor Green Button XML nor a long CSV header ` +
       `(customer_id,meter_id,interval_start,interval_minutes,kwh,...) nor a wide CSV header (meter/date + 24, 48 or 96 interval columns)`,
     lineNo,
   );
