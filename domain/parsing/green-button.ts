@@ -45,8 +45,11 @@ import {
  */
 
 const ATOM_ENTRY = 'entry';
-/** ESPI resources whose content matters here; others (LocalTimeParameters, UsageSummary, …) are skipped. */
-type Resource = 'ReadingType' | 'MeterReading' | 'IntervalBlock' | 'UsagePoint' | 'other';
+/** ESPI resources whose content matters here; others (UsagePoint, LocalTimeParameters, UsageSummary, …) are skipped. */
+type Resource = 'ReadingType' | 'MeterReading' | 'IntervalBlock' | 'other';
+/** Only short texts (numbers) are read; a longer one reads as not a number instead of growing without bound. */
+const MAX_TEXT = 256;
+const TOO_LONG = '(text too long)';
 
 /** UnitSymbolKind values named in reasons (IEC 61968-9 as used by ESPI). */
 const UNIT_NAMES: Record<number, string> = {
@@ -97,9 +100,8 @@ interface Entry {
   line: number;
   links: { rel: string; href: string }[];
   resource: Resource | undefined;
-  /** MeterReading key (`{u}/{m}`) and usage point id, from the first link that names them. */
+  /** MeterReading key `{usage point id}/{meter reading id}`, from the first link that names them. */
   mrKey: string | undefined;
-  usagePoint: string | undefined;
   readingType: Partial<Record<'uom' | 'powerOfTenMultiplier' | 'flowDirection' | 'accumulationBehaviour', string>>;
   /** IntervalReadings read before the entry's links said whose they are. */
   held: Held[];
@@ -147,7 +149,7 @@ export class GreenButtonParser implements LineParser {
     });
     this.sax.on('opentag', (tag) => this.open(tag));
     this.sax.on('closetag', () => this.close());
-    this.sax.on('text', (t) => void (this.text += t));
+    this.sax.on('text', (t) => void (this.text = this.text.length + t.length <= MAX_TEXT ? this.text + t : TOO_LONG));
   }
 
   line(text: string, lineNo: number): void {
@@ -177,7 +179,7 @@ export class GreenButtonParser implements LineParser {
     this.stack.push(name);
     this.text = '';
     if (name === ATOM_ENTRY) {
-      this.entry = { line: this.lineNo, links: [], resource: undefined, mrKey: undefined, usagePoint: undefined, readingType: {}, held: [] };
+      this.entry = { line: this.lineNo, links: [], resource: undefined, mrKey: undefined, readingType: {}, held: [] };
       return;
     }
     const entry = this.entry;
@@ -185,13 +187,9 @@ export class GreenButtonParser implements LineParser {
     if (name === 'link' && parent === ATOM_ENTRY) {
       const href = attr(tag, 'href');
       entry.links.push({ rel: attr(tag, 'rel') || 'alternate', href });
-      const m = USAGE_POINT_LINK.exec(href);
-      if (m && entry.mrKey === undefined) {
-        entry.mrKey = `${m[1]}/${m[2]}`;
-        entry.usagePoint = m[1];
-      }
+      entry.mrKey ??= keyOf(href);
     } else if (parent === 'content' && entry.resource === undefined) {
-      entry.resource = name === 'ReadingType' || name === 'MeterReading' || name === 'IntervalBlock' || name === 'UsagePoint' ? name : 'other';
+      entry.resource = name === 'ReadingType' || name === 'MeterReading' || name === 'IntervalBlock' ? name : 'other';
     } else if (name === 'IntervalReading' && entry.resource === 'IntervalBlock') {
       this.reading = { line: this.lineNo, start: undefined, duration: undefined, value: undefined, qualities: [] };
     }

@@ -187,6 +187,8 @@ describe('Green Button ESPI XML', () => {
       intervalBlock('M1', 'x', [intervalReading(T0, 40)]),
       intervalBlock('M1', 'c', [intervalReading(T0, 123456)]),
       intervalBlock('M1', 'p', [intervalReading(T0 + 3600, 5, 1000)]),
+      intervalBlock('M1', 'p', [intervalReading(T0 + 7200, Infinity)]),
+      intervalBlock('M1', 'p', [intervalReading(T0 + 7200, 1).replace('<value>1</value>', `<value>${'1'.repeat(300)}</value>`)]),
     );
     const { sink, stats } = await read(text);
     expect(sink.intervals.map((i) => [i.quantity, i.value, i.quality, i.minutes])).toEqual([
@@ -201,6 +203,8 @@ describe('Green Button ESPI XML', () => {
     expect(sink.rejects.map((r) => r.reason)).toEqual([
       'ReadingType cum (MeterReading M1/c): accumulationBehaviour 3 (cumulative) values are register readings, not interval energy',
       'timePeriod duration "1000" is not a whole number of minutes dividing a day (900, 1800, 3600 …)',
+      'IntervalReading value "Infinity" is not a number',
+      'IntervalReading value "(text too long)" is not a number',
     ]);
   });
 
