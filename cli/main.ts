@@ -34,7 +34,7 @@ export function program(): Command {
     .command('validate')
     .description('check meter-data files before uploading them: the same parse + validate + aggregate code as the ingest Lambda, no AWS needed.\n' +
       'Exit status 1 when a file would be quarantined or cannot be read.')
-    .argument('<file...>', 'reading files: long CSV, wide CSV (24/48/96 labelled interval columns, UTF-8 or GBK), NEM12/NEM13; .gz and .zip accepted')
+    .argument('<file...>', 'reading files: long CSV, wide CSV (24/48/96 labelled interval columns, UTF-8 or GBK), NEM12/NEM13, Green Button XML; .gz and .zip accepted')
     .option('--customers <file>', 'customer master CSV; readings for meters it does not list are rejected (repeatable)', collect)
     .option('--time-zone <zone>', 'the utility\'s IANA time zone', DEFAULTS.timeZone)
     .option('--quarantine-share <share>', 'rejected-row share above which a file is quarantined', number('--quarantine-share'), DEFAULTS.quarantineShare)

@@ -4,6 +4,7 @@ import { type AliasMap, READING_ALIASES } from './header-aliases.ts';
 import { LongCsvParser } from './long-csv.ts';
 import { WideCsvParser } from './wide-csv.ts';
 import { detectNem, Nem12Parser } from './nem12.ts';
+import { GreenButtonParser } from './green-button.ts';
 import { type ColumnReport, FileFormatError, type LineParser, type ReadingFormat, type ReadingSink } from './reading-sink.ts';
 import type { Zone } from '../time/zone.ts';
 
@@ -55,6 +56,9 @@ export function headerParser(
   if (ctx.first !== false && detectNem(line)) {
     return new Nem12Parser({ sink: opts.sink, zone: opts.zone, fileName: opts.fileName, listener: { warning: (l, message) => void warnings.push({ line: l, message }) } });
   }
+  if (ctx.first !== false && GreenButtonParser.looksLike(line)) {
+    return new GreenButtonParser({ sink: opts.sink, listener: { warning: (l, message) => void warnings.push({ line: l, message }) } });
+  }
   const raw = splitCsvLine(line) ?? [];
   const aliases = opts.aliases ?? READING_ALIASES;
   if (LongCsvParser.looksLike(raw.map(normalizeHeader), aliases)) return new LongCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
@@ -73,7 +77,7 @@ export function headerParser(
 
 function unrecognised(lineNo: number): FileFormatError {
   return new FileFormatError(
-    `unrecognised reading file: no line among the first ${MAX_HEADER_SEARCH} non-empty ones is a NEM12/NEM13 record, a long CSV header ` +
+    `unrecognised reading file: no line among the first ${MAX_HEADER_SEARCH} non-empty ones is a NEM12/NEM13 record, Green Button XML, a long CSV header ` +
       `(customer_id,meter_id,interval_start,interval_minutes,kwh,...) or a wide CSV header (customer or meter id, date, ` +
       `and 24, 48 or 96 labelled interval columns such as 00:15…24:00 or 第1点…第96点)`,
     lineNo,

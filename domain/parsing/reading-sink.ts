@@ -65,7 +65,7 @@ export interface ColumnReport {
   intervals: string;
 }
 
-export type ReadingFormat = 'long-csv' | 'wide-csv' | 'nem12' | 'nem13';
+export type ReadingFormat = 'long-csv' | 'wide-csv' | 'nem12' | 'nem13' | 'green-button';
 
 /** Thrown for a file that cannot be read at all (no header, unknown format); carries the line. */
 export class FileFormatError extends Error {

@@ -29,6 +29,8 @@ const HIT = Symbol('first data line');
 export function prefixLineCount(lines: readonly string[], zone: Zone, aliases?: AliasMap): number | undefined {
   const first = lines.findIndex((l) => l.trim() !== '' && l !== '\uFEFF');
   if (first === -1) return undefined;
+  // XML (Green Button) cannot be cut at line starts: it is read whole.
+  if (isXml(lines[first]!)) return undefined;
   if (detectNem(lines[first]!)) {
     const i = lines.findIndex((l) => l.startsWith('200,') || l.startsWith('250,'));
     return i === -1 ? undefined : i;
@@ -60,6 +62,11 @@ export function prefixLineCount(lines: readonly string[], zone: Zone, aliases?: 
     }
   }
   return undefined;
+}
+
+/** A line that opens an XML document (Green Button): such files are never cut. */
+export function isXml(line: string): boolean {
+  return line.replace(/^\uFEFF/, '').trimStart().startsWith('<');
 }
 
 /** Whether a range may start at `at`, a line start: anywhere in a CSV, only at a 200/250 record in a NEM file. */

@@ -14,7 +14,7 @@ import { mergeAliases, READING_ALIASES } from '../parsing/header-aliases.ts';
 import { DayWriter } from './day-writer.ts';
 import { checkReadings, rejectsCsv } from './validate-readings.ts';
 import { rejectsKeyFor } from './ingest-file.ts';
-import { analyseHead, boundaryRule, nextBoundary, partitionOf, prefixLineCount } from './fan-out-plan.ts';
+import { analyseHead, boundaryRule, isXml, nextBoundary, partitionOf, prefixLineCount } from './fan-out-plan.ts';
 import type { CustomerRepository, FileLedger, FileOutcome, FileRef, ObjectStore, UsageRepository } from './ports.ts';
 import type { JobQueue } from './run-statements.ts';
 
@@ -114,6 +114,8 @@ interface ChunkSummary {
 }
 
 const HEAD_BYTES = 1024 * 1024;
+/** Thrown inside the inflating loop when the content turns out to be of a kind that is never cut. */
+const READ_WHOLE = Symbol('read whole');
 const PROBE_BYTES = 64 * 1024;
 const MAX_PROBE_BYTES = 16 * 1024 * 1024;
 const MAX_PARTITIONS = 64;
@@ -222,6 +224,8 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
     let partBytes = 0;
     const flush = () => {
       if (!part.length) return;
+      // Register readings carry a meter's last reading into its next row: such an export is read whole.
+      if (!prefix && part.some((l) => l.includes('示值'))) throw READ_WHOLE;
       if (!prefix) {
         const n = prefixLineCount(part, zone, aliases) ?? 0;
         nem = n > 0 && (part[n]!.startsWith('200,') || part[n]!.startsWith('250,'));
@@ -246,6 +250,8 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       const decoded = await decodeLines(throttled, limits);
       encoding = decoded.encoding;
       await decoded.forEachLine((text) => {
+        // XML (Green Button) cannot be cut at line starts.
+        if (!part.length && !keys.length && text.trim() !== '' && isXml(text)) throw READ_WHOLE;
         if (partBytes >= limits.chunkBytes && (!nem || text.startsWith('200,') || text.startsWith('250,'))) flush();
         part.push(text);
         partBytes += text.length + 1;
@@ -254,6 +260,10 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       await Promise.all(inflight);
       if (failure) throw failure;
     } catch (err) {
+      if (err === READ_WHOLE) {
+        (object.body as { destroy?: () => void }).destroy?.();
+        return { kind: 'whole' };
+      }
       if (!(err instanceof FileFormatError)) throw err;
       // A decompression bomb or a hostile line: refused before any chunk ran; nothing applied.
       const hostile = err.name === 'HostileFileError';

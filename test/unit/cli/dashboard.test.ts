@@ -3,10 +3,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildDashboard, dashboardCommand, type DashboardResult } from '../../../cli/dashboard.ts';
 import { NAMESPACE, WIDGETS } from '../../../infra/dashboard-spec.ts';
 import { readMetrics } from '../../../local/metrics-log.ts';
+import { launchChromium } from '../../helpers/chromium.ts';
 
 /**
  * Builds the dashboard page from the EMF/log fixtures, opens it in headless Chromium and checks what an operator sees:
@@ -15,9 +16,7 @@ import { readMetrics } from '../../../local/metrics-log.ts';
  */
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/emf/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve('test/artifacts/dashboard');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Widgets whose application metrics occur in the fixtures (or the Lambda errors widget, drawn from the log lines). */
 const fixtureNames = new Set(readMetrics(FIXTURES).filter((p) => p.namespace === NAMESPACE).map((p) => p.name));
@@ -29,12 +28,10 @@ let result: DashboardResult;
 const external: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the dashboard browser test needs it (Debian: apt-get install -y chromium; or set CHROMIUM_PATH).`);
-  }
   mkdirSync(ARTIFACTS, { recursive: true });
   result = buildDashboard({ logDir: FIXTURES, out: join(ARTIFACTS, 'dashboard.html'), now: new Date('2026-11-28T04:00:00Z') });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 10_000 });
+  // Debian's Chromium when installed, else the one from npm (test/helpers/chromium.ts; KAM_CHROMIUM=npm forces it).
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   // Anything but the file itself would be an external resource: refuse and record it.
   await page.route('**/*', (route) => {
@@ -45,7 +42,7 @@ beforeAll(async () => {
   });
   await page.goto(pathToFileURL(result.path).href, { waitUntil: 'load' });
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
-}, 15_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();

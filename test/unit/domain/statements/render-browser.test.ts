@@ -1,48 +1,50 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { renderStatementEmail } from '../../../../domain/statements/render-email.ts';
 import { formatDay, formatMoney, formatNumber } from '../../../../domain/statements/render-format.ts';
+import { cjkGlyphs, findChromium, launchChromium, type ChromiumChoice } from '../../../helpers/chromium.ts';
 import { loadFixture, type FixtureName } from './fixtures.ts';
 
 /**
  * Renders the statement emails, opens them in headless Chromium and checks what a reader sees: the key figures as
- * visible text and one visible bar per day. Writes HTML and full-page screenshots to test/artifacts/statements/.
+ * visible text, one visible bar per day, and Chinese drawn as glyphs in the zh-CN email. Writes HTML and full-page
+ * screenshots to test/artifacts/statements/.
+ *
+ * Runs twice: in the Chromium this machine has (Debian's, else the npm one; see test/helpers/chromium.ts), and in
+ * the Chromium and CJK font from npm packages only, so the path of a machine with nothing but Node is tested on
+ * every run.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve('test/artifacts/statements');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-let browser: Browser | undefined;
+const VARIANTS: [label: string, force: 'npm' | undefined][] = [
+  ['this machine\'s Chromium', undefined],
+  ['npm Chromium and npm CJK font', 'npm'],
+];
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: the statement browser test needs it (Debian: apt-get install -y chromium fonts-noto-cjk; or set CHROMIUM_PATH).`,
-    );
-  }
-  // launch() gives Chromium a fresh temporary profile of its own and removes it on close.
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 15_000 });
-  mkdirSync(ARTIFACTS, { recursive: true });
-}, 20_000);
+describe.each(VARIANTS)('statement email in a browser (%s)', (_label, force) => {
+  let browser: Browser | undefined;
+  let choice: ChromiumChoice;
 
-afterAll(async () => {
-  await browser?.close();
-});
+  beforeAll(async () => {
+    choice = findChromium(force);
+    // launch() gives Chromium a fresh temporary profile of its own and removes it on close.
+    browser = await launchChromium(choice);
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 120_000);
 
-describe('statement email in a browser', () => {
-  it('has a CJK font for the zh-CN statement (Debian: fonts-noto-cjk)', () => {
-    let fonts = '';
-    try {
-      fonts = execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' });
-    } catch {
-      // No fontconfig: the check below reports it.
-    }
-    expect(fonts.trim(), 'no font with Chinese glyphs (fc-list :lang=zh is empty): install the Debian package fonts-noto-cjk').not.toBe('');
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('uses the npm Chromium and fonts when forced, else Debian\'s when installed', () => {
+    const npm = (force ?? process.env.KAM_CHROMIUM) === 'npm' || !existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
+    expect(choice.source).toBe(npm ? 'npm' : 'debian');
+    if (npm) expect(choice.executablePath).toMatch(/kam-chromium-[\d.]+\/chromium$/);
+    if (force === 'npm') expect(choice.env.FONTCONFIG_FILE).toMatch(/kam-fonts-noto-sans-sc-[\d.]+\/fonts\.conf$/);
   });
 
   it.each([
@@ -51,7 +53,8 @@ describe('statement email in a browser', () => {
   ] as [FixtureName, string][])('%s: shows the key figures and one bar per day', async (name, locale) => {
     const f = loadFixture(name);
     const email = renderStatementEmail(f.statement, f.recipient, { utilityName: f.utilityName });
-    const file = join(ARTIFACTS, `statement-${locale}.html`);
+    const suffix = force === 'npm' ? '-npm' : '';
+    const file = join(ARTIFACTS, `statement-${locale}${suffix}.html`);
     writeFileSync(file, email.html);
 
     const page = await browser!.newPage({ viewport: { width: 800, height: 900 } });
@@ -65,7 +68,7 @@ describe('statement email in a browser', () => {
         return route.abort();
       });
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-      await page.screenshot({ path: join(ARTIFACTS, `statement-${locale}.png`), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, `statement-${locale}${suffix}.png`), fullPage: true });
       expect(external).toEqual([]);
 
       const l = f.recipient.locale;
@@ -106,6 +109,14 @@ describe('statement email in a browser', () => {
       // The layout stays within the ~640px email width.
       const box = await page.locator('table[width="640"]').boundingBox();
       expect(box!.width).toBeLessThanOrEqual(640);
+
+      // Chinese is drawn as glyphs, not tofu boxes, whichever fonts (system or npm) this variant has.
+      if (locale === 'zh-CN') {
+        const cjk = await cjkGlyphs(page);
+        expect(cjk.chars).toHaveLength(2);
+        expect(cjk, `CJK glyphs in ${cjk.font}`).toMatchObject({ distinct: true });
+        expect(cjk.ink).toBeGreaterThan(20);
+      }
     } finally {
       await page.close();
     }

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type DomainConfig } from '../../../../domain/config.ts';
 import type { Customer } from '../../../../domain/customers/customer-master.ts';
 import { fanOut, type FanOutJob, type FanOutLedger, type FanOutRecord } from '../../../../domain/use-cases/fan-out.ts';
-import { boundaryRule, nextBoundary, partitionOf } from '../../../../domain/use-cases/fan-out-plan.ts';
+import { analyseHead, boundaryRule, nextBoundary, partitionOf } from '../../../../domain/use-cases/fan-out-plan.ts';
+import { Zone } from '../../../../domain/time/zone.ts';
 import { ingestFile, type IngestPorts } from '../../../../domain/use-cases/ingest-file.ts';
 import type { FileLedger, FileOutcome, FileRef, ObjectStore, UsageRepository } from '../../../../domain/use-cases/ports.ts';
 import type { StoredDay } from '../../../../domain/usage/meter-day.ts';
@@ -318,6 +319,18 @@ describe('where a file may be cut', () => {
     expect(nextBoundary(bytes(text), 0, 5, 0x0a, nem)).toBe(text.indexOf('200,'));
     expect(nextBoundary(bytes(text), 0, text.indexOf('200,') + 1, 0x0a, nem)).toBe(text.indexOf('250,'));
     expect(nextBoundary(bytes(text), 0, text.indexOf('250,') + 1, 0x0a, nem)).toBeUndefined();
+  });
+
+  it('never cuts XML (Green Button) or register readings (示值), and finds the header below title rows', () => {
+    const zone = new Zone('Asia/Shanghai');
+    expect(analyseHead(Buffer.from('<?xml version="1.0"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n<entry>\n'), zone)).toBeUndefined();
+    const labels = Array.from({ length: 96 }, (_, i) => `第${i + 1}点`).join(',');
+    const values = Array.from({ length: 96 }, (_, i) => i).join(',');
+    expect(analyseHead(iconv.encode(`96点示值曲线\n户号,表号,日期,${labels}\nC1,C1,2026-06-01,${values}\n`, 'gbk'), zone)).toBeUndefined();
+    const head = iconv.encode(`XX供电公司96点电量数据导出\r\n导出时间：2026-10-01\r\n户号,户名,表号,日期,${labels}\r\nC1,某厂,C1,2026-06-01,${values}\r\n`, 'gbk');
+    const a = analyseHead(head, zone)!;
+    expect(a).toMatchObject({ encoding: 'gbk', terminator: 0x0a, nem: false, prefixLines: 3 });
+    expect(a.prefixEnd).toBe(head.indexOf(Buffer.from('C1,')));
   });
 
   it('spreads customers over partitions, each customer always to the same one', () => {
