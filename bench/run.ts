@@ -34,7 +34,7 @@ if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'fanout') {
   const mb = r.bytes / 1e6;
   console.log(`
 fan-out on the local stack: ${mb.toFixed(0)} MB long CSV, ${r.readings.toLocaleString('en')} readings, ${r.customers} customers, ${r.customerDays.toLocaleString('en')} customer-days, ${r.chunks} chunks`);
-  console.log(`  upload ${r.uploadSeconds.toFixed(1)} s; upload to accepted ${r.wallSeconds.toFixed(0)} s (${(r.readings / r.wallSeconds / 1e6).toFixed(2)} M readings/s end to end)`);
+  console.log(`  kam upload to accepted ${r.wallSeconds.toFixed(0)} s (${(r.readings / r.wallSeconds / 1e6).toFixed(2)} M readings/s end to end)`);
   console.log(`  chunk phase ${r.phases.chunkSeconds.toFixed(0)} s, apply phase ${r.phases.applySeconds.toFixed(0)} s; peak concurrency ${JSON.stringify(r.peakConcurrency)}`);
   for (const w of r.workers) console.log(`  ${w.functionName}: ${w.invocations} invocations, longest ${(w.maxDurationMs / 1000).toFixed(1)} s, peak memory ${w.maxMemoryMB} MB`);
   console.log(`  per-customer kWh equal to kam validate's: ${r.kwhMatches ? 'yes' : 'NO'} (largest difference ${r.maxKwhDifference.toFixed(6)} kWh)`);

@@ -191,17 +191,22 @@ export async function upload(paths: string[], opts: TargetOptions & Json & { pre
     }
   }
   return withTarget({ ...opts, pipeline: true }, async (t) => {
-    const keys: string[] = [];
-    for (const p of paths) {
-      const key = `${prefix}/${basename(p)}`;
-      // Streamed: a multi-GB export is never held in memory.
-      await t.clients.s3.send(new PutObjectCommand({ Bucket: t.names.bucket, Key: key, Body: createReadStream(p), ContentLength: statSync(p).size }));
-      keys.push(key);
-      if (!opts.json) console.log(`uploaded s3://${t.names.bucket}/${key}`);
-    }
-    const outcomes = await t.waitForFiles(keys);
+    const outcomes = await uploadFiles(t, paths, prefix, opts.json ? () => undefined : (line) => console.log(line));
     if (opts.json) printJson({ files: outcomes });
     else console.log(table(outcomes.map((f) => ({ key: f.key, status: f.status, accepted: f.rows.accepted, rejected: f.rows.rejected, note: f.error ?? '' }))));
     return outcomes.every((f) => f.status === 'accepted') ? 0 : 1;
   });
+}
+
+/** `kam upload`'s work on an open target: each file streamed to `<prefix>/<name>`, then their outcomes once processed. */
+export async function uploadFiles(t: Target, paths: readonly string[], prefix: string, say: (line: string) => void = () => undefined) {
+  const keys: string[] = [];
+  for (const p of paths) {
+    const key = `${prefix}/${basename(p)}`;
+    // Streamed: a multi-GB export is never held in memory.
+    await t.clients.s3.send(new PutObjectCommand({ Bucket: t.names.bucket, Key: key, Body: createReadStream(p), ContentLength: statSync(p).size }));
+    keys.push(key);
+    say(`uploaded s3://${t.names.bucket}/${key}`);
+  }
+  return t.waitForFiles(keys);
 }

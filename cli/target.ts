@@ -101,7 +101,8 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     stores: s,
     names: app.names,
     waitForFiles: async (keys) => {
-      await app.idle();
+      // A large file's fan-out runs for minutes on DynamoDB Local (about 75 customer-days a second).
+      await app.idle(4 * 3_600_000);
       return poll(s, keys, 10_000);
     },
     waitForQueues: () => app.idle(),
