@@ -49,6 +49,7 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     sesFeedbackDlq: stateful.sesFeedbackDlq,
     scanArrearsDlq: stateful.scanArrearsDlq,
     sendDigestDlq: stateful.sendDigestDlq,
+    classifyDlq: stateful.classifyDlq,
     statements: config,
     arrears: config,
     digest: config,

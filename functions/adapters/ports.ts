@@ -1,15 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { now } from '../commons/clock.ts';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metrics } from '../commons/powertools.ts';
 import type { Clients } from '../commons/clients.ts';
 import type { FunctionConfig } from '../commons/config.ts';
 import type { IngestPorts } from '../../domain/use-cases/ingest-file.ts';
-import { classifyCustomers } from '../../domain/use-cases/classify-customers.ts';
+import { refreshFeatures } from '../../domain/use-cases/classify-customers.ts';
 import { Table } from './dynamo-table.ts';
 import { DynamoFileLedger } from './dynamo-file-ledger.ts';
 import { DynamoCustomers, DynamoUsage } from './dynamo-usage.ts';
 import { DynamoSegments } from './dynamo-segments.ts';
+import { DynamoPopulation } from './dynamo-population.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 import { DynamoPeerGroups, DynamoStatements, DynamoTariffs } from './dynamo-statements.ts';
 import { DynamoSuppressions } from './dynamo-suppressions.ts';
@@ -23,6 +22,12 @@ import { checkAlerts } from '../../domain/use-cases/check-alerts.ts';
 import type { AlertJob } from '../../domain/alerts/alert.ts';
 import { DynamoAlerts } from './dynamo-alerts.ts';
 
+/**
+ * The population marker's change time and the job's lease are real elapsed time, never the simulated business day of
+ * the local clock file (functions/commons/clock.ts).
+ */
+export const realTime = () => new Date();
+
 /** The AWS implementations of the domain's ports, wired once per process. */
 export function stores(clients: Clients, tableName: string) {
   const table = new Table(clients.doc, tableName);
@@ -33,6 +38,7 @@ export function stores(clients: Clients, tableName: string) {
     customers,
     usage: new DynamoUsage(table),
     segments: new DynamoSegments(table, customers),
+    population: new DynamoPopulation(table),
     objects: new S3ObjectStore(clients.s3),
     statements: new DynamoStatements(table),
     tariffs: new DynamoTariffs(table),
@@ -73,7 +79,7 @@ export function jobQueue<T>(clients: Clients, url: string | undefined, name: str
 
 export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: Logger): IngestPorts {
   const s = stores(clients, config.tableName);
-  const classify = classifyCustomers({ customers: s.customers, usage: s.usage, segments: s.segments }, config.domain);
+  const refresh = refreshFeatures({ usage: s.usage, segments: s.segments, population: s.population, clock: realTime }, config.domain);
   const alerts = config.alertQueueUrl
     ? checkAlerts(
         {
@@ -96,21 +102,10 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
     usage: s.usage,
     tariffs: s.tariffs,
     payments: s.payments,
+    // Only the touched customers' features; segments come from the population job (functions/classify-population.ts).
     classify: async (touched) => {
-      const r = await classify(touched);
-      metrics.addMetric('CustomersClassified', MetricUnit.Count, r.classified);
-      metrics.addMetric('SegmentMoves', MetricUnit.Count, r.moved.length);
-      for (const [tier, n] of Object.entries(r.counts?.tiers ?? {})) {
-        const m = metrics.singleMetric();
-        m.addDimension('tier', tier);
-        m.addMetric('CustomersByTier', MetricUnit.Count, n);
-      }
-      for (const [pattern, n] of Object.entries(r.counts?.patterns ?? {})) {
-        const m = metrics.singleMetric();
-        m.addDimension('pattern', pattern);
-        m.addMetric('CustomersByPattern', MetricUnit.Count, n);
-      }
-      logger?.info('customers classified', { asOf: r.asOf, classified: r.classified, moved: r.moved.length });
+      const r = await refresh(touched);
+      logger?.info('features refreshed; population marked changed', { asOf: r.asOf, refreshed: r.refreshed });
     },
     ...(alerts
       ? {

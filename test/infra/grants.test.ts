@@ -23,14 +23,15 @@ const INDEX = (...names: string[]) => `dynamodb:Query ${names.map((n) => `<Usage
 
 const GRANTS: Record<string, Record<string, string>> = {
   IngestReadings: {
-    [ITEMS('dynamodb:GetItem,dynamodb:PutItem', 'CUST#*,FILE#*,PAYREF#*')]: 'claims the file in the ledger, guards a payment reference, reads and writes customer profiles and alert states',
-    [ITEMS('dynamodb:UpdateItem', 'CUST#*,FILE#*')]: "records the file's outcome, updates segments",
+    [ITEMS('dynamodb:GetItem', 'CUST#*,FILE#*,PAYREF#*,POPULATION')]: "claims the file in the ledger, guards a payment reference, reads customer profiles, alert states and the population marker's latest day",
+    [ITEMS('dynamodb:PutItem', 'CUST#*,FILE#*,PAYREF#*')]: 'claims the file in the ledger, guards a payment reference, writes alert states',
+    [ITEMS('dynamodb:UpdateItem', 'CUST#*,FILE#*,POPULATION')]: "records the file's outcome, writes customer master data and the touched customers' features, marks the population changed",
     [ITEMS('dynamodb:BatchGetItem', 'CUST#*,TARIFF#*')]: 'reads stored days, profiles and tariffs in batches',
-    [ITEMS('dynamodb:BatchWriteItem', 'CUST#*,TARIFF#*,PEERS')]: 'writes days, customers, tariffs and the peer-group figures in batches',
-    [ITEMS('dynamodb:Query', 'CUST#*')]: "reads a customer's days and segment history",
+    [ITEMS('dynamodb:BatchWriteItem', 'CUST#*,TARIFF#*')]: 'writes days and tariffs in batches (never segments or peer figures: the population job does)',
+    [ITEMS('dynamodb:Query', 'CUST#*')]: "reads a customer's days",
     [ITEMS('dynamodb:DeleteItem', 'CUST#*,FILE#*')]: "gives back the claim of a file whose processing failed; removes a day's old-shape meter entries when it moves them into meter items",
     [ITEMS('dynamodb:ConditionCheckItem', 'CUST#*')]: "a customer-day written in several transactions checks the day's revision in each",
-    [INDEX('bySegment')]: 'lists customers and tariffs for classification',
+    [INDEX('bySegment')]: 'lists customers (the meter directory) and tariffs',
     's3:GetObject,s3:GetObjectVersion <IngestBucket.Arn>/customers/*,<IngestBucket.Arn>/payments/*,<IngestBucket.Arn>/readings/*,<IngestBucket.Arn>/tariffs/*': 'reads the uploaded files under the four ingest prefixes, by the version its event announced',
     's3:PutObject <IngestBucket.Arn>/rejects/*': 'writes the rejects report of a file',
     [SEND_TO('AlertQueue')]: 'raises interim alerts (SendAlert mails them)',
@@ -78,6 +79,13 @@ const GRANTS: Record<string, Record<string, string>> = {
     [SES_SEND]: 'emails the notice',
     [CONSUME('NoticeQueue')]: 'its event source',
     [DEAD_LETTER('NoticeDlq')]: DEAD_LETTER_REASON,
+  },
+  ClassifyPopulation: {
+    [ITEMS('dynamodb:GetItem,dynamodb:UpdateItem', 'POPULATION')]: 'reads the population marker, takes and gives back its lease, records the version classified',
+    [ITEMS('dynamodb:UpdateItem', 'CUST#*')]: "writes each changed segment on its customer's profile",
+    [ITEMS('dynamodb:BatchWriteItem', 'CUST#*,PEERS')]: 'appends segment history and writes the peer-group figures',
+    [INDEX('bySegment')]: "reads every customer's profile: master data, stored features, current segment",
+    [ON_FAILURE('ClassifyDlq')]: 'async invocation failures are kept',
   },
   SendDigest: {
     [ITEMS('dynamodb:BatchGetItem,dynamodb:Query', 'CUST#*')]: "each manager's customers, their segment moves and notices",

@@ -148,7 +148,8 @@ describe('operations dashboard', () => {
   it('draws one line per function in every Lambda widget (SendDigest included), Duration at p95', () => {
     const fns = functionIds(synth.custom);
     expect(fns).toContain('SendDigest');
-    expect(fns).toHaveLength(8);
+    expect(fns).toContain('ClassifyPopulation');
+    expect(fns).toHaveLength(9);
     for (const spec of WIDGETS.filter((w) => w.section === 'Lambdas')) {
       const metrics = drawn(widgetTitled(synth.custom, spec.title));
       expect(metrics.map((m) => m.dimensions.FunctionName).sort(), spec.title).toEqual(fns.map((fn) => `<${fn}>`).sort());
@@ -219,21 +220,21 @@ describe('alarms', () => {
     }
   });
 
-  it('keeps the dead-letter alarms, SendDigestDlq included', () => {
+  it('keeps the dead-letter alarms, SendDigestDlq and ClassifyDlq included', () => {
     const queues = alarms(synth.custom)
       .filter(([, a]) => a.Properties.Namespace === 'AWS/SQS')
       .map(([, a]) => synth.custom.render(a.Properties.Dimensions[0].Value))
       .sort();
     expect(queues).toEqual(
-      ['AlertDlq', 'IngestDlq', 'NoticeDlq', 'RunStatementsDlq', 'ScanArrearsDlq', 'SendDigestDlq', 'SesFeedbackDlq', 'StatementDlq'].map((q) => `<${q}.QueueName>`),
+      ['AlertDlq', 'ClassifyDlq', 'IngestDlq', 'NoticeDlq', 'RunStatementsDlq', 'ScanArrearsDlq', 'SendDigestDlq', 'SesFeedbackDlq', 'StatementDlq'].map((q) => `<${q}.QueueName>`),
     );
   });
 
   it('sends every alarm, and its all-clear, to the alarm topic only', () => {
     const topic = alarmTopicId(synth.custom);
     const all = alarms(synth.custom);
-    // 8 DLQs, SendNotice errors, 5 application alarms, the bounce rate, 8 error rates.
-    expect(all).toHaveLength(8 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
+    // 9 DLQs, SendNotice errors, 5 application alarms, the bounce rate, 9 error rates.
+    expect(all).toHaveLength(9 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
     for (const [id, alarm] of all) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topic }]);
@@ -276,7 +277,7 @@ describe('account-manager digest schedule', () => {
     const otherRoles = resourcesOfType(synth.custom.statelessJson, 'AWS::Scheduler::Schedule')
       .map(([, sc]) => sc.Properties.Target.RoleArn['Fn::GetAtt'][0] as string)
       .filter((id) => id !== roleId);
-    expect(otherRoles).toHaveLength(2);
+    expect(otherRoles).toHaveLength(3);
 
     expectSchedulerRoleInvokesOnly(synth.custom, roleId, 'SendDigest', 'SendDigestDlq');
   });

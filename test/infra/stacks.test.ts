@@ -86,10 +86,12 @@ describe('cdk-nag (AwsSolutions)', () => {
       .sort();
     expect(readable).toEqual([
       'KamStateful/BucketNotificationsHandler/Role/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'KamStateful/ClassifyDlq/Resource AwsSolutions-SQS3',
       'KamStateful/RunStatementsDlq/Resource AwsSolutions-SQS3',
       'KamStateful/ScanArrearsDlq/Resource AwsSolutions-SQS3',
       'KamStateful/SendDigestDlq/Resource AwsSolutions-SQS3',
       'KamStateful/SesFeedbackDlq/Resource AwsSolutions-SQS3',
+      'KamStateless/ClassifyPopulation/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/customers/*]',
       'KamStateless/IngestReadings/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/payments/*]',
@@ -254,9 +256,10 @@ describe('both stacks', () => {
         'NoticeDlq',
         'ScanArrearsDlq',
         'SendDigestDlq',
+        'ClassifyDlq',
       ]),
     );
-    for (const fn of ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice', 'SendDigest']) {
+    for (const fn of ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice', 'SendDigest', 'ClassifyPopulation']) {
       expect(statelessJson.Resources[fn]?.Type, fn).toBe('AWS::Lambda::Function');
     }
   });
