@@ -67,7 +67,7 @@ export interface PopulationStore {
 }
 
 export interface FeaturePorts {
-  usage: UsageRepository;
+  usage: Pick<UsageRepository, 'range'>;
   segments: SegmentStore;
   population: PopulationStore;
   clock: () => Date;
