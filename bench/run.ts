@@ -137,7 +137,7 @@ async function benchClassify(): Promise<void> {
   }
   const [a, b] = files;
   if (a && b) {
-    const same = JSON.stringify(a.classify) === JSON.stringify(b.classify);
+    const same = formatCounts(a.classify) === formatCounts(b.classify);
     console.log(`  classification per file at ${a.population.toLocaleString('en')} vs ${b.population.toLocaleString('en')} customers: ${same ? 'identical' : 'DIFFERENT'}`);
     const perCustomer = (b.oldPopulationReads.itemsRead - a.oldPopulationReads.itemsRead) / (b.population - a.population);
     console.log(`  before, extrapolated to ${n.toLocaleString('en')} customers: ~${Math.round(b.classify.itemsRead - (b.classify.calls.GetItem ?? 0) + perCustomer * n).toLocaleString('en')} items read and ` +

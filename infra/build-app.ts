@@ -53,6 +53,7 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     statements: config,
     arrears: config,
     digest: config,
+    classify: config,
     timeZone: config.timeZone,
     quarantineShare: config.quarantineShare,
     ...(config.headerAliases ? { headerAliases: config.headerAliases } : {}),

@@ -69,6 +69,11 @@ export interface AppConfig {
   noticeConcurrency: number;
   /** EventBridge Scheduler cron expression of the weekly account-manager digest, read in `timeZone`. */
   digestSchedule: string;
+  /**
+   * EventBridge Scheduler cron expression of the population classification job, read in `timeZone`: how long
+   * segments may lag an upload, and how many ingests one classification run covers (default every 5 minutes).
+   */
+  classifySchedule: string;
 }
 
 export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -120,7 +125,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   if (!([undefined, true, false, 'true', 'false'] as unknown[]).includes(rawCreate)) throw new Error(`createSesIdentity must be true or false, got ${String(rawCreate)}`);
   const createSesIdentity = rawCreate === true || rawCreate === 'true';
 
-  const schedule = (key: 'statementSchedule' | 'arrearsSchedule' | 'digestSchedule', fallback: string): string => {
+  const schedule = (key: 'statementSchedule' | 'arrearsSchedule' | 'digestSchedule' | 'classifySchedule', fallback: string): string => {
     const expression = String(context(key) ?? fallback);
     if (!isSchedulerCron(expression)) {
       throw new Error(`${key} "${expression}" is not an EventBridge Scheduler cron(min hour day-of-month month day-of-week year) with one of the day fields "?"`);
@@ -137,6 +142,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   const arrearsSchedule = schedule('arrearsSchedule', DEFAULTS.arrearsSchedule);
   const arrearsTimeZone = zone('arrearsTimeZone');
   const digestSchedule = schedule('digestSchedule', DEFAULTS.digestSchedule);
+  const classifySchedule = schedule('classifySchedule', DEFAULTS.classifySchedule);
 
   const number = (key: keyof AppConfig, fallback: number, valid: (n: number) => boolean, rule: string): number => {
     const raw = context(key);
@@ -172,6 +178,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     arrearsTimeZone,
     noticeConcurrency,
     digestSchedule,
+    classifySchedule,
   };
 }
 

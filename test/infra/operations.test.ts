@@ -14,6 +14,7 @@ const CUSTOM = {
   sesFromAddress: 'billing@kam.example.cn',
   sesIdentity: 'kam.example.cn',
   digestSchedule: 'cron(30 7 ? * FRI *)',
+  classifySchedule: 'cron(0/15 * * * ? *)',
 } as const;
 const SECTION_QUEUES = ['IngestQueue', 'StatementQueue', 'AlertQueue', 'NoticeQueue'];
 const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
@@ -280,6 +281,43 @@ describe('account-manager digest schedule', () => {
     expect(otherRoles).toHaveLength(3);
 
     expectSchedulerRoleInvokesOnly(synth.custom, roleId, 'SendDigest', 'SendDigestDlq');
+  });
+});
+
+describe('population classification job (ClassifyPopulation)', () => {
+  function classifySchedule(s: Synthesized): Json {
+    return only(
+      resourcesOfType(s.statelessJson, 'AWS::Scheduler::Schedule').filter(([, sc]) => sc.Properties.Target.Arn['Fn::GetAtt']?.[0] === 'ClassifyPopulation'),
+      'classification schedules',
+    )[1].Properties;
+  }
+
+  it('looks for changes every 5 minutes by default, or as configured, with no flexible window', () => {
+    expect(classifySchedule(synth.defaults)).toMatchObject({ ScheduleExpression: DEFAULTS.classifySchedule, FlexibleTimeWindow: { Mode: 'OFF' }, State: 'ENABLED' });
+    expect(DEFAULTS.classifySchedule).toBe('cron(0/5 * * * ? *)');
+    expect(classifySchedule(synth.custom)).toMatchObject({ ScheduleExpression: 'cron(0/15 * * * ? *)', ScheduleExpressionTimezone: 'Asia/Urumqi' });
+  });
+
+  it('is invoked with {} through its own role, failed runs kept in ClassifyDlq; holds every profile in memory', () => {
+    const target = classifySchedule(synth.custom).Target;
+    expect(JSON.parse(target.Input as string)).toEqual({});
+    expect(synth.custom.render(target.DeadLetterConfig.Arn)).toBe('<ClassifyDlq.Arn>');
+    expectSchedulerRoleInvokesOnly(synth.custom, target.RoleArn['Fn::GetAtt'][0] as string, 'ClassifyPopulation', 'ClassifyDlq');
+    expectFailuresKeptIn(synth.custom, 'ClassifyPopulation', 'ClassifyDlq');
+    const fn = synth.custom.statelessJson.Resources.ClassifyPopulation;
+    expect(fn.Metadata['kam:entry']).toBe('functions/classify-population.ts');
+    expect(fn.Properties).toMatchObject({ MemorySize: 3008, Timeout: 300 });
+    // One writer by the lease on the marker item, not by reserved concurrency.
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('is the only function that writes PEERS, and ingest may not', () => {
+    for (const fn of functionIds(synth.custom)) {
+      const writesPeers = synth.custom
+        .statementsOf(fn)
+        .some((st) => list(st.Action).some((a) => TABLE_WRITES.includes(a)) && JSON.stringify(st.Condition ?? {}).includes('"PEERS"'));
+      expect(writesPeers, fn).toBe(fn === 'ClassifyPopulation');
+    }
   });
 });
 

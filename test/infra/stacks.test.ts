@@ -421,6 +421,7 @@ describe('configuration', () => {
       arrearsTimeZone: 'Asia/Shanghai',
       noticeConcurrency: 2,
       digestSchedule: 'cron(0 8 ? * MON *)',
+      classifySchedule: 'cron(0/5 * * * ? *)',
     });
   });
 });
