@@ -23,6 +23,8 @@ export interface IngestPorts {
    * (O(customers in the file)); their segments come from the population job, not from here.
    */
   classify: (touched: ReadonlySet<string>) => Promise<void>;
+  /** After a customer master upload: marks the population changed (regions, contracts), computing no features. */
+  masterChanged: () => Promise<void>;
   /** Interim alerts (max demand, projected bill) for the customers whose usage changed. */
   alerts?: (touched: ReadonlySet<string>) => Promise<void>;
   /** Where tariff definitions (tariffs/*.json) are kept. */
@@ -154,8 +156,8 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
       };
     }
     await ports.customers.upsert(parser.customers);
-    // A changed master (region, contract) can change segments: marks the population changed for the job.
-    await ports.classify(new Set(parser.customers.map((c) => c.customerId)));
+    // A changed master (region, contract) can change segments, not features: marks the population changed for the job.
+    await ports.masterChanged();
     return { ...base, status: 'accepted', rows, rejectsKey, customers: parser.customers.length };
   }
 

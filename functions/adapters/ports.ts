@@ -103,6 +103,7 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
     tariffs: s.tariffs,
     payments: s.payments,
     // Only the touched customers' features; segments come from the population job (functions/classify-population.ts).
+    masterChanged: () => s.population.changed(undefined, realTime()),
     classify: async (touched) => {
       const r = await refresh(touched);
       logger?.info('features refreshed; population marked changed', { asOf: r.asOf, refreshed: r.refreshed });
