@@ -107,8 +107,9 @@ export function refreshFeatures(ports: FeaturePorts, config: DomainConfig) {
       for (const c of computed) if (c) updates.push(c);
       await ports.segments.saveFeatures(updates);
     }
-    // Marked even without features: a customer master change (region, contract) changes segments too.
-    await ports.population.changed(asOf, ports.clock());
+    // Marked even when no features changed (the file's days lay outside the window): it is a change all the same. The
+    // latest day is passed only when it moves the marker's forward (a conditional write that may then fail and retry).
+    await ports.population.changed(asOf !== marker.asOf ? asOf : undefined, ports.clock());
     return { asOf, refreshed: updates.length };
   };
 }

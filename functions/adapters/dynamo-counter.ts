@@ -18,11 +18,12 @@ export function countDynamoCalls(doc: DynamoDBDocumentClient): { take(): DynamoC
   let counts: DynamoCounts = { calls: {}, itemsRead: 0, itemsWritten: 0 };
   doc.middlewareStack.add(
     (next, context) => async (args) => {
-      const result = await next(args);
       const command = String((context as { commandName?: string }).commandName ?? 'unknown').replace(/Command$/, '');
+      // A call that fails (a conditional write whose condition is false) is counted too: it costs capacity all the same.
+      counts.calls[command] = (counts.calls[command] ?? 0) + 1;
+      const result = await next(args);
       const input = args.input as Input;
       const output = result.output as Output;
-      counts.calls[command] = (counts.calls[command] ?? 0) + 1;
       if (command === 'GetItem') counts.itemsRead += output.Item ? 1 : 0;
       else if (command === 'Query' || command === 'Scan') counts.itemsRead += output.Count ?? output.Items?.length ?? 0;
       else if (command === 'BatchGetItem') counts.itemsRead += Object.values(output.Responses ?? {}).reduce((n, items) => n + items.length, 0);
