@@ -299,7 +299,7 @@ export class StatelessStack extends Stack {
     this.classifyPopulation = new ScheduledJob(this, 'ClassifyPopulation', {
       entry: 'functions/classify-population.ts',
       description: 'Every few minutes, when ingest changed the population: tiers, peer groups and segments of every customer',
-      // Every profile is held at once: about 1.3 GB peak at 100,000 customers (npm run bench -- --only classify), and
+      // Every profile is held at once: about 1.5 GB peak at 100,000 customers (npm run bench -- --only classify), and
       // the memory brings the CPU that keeps a run near half a minute there.
       memorySize: 3008,
       timeout: CLASSIFY_TIMEOUT,
