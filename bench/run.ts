@@ -6,14 +6,17 @@ import { build } from 'esbuild';
 import { writeLongCsv, writeWideCsv } from './generate.ts';
 import { V8_FLAGS } from '../infra/runtime-flags.ts';
 
-const HELP = `npm run bench [-- --meters N --days N --statements N --local-statements N --only parse|statements]
+const HELP = `npm run bench [-- --meters N --days N --statements N --local-statements N --classify-customers N --only parse|statements|classify]
 
 Generates (under bench/out/, not committed) a canonical long CSV and a 96-column wide CSV of at least 10 M
 15-minute readings each, then measures the \`kam validate\` path (parse + validate + aggregate) on each, and the
 same file through csv-parse as a baseline, each in its own process so peak RSS is its own. Then statements:
 composed per second for --statements customers (default 10,000; domain only), and the local end-to-end statement
 run (ingest a month, then schedule → queue → worker → SES emulator) for --local-statements customers (default 1,000). Both run with the V8
-flags the Lambdas use (${'`'}--max-semi-space-size=16${'`'}); --v8-defaults measures without them.`;
+flags the Lambdas use (${'`'}--max-semi-space-size=16${'`'}); --v8-defaults measures without them.
+Classification (issue 9 §5): the population job over --classify-customers synthetic customers (default 100,000) in a
+child process (wall time, peak RSS), and DynamoDB reads/writes per ingested file of 100 customers on DynamoDB Local
+for populations of 1,000 and 5,000, against what the old classify-on-every-file path read and wrote.`;
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -75,6 +78,10 @@ const files = [
 console.log(`V8 flags: ${v8Flags.join(' ') || '(defaults)'}`);
 console.log(`node ${process.version}, ${meters} meters × ${days} days × 96 intervals = ${(meters * days * 96).toLocaleString('en')} readings per file`);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+if (only === 'classify') {
+  await benchClassify();
+  process.exit(0);
+}
 for (const f of only === 'statements' ? [] : files) {
   if (!existsSync(f.path)) {
     const t = Date.now();
@@ -111,4 +118,46 @@ if (only !== 'parse') {
   process.stdout.write(`local end-to-end statement run for ${m.toLocaleString('en')} customers ... `);
   const l = await benchStatementsLocal(m);
   console.log(`ingest ${l.ingestSeconds.toFixed(1)} s; statement run ${l.runSeconds.toFixed(1)} s wall, ${l.emailed} emailed`);
+}
+
+/** Issue 9 §5: the population job's cost, and DynamoDB calls per ingested file before and after the split. */
+async function benchClassify(): Promise<void> {
+  const { benchClassifyDynamo, benchClassifyJob, formatCounts } = await import('./classify.ts');
+  const jobJs = join(out, 'classify-job.mjs');
+  await build({
+    entryPoints: [join(root, 'bench', 'classify-job.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: jobJs,
+    banner: { js: "import{createRequire}from'module';const require=createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  const n = opt('--classify-customers', 100_000);
+  const job = benchClassifyJob(jobJs, n, v8Flags);
+  console.log(`\nclassification: the population job (domain step, in memory) over ${n.toLocaleString('en')} synthetic customers`);
+  console.log(`  first run (every segment new)              ${job.firstSeconds.toFixed(1)} s, ${job.firstWritten.toLocaleString('en')} segments written`);
+  console.log(`  next run (100 customers' features changed) ${job.steadySeconds.toFixed(1)} s, ${job.steadyWritten.toLocaleString('en')} segments written (${job.steadyMoved} moved)`);
+  console.log(`  peak RSS ${job.maxRssMB.toFixed(0)} MB (both runs, one process)`);
+  process.stdout.write('DynamoDB per ingested file of 100 customers (DynamoDB Local, counted on the document client) ... ');
+  const files = await benchClassifyDynamo([1000, 5000], 100);
+  console.log('done');
+  for (const f of files) {
+    console.log(`  population ${f.population.toLocaleString('en')}:`);
+    console.log(`    whole file              ${formatCounts(f.total)}`);
+    console.log(`    classification (after)  ${formatCounts(f.classify)}`);
+    console.log(`    meter directory         ${formatCounts(f.directory)}  (ingest's, not classification)`);
+    const before = f.classify.itemsRead - (f.classify.calls.GetItem ?? 0) + f.oldPopulationReads.itemsRead;
+    console.log(`    classification (before) ${before.toLocaleString('en')} items read (the same day reads + every customer and every segment listed: ${formatCounts(f.oldPopulationReads)}), ` +
+      `up to ${(f.population + 101).toLocaleString('en')} written (every segment whose reasons cite a population figure, + history + peers)`);
+  }
+  const [a, b] = files;
+  if (a && b) {
+    const same = formatCounts(a.classify) === formatCounts(b.classify);
+    console.log(`  classification per file at ${a.population.toLocaleString('en')} vs ${b.population.toLocaleString('en')} customers: ${same ? 'identical' : 'DIFFERENT'}`);
+    const perCustomer = (b.oldPopulationReads.itemsRead - a.oldPopulationReads.itemsRead) / (b.population - a.population);
+    console.log(`  before, extrapolated to ${n.toLocaleString('en')} customers: ~${Math.round(b.classify.itemsRead - (b.classify.calls.GetItem ?? 0) + perCustomer * n).toLocaleString('en')} items read and ` +
+      `${(job.steadyWritten + 101).toLocaleString('en')} written per file (the job bench's rewrite count for 100 changed customers); after: the same as above at any N, ` +
+      `plus one population job run per schedule interval (not per file) writing those segments.`);
+  }
 }

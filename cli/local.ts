@@ -61,6 +61,18 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
         say(`  ${what}: ${(err as Error).message}`);
       }
     };
+    // The population classification job, invoked as its 5-minute schedule would, after every file: the segments (and
+    // their history) are then those of each file's arrival, without waiting for the schedule.
+    const classifier = app.functions.find((f) => f.logicalId === 'ClassifyPopulation');
+    const classify = async (after: string) => {
+      if (!classifier) return;
+      try {
+        await classifier.invoke({});
+      } catch (err) {
+        problems.push(`classification after ${after}: ${(err as Error).message}`);
+        say(`  classification after ${after}: ${(err as Error).message}`);
+      }
+    };
     for (const prefix of ORDER) {
       const dir = join(dataDir, prefix);
       if (!existsSync(dir)) continue;
@@ -75,6 +87,7 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
         await clients.s3.send(new PutObjectCommand({ Bucket: app.names.bucket, Key: key, Body: readFileSync(join(dir, name)) }));
         // One file at a time, in name order, so a correction file is applied after the data it corrects.
         await settle(key);
+        await classify(key);
         const outcome = (await s.files.list()).find((f) => f.key === key);
         say(`  ${key}: ${outcome ? `${outcome.status}, ${fmtNumber(outcome.rows.accepted)} rows accepted, ${fmtNumber(outcome.rows.rejected)} rejected` : 'NOT PROCESSED'} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
       }

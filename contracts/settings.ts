@@ -60,6 +60,9 @@ export const DEFAULTS = {
   noticeConcurrency: 2,
   // 08:00 on Mondays, in the business time zone: the past week's segment moves and risks before the week's calls.
   digestSchedule: 'cron(0 8 ? * MON *)',
+  // Every 5 minutes: the population job (tiers, peer groups, segments) runs only if an ingest changed something since
+  // its last run, so segments lag an upload by at most about this long and many uploads cost one classification.
+  classifySchedule: 'cron(0/5 * * * ? *)',
   utilityName: { en: 'Key Account Services', 'zh-CN': '大客户服务中心' },
 } as const;
 

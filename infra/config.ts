@@ -22,6 +22,11 @@ export const SEND_ALERT_TIMEOUT = Duration.minutes(1);
 export const SCAN_ARREARS_TIMEOUT = Duration.minutes(10);
 /** A batch of 10 notices: a few reads, one conditional write and one email each. */
 export const SEND_NOTICE_TIMEOUT = Duration.minutes(1);
+/**
+ * The population classification job reads every customer's stored features and writes the segments that changed:
+ * about 100,000 customers in well under a minute (npm run bench -- --only classify), with room for the table's writes.
+ */
+export const CLASSIFY_TIMEOUT = Duration.minutes(5);
 /** One email per account manager, each after a few queries over their customers: one invocation for all of them. */
 export const SEND_DIGEST_TIMEOUT = Duration.minutes(5);
 
@@ -70,6 +75,11 @@ export interface AppConfig {
   noticeConcurrency: number;
   /** EventBridge Scheduler cron expression of the weekly account-manager digest, read in `timeZone`. */
   digestSchedule: string;
+  /**
+   * EventBridge Scheduler cron expression of the population classification job, read in `timeZone`: how long
+   * segments may lag an upload, and how many ingests one classification run covers (default every 5 minutes).
+   */
+  classifySchedule: string;
 }
 
 export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -126,7 +136,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   if (!([undefined, true, false, 'true', 'false'] as unknown[]).includes(rawCreate)) throw new Error(`createSesIdentity must be true or false, got ${String(rawCreate)}`);
   const createSesIdentity = rawCreate === true || rawCreate === 'true';
 
-  const schedule = (key: 'statementSchedule' | 'arrearsSchedule' | 'digestSchedule', fallback: string): string => {
+  const schedule = (key: 'statementSchedule' | 'arrearsSchedule' | 'digestSchedule' | 'classifySchedule', fallback: string): string => {
     const expression = String(context(key) ?? fallback);
     if (!isSchedulerCron(expression)) {
       throw new Error(`${key} "${expression}" is not an EventBridge Scheduler cron(min hour day-of-month month day-of-week year) with one of the day fields "?"`);
@@ -143,6 +153,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   const arrearsSchedule = schedule('arrearsSchedule', DEFAULTS.arrearsSchedule);
   const arrearsTimeZone = zone('arrearsTimeZone');
   const digestSchedule = schedule('digestSchedule', DEFAULTS.digestSchedule);
+  const classifySchedule = schedule('classifySchedule', DEFAULTS.classifySchedule);
 
   const number = (key: keyof AppConfig, fallback: number, valid: (n: number) => boolean, rule: string): number => {
     const raw = context(key);
@@ -179,6 +190,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     arrearsTimeZone,
     noticeConcurrency,
     digestSchedule,
+    classifySchedule,
   };
 }
 

@@ -28,6 +28,8 @@ export class StatefulStack extends Stack {
   readonly sesFeedbackDlq: DeadLetterQueue;
   /** Daily arrears scans that EventBridge Scheduler could not deliver or that ScanArrears failed after its retries. */
   readonly scanArrearsDlq: DeadLetterQueue;
+  /** Classification runs that EventBridge Scheduler could not deliver or that ClassifyPopulation failed after its retries. */
+  readonly classifyDlq: DeadLetterQueue;
   /** Weekly digest runs that EventBridge Scheduler could not deliver or that SendDigest failed after its retries. */
   readonly sendDigestDlq: DeadLetterQueue;
 
@@ -92,6 +94,7 @@ export class StatefulStack extends Stack {
     // Not NoticeDlq: these hold {"asOf":...} scan requests and Lambda invocation records, never notice jobs.
     this.scanArrearsDlq = this.terminalQueue('ScanArrearsDlq', 'EventBridge Scheduler dead-letter target and ScanArrears on-failure destination');
     this.sendDigestDlq = this.terminalQueue('SendDigestDlq', 'EventBridge Scheduler dead-letter target and SendDigest on-failure destination');
+    this.classifyDlq = this.terminalQueue('ClassifyDlq', 'EventBridge Scheduler dead-letter target and ClassifyPopulation on-failure destination');
 
     for (const prefix of INGEST_PREFIXES) {
       this.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(this.ingestQueue.queue), { prefix });
@@ -114,6 +117,7 @@ export class StatefulStack extends Stack {
       SesFeedbackDlq: this.sesFeedbackDlq,
       ScanArrearsDlq: this.scanArrearsDlq,
       SendDigestDlq: this.sendDigestDlq,
+      ClassifyDlq: this.classifyDlq,
     };
     for (const [id, queue] of Object.entries(deadLetterQueues)) new CfnOutput(this, `${id}Url`, { value: queue.queueUrl });
   }

@@ -12,7 +12,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FileLimits } from '../domain/config.ts';
 import { ENV, TABLE } from '../contracts/settings.ts';
-import { type AppConfig, INGEST_PREFIXES, REJECTS_PREFIX, RUN_STATEMENTS_TIMEOUT, STAGING_PREFIX, SCAN_ARREARS_TIMEOUT, SEND_DIGEST_TIMEOUT } from './config.ts';
+import { type AppConfig, CLASSIFY_TIMEOUT, INGEST_PREFIXES, REJECTS_PREFIX, RUN_STATEMENTS_TIMEOUT, SCAN_ARREARS_TIMEOUT, SEND_DIGEST_TIMEOUT, STAGING_PREFIX } from './config.ts';
 import { alarmOn, alarmOnDeadLetters } from './constructs/alarms.ts';
 import { type EmailSender, type ItemGrant, KamFunction } from './constructs/kam-function.ts';
 import { appMetric, errorRateMetric, OperationsDashboard, rateMetric } from './constructs/operations-dashboard.ts';
@@ -39,6 +39,9 @@ export type StatementSettings = Pick<
 /** The arrears settings of AppConfig. */
 export type ArrearsSettings = Pick<AppConfig, 'arrearsSchedule' | 'arrearsTimeZone' | 'noticeConcurrency'>;
 
+/** How often the population classification job looks for changes (read in the business time zone). */
+export type ClassifySettings = Pick<AppConfig, 'classifySchedule'>;
+
 /** The account-manager digest settings of AppConfig (its schedule is read in the business time zone). */
 export type DigestSettings = Pick<AppConfig, 'digestSchedule'>;
 
@@ -54,9 +57,11 @@ export interface StatelessStackProps extends StackProps {
   sesFeedbackDlq: IQueue;
   scanArrearsDlq: IQueue;
   sendDigestDlq: IQueue;
+  classifyDlq: IQueue;
   statements: StatementSettings;
   arrears: ArrearsSettings;
   digest: DigestSettings;
+  classify: ClassifySettings;
   timeZone: string;
   quarantineShare: number;
   /** File limits that differ from the function's defaults. */
@@ -79,6 +84,7 @@ export class StatelessStack extends Stack {
   readonly scanArrears: ScheduledJob;
   readonly sendNotice: QueueWorker;
   readonly sendDigest: ScheduledJob;
+  readonly classifyPopulation: ScheduledJob;
   readonly configurationSet: ConfigurationSet;
   readonly sesFeedbackTopic: Topic;
   readonly alarmTopic: Topic;
@@ -110,12 +116,15 @@ export class StatelessStack extends Stack {
     };
     // What applying readings takes: IngestReadings for a whole file, IngestChunks for a fanned-out one's partitions.
     const applyReadings: ItemGrant[] = [
-      // The file ledger's claim, a payment's reference guard, customer profiles and alert states.
-      { actions: ['GetItem', 'PutItem'], keys: ['CUST#', 'FILE#', 'PAYREF#'] },
-      { actions: ['UpdateItem'], keys: ['CUST#', 'FILE#'] },
-      // Days, segments, tariffs and the peer-group figures, read and written in batches.
+      // The file ledger's claim, a payment's reference guard, customer profiles and alert states; the population
+      // marker (its latest day).
+      { actions: ['GetItem'], keys: ['CUST#', 'FILE#', 'PAYREF#', 'POPULATION'] },
+      { actions: ['PutItem'], keys: ['CUST#', 'FILE#', 'PAYREF#'] },
+      // The file's outcome, customer master data and features on the profile; "population changed" on the marker.
+      { actions: ['UpdateItem'], keys: ['CUST#', 'FILE#', 'POPULATION'] },
+      // Days and tariffs, read and written in batches (segments and peer figures are the population job's).
       { actions: ['BatchGetItem'], keys: ['CUST#', 'TARIFF#'] },
-      { actions: ['BatchWriteItem'], keys: ['CUST#', 'TARIFF#', 'PEERS'] },
+      { actions: ['BatchWriteItem'], keys: ['CUST#', 'TARIFF#'] },
       { actions: ['Query'], keys: ['CUST#'] },
       // A file whose processing failed gives its claim back; a customer-day's meter items are written in one
       // transaction checked against the day's revision, and meters that moved out of the day item are removed.
@@ -320,6 +329,38 @@ export class StatelessStack extends Stack {
       })
       .bindEmail(mail.sender);
 
+    this.classifyPopulation = new ScheduledJob(this, 'ClassifyPopulation', {
+      entry: 'functions/classify-population.ts',
+      description: 'Every few minutes, when ingest changed the population: tiers, peer groups and segments of every customer',
+      // Every profile is held at once: about 1.5 GB peak at 100,000 customers (npm run bench -- --only classify), and
+      // the memory brings the CPU that keeps a run near half a minute there.
+      memorySize: 3008,
+      timeout: CLASSIFY_TIMEOUT,
+      environment: { [ENV.timeZone]: props.timeZone },
+      scheduleDescription: 'Population classification, when ingest marked a change since the last run',
+      expression: props.classify.classifySchedule,
+      timeZone: props.timeZone,
+      input: {},
+      deadLetterQueue: props.classifyDlq,
+      // A run not delivered within 15 minutes is superseded by the later ones (each classifies every change so far).
+      maxEventAge: Duration.minutes(15),
+      alarmTopic,
+      deadLetterAlarmDescription: 'A population classification run failed after its retries; segments are stale until a run succeeds',
+    })
+      // One writer of segments (a lease on the marker item, not reserved concurrency, which a small account cannot spare).
+      .bindTable(props.table, {
+        items: [
+          // The marker: read, its lease taken and given back with the version classified.
+          { actions: ['GetItem', 'UpdateItem'], keys: ['POPULATION'] },
+          // Each changed segment on its customer's profile.
+          { actions: ['UpdateItem'], keys: ['CUST#'] },
+          // Segment history items and the peer-group figures.
+          { actions: ['BatchWriteItem'], keys: ['CUST#', 'PEERS'] },
+        ],
+        // Every customer's profile (master data, features, segment).
+        indexes: [TABLE.indexes.bySegment.name],
+      });
+
     this.configurationSet = mail.configurationSet;
     this.sesFeedbackTopic = mail.feedbackTopic;
     this.sesFeedbackTopic.addSubscription(new LambdaSubscription(this.sesFeedback.function));
@@ -371,6 +412,7 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ScanArrearsFunctionName', { value: this.scanArrears.function.functionName });
     new CfnOutput(this, 'SendNoticeFunctionName', { value: this.sendNotice.function.functionName });
     new CfnOutput(this, 'SendDigestFunctionName', { value: this.sendDigest.function.functionName });
+    new CfnOutput(this, 'ClassifyPopulationFunctionName', { value: this.classifyPopulation.function.functionName });
     new CfnOutput(this, 'OperationsDashboardName', { value: this.dashboard.dashboard.dashboardName });
     new CfnOutput(this, 'StatementsConfigSetName', { value: this.configurationSet.configurationSetName });
     new CfnOutput(this, 'SesFeedbackTopicArn', { value: this.sesFeedbackTopic.topicArn });

@@ -19,8 +19,13 @@ export interface IngestPorts {
   objects: ObjectStore;
   customers: CustomerRepository;
   usage: UsageRepository;
-  /** Re-classifies after an ingest; gets the customers whose usage changed. */
+  /**
+   * After an ingest, for the customers it touched: refreshes their features and marks the population changed
+   * (O(customers in the file)); their segments come from the population job, not from here.
+   */
   classify: (touched: ReadonlySet<string>) => Promise<void>;
+  /** After a customer master upload: marks the population changed (regions, contracts), computing no features. */
+  masterChanged: () => Promise<void>;
   /** Interim alerts (max demand, projected bill) for the customers whose usage changed. */
   alerts?: (touched: ReadonlySet<string>) => Promise<void>;
   /** Where tariff definitions (tariffs/*.json) are kept. */
@@ -163,8 +168,8 @@ export function ingestFile(ports: IngestPorts, config: DomainConfig) {
       };
     }
     await ports.customers.upsert(parser.customers);
-    // A changed master (region, meters) can change segments; re-classify those customers.
-    await ports.classify(new Set(parser.customers.map((c) => c.customerId)));
+    // A changed master (region, contract) can change segments, not features: marks the population changed for the job.
+    await ports.masterChanged();
     return { ...base, status: 'accepted', rows, rejectsKey, customers: parser.customers.length };
   }
 

@@ -1,4 +1,5 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Customer } from '../../domain/customers/customer-master.ts';
 import type { Segment } from '../../domain/classification/classify.ts';
 import type { FeatureResult } from '../../domain/classification/features.ts';
 import type { SegmentState, SegmentStore } from '../../domain/use-cases/classify-customers.ts';
@@ -10,7 +11,11 @@ import { TABLE } from '../../contracts/settings.ts';
 
 const { bySegment } = TABLE.indexes;
 
-/** Current segment on the PROFILE item (indexed by tier and pattern); history as SEG#<as-of> items. */
+/**
+ * Features (written by ingest) and the current segment (written by the population job only) on the PROFILE item,
+ * indexed by tier and pattern; history as SEG#<as-of> items. Each writer updates its own attributes, so neither
+ * overwrites the other's, nor the master data.
+ */
 export class DynamoSegments implements SegmentStore {
   private readonly table: Table;
   private readonly customers: DynamoCustomers;
@@ -21,7 +26,7 @@ export class DynamoSegments implements SegmentStore {
 
   async all(): Promise<SegmentState[]> {
     return (await this.customers.profiles()).map((i) => ({
-      customerId: (i.customer as { customerId: string }).customerId,
+      customer: i.customer as Customer,
       segment: i.segment as Segment | undefined,
       featureResult: i.featureResult as FeatureResult | undefined,
     }));
@@ -42,7 +47,22 @@ export class DynamoSegments implements SegmentStore {
     return res.Items?.[0]?.day as string | undefined;
   }
 
-  async save(updates: readonly { segment: Segment; featureResult: FeatureResult; history: boolean }[]): Promise<void> {
+  async saveFeatures(updates: readonly { customerId: string; featureResult: FeatureResult }[]): Promise<void> {
+    await mapConcurrent(updates, 8, async (u) => {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: customerKey(u.customerId),
+          UpdateExpression: 'SET #f = :f',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#f': 'featureResult' },
+          ExpressionAttributeValues: { ':f': u.featureResult },
+        }),
+      );
+    });
+  }
+
+  async save(updates: readonly { segment: Segment; history: boolean }[]): Promise<void> {
     const history = updates
       .filter((u) => u.history)
       .map((u) => ({ pk: `CUST#${u.segment.customerId}`, sk: `SEG#${u.segment.asOf}`, type: 'segment', segment: u.segment }));
@@ -54,10 +74,10 @@ export class DynamoSegments implements SegmentStore {
         new UpdateCommand({
           TableName: this.table.name,
           Key: customerKey(s.customerId),
-          UpdateExpression: `SET #s = :s, #f = :f, ${bySegment.sk} = :g`,
+          UpdateExpression: `SET #s = :s, ${bySegment.sk} = :g`,
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#s': 'segment', '#f': 'featureResult' },
-          ExpressionAttributeValues: { ':s': s, ':f': u.featureResult, ':g': `${s.tier}#${s.pattern}#${s.customerId}` },
+          ExpressionAttributeNames: { '#s': 'segment' },
+          ExpressionAttributeValues: { ':s': s, ':g': `${s.tier}#${s.pattern}#${s.customerId}` },
         }),
       );
     });

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Customer } from '../../domain/customers/customer-master.ts';
 import type { Segment } from '../../domain/classification/classify.ts';
 import type { DailyUsage } from '../../domain/usage/daily-usage.ts';
@@ -328,24 +328,19 @@ export class DynamoCustomers implements CustomerRepository {
   }
 
   async upsert(customers: readonly Customer[]): Promise<void> {
-    // Master rows never delete a customer; the segment fields of an existing profile are kept.
-    const existing = new Map(
-      (await this.table.getAll(customers.map((c) => customerKey(c.customerId)))).map((i) => [i.pk, i]),
-    );
-    await this.table.putAll(
-      customers.map((c) => {
-        const k = customerKey(c.customerId);
-        const prior = existing.get(k.pk) ?? {};
-        return {
-          ...prior,
-          ...k,
-          type: 'customer',
-          customer: c,
-          region: c.region,
-          [bySegment.pk]: 'CUSTOMER',
-          [bySegment.sk]: ((prior as Record<string, unknown>)[bySegment.sk] as string | undefined) ?? `-#-#${c.customerId}`,
-        };
-      }),
-    );
+    // Master rows never delete a customer. Only the master attributes are set, in place: the features (ingest) and
+    // the segment (the population job) on the same item are written concurrently by others and must not be undone.
+    await mapConcurrent(customers, 8, async (c) => {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: customerKey(c.customerId),
+          UpdateExpression: `SET #t = :t, #c = :c, #r = :r, ${bySegment.pk} = :p, ${bySegment.sk} = if_not_exists(${bySegment.sk}, :g)`,
+          ExpressionAttributeNames: { '#t': 'type', '#c': 'customer', '#r': 'region' },
+          ExpressionAttributeValues: { ':t': 'customer', ':c': c, ':r': c.region, ':p': 'CUSTOMER', ':g': `-#-#${c.customerId}` },
+        }),
+      );
+    });
   }
+
 }

@@ -1,15 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { now } from '../commons/clock.ts';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { metrics } from '../commons/powertools.ts';
 import type { Clients } from '../commons/clients.ts';
 import type { FunctionConfig } from '../commons/config.ts';
 import type { IngestPorts } from '../../domain/use-cases/ingest-file.ts';
-import { classifyCustomers } from '../../domain/use-cases/classify-customers.ts';
+import { refreshFeatures } from '../../domain/use-cases/classify-customers.ts';
 import { Table } from './dynamo-table.ts';
 import { DynamoFileLedger } from './dynamo-file-ledger.ts';
 import { DynamoCustomers, DynamoUsage } from './dynamo-usage.ts';
 import { DynamoSegments } from './dynamo-segments.ts';
+import { DynamoPopulation } from './dynamo-population.ts';
 import { S3ObjectStore } from './s3-object-store.ts';
 import { DynamoPeerGroups, DynamoStatements, DynamoTariffs } from './dynamo-statements.ts';
 import { DynamoSuppressions } from './dynamo-suppressions.ts';
@@ -25,6 +24,12 @@ import { DynamoAlerts } from './dynamo-alerts.ts';
 import { DynamoFanOuts } from './dynamo-fan-outs.ts';
 import { fanOut, type FanOutJob, type FanOutPorts } from '../../domain/use-cases/fan-out.ts';
 
+/**
+ * The population marker's change time and the job's lease are real elapsed time, never the simulated business day of
+ * the local clock file (functions/commons/clock.ts).
+ */
+export const realTime = () => new Date();
+
 /** The AWS implementations of the domain's ports, wired once per process. */
 export function stores(clients: Clients, tableName: string) {
   const table = new Table(clients.doc, tableName);
@@ -35,6 +40,7 @@ export function stores(clients: Clients, tableName: string) {
     customers,
     usage: new DynamoUsage(table),
     segments: new DynamoSegments(table, customers),
+    population: new DynamoPopulation(table),
     objects: new S3ObjectStore(clients.s3),
     statements: new DynamoStatements(table),
     tariffs: new DynamoTariffs(table),
@@ -76,7 +82,7 @@ export function jobQueue<T>(clients: Clients, url: string | undefined, name: str
 
 export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: Logger): IngestPorts {
   const s = stores(clients, config.tableName);
-  const classify = classifyCustomers({ customers: s.customers, usage: s.usage, segments: s.segments }, config.domain);
+  const refresh = refreshFeatures({ usage: s.usage, segments: s.segments, population: s.population, clock: realTime }, config.domain);
   const alerts = config.alertQueueUrl
     ? checkAlerts(
         {
@@ -99,21 +105,11 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
     usage: s.usage,
     tariffs: s.tariffs,
     payments: s.payments,
+    // Only the touched customers' features; segments come from the population job (functions/classify-population.ts).
+    masterChanged: () => s.population.changed(undefined, realTime()),
     classify: async (touched) => {
-      const r = await classify(touched);
-      metrics.addMetric('CustomersClassified', MetricUnit.Count, r.classified);
-      metrics.addMetric('SegmentMoves', MetricUnit.Count, r.moved.length);
-      for (const [tier, n] of Object.entries(r.counts?.tiers ?? {})) {
-        const m = metrics.singleMetric();
-        m.addDimension('tier', tier);
-        m.addMetric('CustomersByTier', MetricUnit.Count, n);
-      }
-      for (const [pattern, n] of Object.entries(r.counts?.patterns ?? {})) {
-        const m = metrics.singleMetric();
-        m.addDimension('pattern', pattern);
-        m.addMetric('CustomersByPattern', MetricUnit.Count, n);
-      }
-      logger?.info('customers classified', { asOf: r.asOf, classified: r.classified, moved: r.moved.length });
+      const r = await refresh(touched);
+      logger?.info('features refreshed; population marked changed', { asOf: r.asOf, refreshed: r.refreshed });
     },
     ...(alerts
       ? {

@@ -68,6 +68,18 @@ export function localApp() {
     return (await res.json()) as T;
   }
 
+  /**
+   * Runs the population classification job as its schedule would ({} → ClassifyPopulation), and waits out a run that
+   * holds the lease, so segments reflect every file processed so far.
+   */
+  async function classify(): Promise<{ ran: boolean; reason?: string; classified?: number; moved?: number; version: number }> {
+    for (let attempt = 0; ; attempt++) {
+      const r = await invoke<{ ran: boolean; reason?: string; classified?: number; moved?: number; version: number }>('ClassifyPopulation', {});
+      if (r.ran || r.reason !== 'busy' || attempt >= 60) return r;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+  }
+
   /** Sent mail in the SES emulator (every test's), optionally only mail to these addresses. */
   async function mail(to?: (address: string) => boolean): Promise<SentMail[]> {
     const store = (await (await fetch(`${handle.control}/mail`)).json()) as { emails: SentMail[] };
@@ -85,7 +97,7 @@ export function localApp() {
     return (await readFile(`test/artifacts/logs/${functionName}.log`, 'utf8')).split('\n');
   }
 
-  return { clients, stores: s, names, idle, put, upload, redeliver, snapshot, invoke, mail, setClock, functionLog };
+  return { clients, stores: s, names, idle, put, upload, redeliver, snapshot, invoke, classify, mail, setClock, functionLog };
 }
 
 function sortKeys(v: unknown): unknown {

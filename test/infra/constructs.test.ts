@@ -138,6 +138,8 @@ describe('logical ids', () => {
         'BucketNotificationsHandler050a0587b7544547bf325f094a3db8347ECC3691',
         // Added with the fan-out of large files (issue 9).
         'ChunkQueue', 'ChunkQueuePolicyB0ADD50E', 'ChunkDlq', 'ChunkDlqPolicyB3FC9BFA',
+        // Added with the population classification job (a new queue; nothing above changed).
+        'ClassifyDlq', 'ClassifyDlqPolicyA19C8B8D',
       ].sort(),
     );
   });

@@ -14,6 +14,7 @@ const CUSTOM = {
   sesFromAddress: 'billing@kam.example.cn',
   sesIdentity: 'kam.example.cn',
   digestSchedule: 'cron(30 7 ? * FRI *)',
+  classifySchedule: 'cron(0/15 * * * ? *)',
 } as const;
 const SECTION_QUEUES = ['IngestQueue', 'ChunkQueue', 'StatementQueue', 'AlertQueue', 'NoticeQueue'];
 const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PartiQLInsert', 'dynamodb:PartiQLUpdate', 'dynamodb:PartiQLDelete'];
@@ -149,7 +150,8 @@ describe('operations dashboard', () => {
     const fns = functionIds(synth.custom);
     expect(fns).toContain('SendDigest');
     expect(fns).toContain('IngestChunks');
-    expect(fns).toHaveLength(9);
+    expect(fns).toContain('ClassifyPopulation');
+    expect(fns).toHaveLength(10);
     for (const spec of WIDGETS.filter((w) => w.section === 'Lambdas')) {
       const metrics = drawn(widgetTitled(synth.custom, spec.title));
       expect(metrics.map((m) => m.dimensions.FunctionName).sort(), spec.title).toEqual(fns.map((fn) => `<${fn}>`).sort());
@@ -220,21 +222,21 @@ describe('alarms', () => {
     }
   });
 
-  it('keeps the dead-letter alarms, SendDigestDlq included', () => {
+  it('keeps the dead-letter alarms, SendDigestDlq and ClassifyDlq included', () => {
     const queues = alarms(synth.custom)
       .filter(([, a]) => a.Properties.Namespace === 'AWS/SQS')
       .map(([, a]) => synth.custom.render(a.Properties.Dimensions[0].Value))
       .sort();
     expect(queues).toEqual(
-      ['AlertDlq', 'ChunkDlq', 'IngestDlq', 'NoticeDlq', 'RunStatementsDlq', 'ScanArrearsDlq', 'SendDigestDlq', 'SesFeedbackDlq', 'StatementDlq'].map((q) => `<${q}.QueueName>`),
+      ['AlertDlq', 'ChunkDlq', 'ClassifyDlq', 'IngestDlq', 'NoticeDlq', 'RunStatementsDlq', 'ScanArrearsDlq', 'SendDigestDlq', 'SesFeedbackDlq', 'StatementDlq'].map((q) => `<${q}.QueueName>`),
     );
   });
 
   it('sends every alarm, and its all-clear, to the alarm topic only', () => {
     const topic = alarmTopicId(synth.custom);
     const all = alarms(synth.custom);
-    // 9 DLQs, SendNotice errors, the application alarms, the bounce rate, one error rate per function.
-    expect(all).toHaveLength(9 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
+    // 10 DLQs, SendNotice errors, the application alarms, the bounce rate, one error rate per function.
+    expect(all).toHaveLength(10 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
     for (const [id, alarm] of all) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topic }]);
@@ -277,9 +279,46 @@ describe('account-manager digest schedule', () => {
     const otherRoles = resourcesOfType(synth.custom.statelessJson, 'AWS::Scheduler::Schedule')
       .map(([, sc]) => sc.Properties.Target.RoleArn['Fn::GetAtt'][0] as string)
       .filter((id) => id !== roleId);
-    expect(otherRoles).toHaveLength(2);
+    expect(otherRoles).toHaveLength(3);
 
     expectSchedulerRoleInvokesOnly(synth.custom, roleId, 'SendDigest', 'SendDigestDlq');
+  });
+});
+
+describe('population classification job (ClassifyPopulation)', () => {
+  function classifySchedule(s: Synthesized): Json {
+    return only(
+      resourcesOfType(s.statelessJson, 'AWS::Scheduler::Schedule').filter(([, sc]) => sc.Properties.Target.Arn['Fn::GetAtt']?.[0] === 'ClassifyPopulation'),
+      'classification schedules',
+    )[1].Properties;
+  }
+
+  it('looks for changes every 5 minutes by default, or as configured, with no flexible window', () => {
+    expect(classifySchedule(synth.defaults)).toMatchObject({ ScheduleExpression: DEFAULTS.classifySchedule, FlexibleTimeWindow: { Mode: 'OFF' }, State: 'ENABLED' });
+    expect(DEFAULTS.classifySchedule).toBe('cron(0/5 * * * ? *)');
+    expect(classifySchedule(synth.custom)).toMatchObject({ ScheduleExpression: 'cron(0/15 * * * ? *)', ScheduleExpressionTimezone: 'Asia/Urumqi' });
+  });
+
+  it('is invoked with {} through its own role, failed runs kept in ClassifyDlq; holds every profile in memory', () => {
+    const target = classifySchedule(synth.custom).Target;
+    expect(JSON.parse(target.Input as string)).toEqual({});
+    expect(synth.custom.render(target.DeadLetterConfig.Arn)).toBe('<ClassifyDlq.Arn>');
+    expectSchedulerRoleInvokesOnly(synth.custom, target.RoleArn['Fn::GetAtt'][0] as string, 'ClassifyPopulation', 'ClassifyDlq');
+    expectFailuresKeptIn(synth.custom, 'ClassifyPopulation', 'ClassifyDlq');
+    const fn = synth.custom.statelessJson.Resources.ClassifyPopulation;
+    expect(fn.Metadata['kam:entry']).toBe('functions/classify-population.ts');
+    expect(fn.Properties).toMatchObject({ MemorySize: 3008, Timeout: 300 });
+    // One writer by the lease on the marker item, not by reserved concurrency.
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('is the only function that writes PEERS, and ingest may not', () => {
+    for (const fn of functionIds(synth.custom)) {
+      const writesPeers = synth.custom
+        .statementsOf(fn)
+        .some((st) => list(st.Action).some((a) => TABLE_WRITES.includes(a)) && JSON.stringify(st.Condition ?? {}).includes('"PEERS"'));
+      expect(writesPeers, fn).toBe(fn === 'ClassifyPopulation');
+    }
   });
 });
 

@@ -86,10 +86,12 @@ describe('cdk-nag (AwsSolutions)', () => {
       .sort();
     expect(readable).toEqual([
       'KamStateful/BucketNotificationsHandler/Role/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'KamStateful/ClassifyDlq/Resource AwsSolutions-SQS3',
       'KamStateful/RunStatementsDlq/Resource AwsSolutions-SQS3',
       'KamStateful/ScanArrearsDlq/Resource AwsSolutions-SQS3',
       'KamStateful/SendDigestDlq/Resource AwsSolutions-SQS3',
       'KamStateful/SesFeedbackDlq/Resource AwsSolutions-SQS3',
+      'KamStateless/ClassifyPopulation/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestChunks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestChunks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/customers/*]',
       'KamStateless/IngestChunks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/payments/*]',
@@ -264,9 +266,10 @@ describe('both stacks', () => {
         'NoticeDlq',
         'ScanArrearsDlq',
         'SendDigestDlq',
+        'ClassifyDlq',
       ]),
     );
-    for (const fn of ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice', 'SendDigest']) {
+    for (const fn of ['IngestReadings', 'RunStatements', 'SendStatement', 'SendAlert', 'SesFeedback', 'ScanArrears', 'SendNotice', 'SendDigest', 'ClassifyPopulation']) {
       expect(statelessJson.Resources[fn]?.Type, fn).toBe('AWS::Lambda::Function');
     }
   });
@@ -429,6 +432,7 @@ describe('configuration', () => {
       arrearsTimeZone: 'Asia/Shanghai',
       noticeConcurrency: 2,
       digestSchedule: 'cron(0 8 ? * MON *)',
+      classifySchedule: 'cron(0/5 * * * ? *)',
     });
   });
 });

@@ -80,6 +80,8 @@ describe('kam --stack Kam against the local stack (CloudFormation outputs → lo
     const file = join(cwd, `${id}-${PERIOD}.csv`);
     writeFileSync(file, rows.join('\n') + '\n');
     uploaded = await kam(['upload', file, '--prefix', 'readings', '--stack', 'Kam', '--json']);
+    // Segments come from the population job, which its schedule runs every few minutes; run it now.
+    await app.classify();
   }, 300_000);
 
   it('the local CloudFormation describes KamStateful and KamStateless with outputs naming the local resources', async () => {

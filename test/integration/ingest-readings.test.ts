@@ -73,6 +73,7 @@ describe('ingest on the local AWS stack', () => {
 
   it('replaces the days a correcting file covers and re-classifies the customer', async () => {
     await app.upload(`readings/${id}-b.csv`, longFile(b, 200));
+    await app.classify();
     const [profileBefore] = await app.stores.table.getAll([{ pk: `CUST#${b}`, sk: 'PROFILE' }]);
     const segBefore = profileBefore!.segment as Segment;
     const last = dayKey(199);
@@ -82,6 +83,7 @@ describe('ingest on the local AWS stack', () => {
     const rows = longFile(b, 200, 2).split('\n').filter((r) => r.startsWith(LONG) || r.slice(b.length * 2 + 2, b.length * 2 + 12) >= dayKey(170));
     const corr = await app.upload(`readings/${id}-b-correction.csv`, rows.join('\n'));
     expect(corr).toMatchObject({ status: 'accepted', rows: { accepted: 30 * 24, rejected: 0 }, days: 30 });
+    await app.classify();
 
     const [dayAfter] = await app.stores.usage.get([{ customerId: b, day: last }]);
     expect(dayAfter!.kwh).toBeCloseTo(2 * dayBefore!.kwh, 6);

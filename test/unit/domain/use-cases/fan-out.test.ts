@@ -154,6 +154,7 @@ function memoryWorld() {
     customers: { all: async () => customers, upsert: async () => undefined },
     usage,
     classify: async (touched) => void classified.push([...touched].sort()),
+    masterChanged: async () => undefined,
     clock: () => new Date('2026-11-01T12:00:00Z'),
   };
   const put = (key: string, body: Uint8Array | string): FileRef => {

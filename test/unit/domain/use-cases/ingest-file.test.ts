@@ -92,6 +92,7 @@ function memoryPorts(objects: ObjectStore) {
     customers: { all: async () => [customer], upsert: async () => undefined },
     usage,
     classify: async () => undefined,
+    masterChanged: async () => undefined,
     clock: () => new Date('2026-11-01T00:00:00Z'),
   };
   return { ports, ledger, days };
@@ -133,6 +134,18 @@ describe('ingestFile (readings) with in-memory ports', () => {
     expect(await ingest(correction)).toMatchObject({ outcome: 'processed', file: { status: 'accepted' } });
     expect(await ingest(original)).toMatchObject({ outcome: 'processed', file: { status: 'accepted' } });
     expect(days.get('C1|2026-06-01')!.hourly).toEqual(Array.from({ length: 24 }, (_, h) => 2 * (h + 1)));
+  });
+
+  it('hands classification the touched customers of a readings file, and only marks the population changed for a master file', async () => {
+    const bucket = memoryBucket();
+    const { ports } = memoryPorts(bucket.store);
+    const calls: string[] = [];
+    const watched = { ...ports, classify: async (t: ReadonlySet<string>) => void calls.push(`features ${[...t].join(',')}`), masterChanged: async () => void calls.push('master') };
+    const ingest = ingestFile(watched, DEFAULT_CONFIG);
+    const master = 'customer_id,name,email,locale,region,tariff_id,contract_kva,contract_kw,account_manager_email,pf_standard,meter_ids\nC1,One,c1@example.com,en,north,t,,,am@example.com,0.90,';
+    expect(await ingest(bucket.put('customers/m.csv', 'm', master, new Date('2026-11-01T09:00:00Z')))).toMatchObject({ file: { status: 'accepted' } });
+    expect(await ingest(bucket.put('readings/r.csv', 'r', day(1), new Date('2026-11-01T10:00:00Z')))).toMatchObject({ file: { status: 'accepted' } });
+    expect(calls).toEqual(['master', 'features C1']);
   });
 
   it('refuses an object above the size limit for one file without reading it, and records why', async () => {
