@@ -12,6 +12,7 @@ if (!file || (mode !== 'kam' && mode !== 'csv-parse')) {
 }
 const bytes = statSync(file).size;
 const t0 = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 let readings = 0;
 let rows = 0;
 if (mode === 'kam') {
@@ -27,4 +28,7 @@ if (mode === 'kam') {
   }
 }
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(JSON.stringify({ mode, file, bytes, rows, readings, seconds, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+const cpu = process.cpuUsage(cpu0);
+// CPU seconds beside wall seconds: on a shared machine the wall time includes waiting for a core.
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+console.log(JSON.stringify({ mode, file, bytes, rows, readings, seconds, cpuSeconds, maxRssMB: process.resourceUsage().maxRSS / 1024 }));

@@ -47,6 +47,11 @@ export interface ReadingSink {
 export interface LineParser {
   readonly format: ReadingFormat;
   line(text: string, lineNo: number): void;
+  /**
+   * Optional form of `line` for a UTF-8 line as `bytes[from, to)`: the same result, without decoding the rows it
+   * can read in place (it decodes the others and hands them to `line`).
+   */
+  bytes?(bytes: Uint8Array, from: number, to: number, lineNo: number): void;
   end(): void;
 }
 

@@ -49,9 +49,17 @@ class MeterDayAccumulator {
   }
 }
 
-interface MeterState {
-  customerId: string;
-  days: Map<number, MeterDayAccumulator>;
+class MeterState {
+  readonly customerId: string;
+  readonly days = new Map<number, MeterDayAccumulator>();
+  /** The day this meter's last reading fell in, [dayStart, dayEnd): a time-major file switches meter every row. */
+  day: MeterDayAccumulator | undefined = undefined;
+  epochDay = 0;
+  dayStart = 0;
+  dayEnd = 0;
+  constructor(customerId: string) {
+    this.customerId = customerId;
+  }
 }
 
 interface OpenDay {
@@ -87,10 +95,8 @@ export class UsageAggregator implements ReadingSink {
   private lastRejectedLine = -1;
   private curMeter = '';
   private curState: MeterState | string = '';
-  private curDay: MeterDayAccumulator | undefined;
+  /** Start of the day of the accumulator prepare() returned last (its slot 0). */
   private curDayStart = 0;
-  private curDayEnd = 0;
-  private curEpochDay = 0;
   private readonly midnights = new Map<number, number>();
   private readonly open = new Set<OpenDay>();
   private readonly complete: OpenDay[] = [];
@@ -138,7 +144,6 @@ export class UsageAggregator implements ReadingSink {
       state = this.meterState(meterId, customerId);
       this.curMeter = meterId;
       this.curState = state;
-      this.curDay = undefined;
     }
     if (typeof state === 'string') {
       return void this.reject(
@@ -154,16 +159,16 @@ export class UsageAggregator implements ReadingSink {
           : `unknown customer ${customerId}`,
       );
     }
-    let acc = this.curDay;
-    if (acc === undefined || startMs < this.curDayStart || startMs >= this.curDayEnd) {
+    let acc = state.day;
+    if (acc === undefined || startMs < state.dayStart || startMs >= state.dayEnd) {
       const epochDay = this.zone.localEpochDay(startMs);
-      this.curEpochDay = epochDay;
-      this.curDayStart = this.midnight(epochDay);
-      this.curDayEnd = this.midnight(epochDay + 1);
+      state.epochDay = epochDay;
+      state.dayStart = this.midnight(epochDay);
+      state.dayEnd = this.midnight(epochDay + 1);
       acc = state.days.get(epochDay);
       if (acc === undefined) {
         if (this.open.size >= this.maxOpen) this.evict(this.open.values().next().value!);
-        acc = this.newAccumulator(minutes, Math.round((this.curDayEnd - this.curDayStart) / (minutes * 60_000)));
+        acc = this.newAccumulator(minutes, Math.round((state.dayEnd - state.dayStart) / (minutes * 60_000)));
         state.days.set(epochDay, acc);
         const o: OpenDay = { meterId, epochDay, state, acc };
         acc.open = o;
@@ -174,14 +179,15 @@ export class UsageAggregator implements ReadingSink {
           if (this.open.has(done)) this.evict(done);
         }
       }
-      this.curDay = acc;
+      state.day = acc;
     }
     if (acc.minutes !== minutes) {
       return void this.reject(
         line,
-        `interval length ${minutes} min differs from ${acc.minutes} min already read for meter ${meterId} on ${dayKeyOfEpochDay(this.curEpochDay)}`,
+        `interval length ${minutes} min differs from ${acc.minutes} min already read for meter ${meterId} on ${dayKeyOfEpochDay(state.epochDay)}`,
       );
     }
+    this.curDayStart = state.dayStart;
     return acc;
   }
 
@@ -283,7 +289,7 @@ export class UsageAggregator implements ReadingSink {
   private evict(o: OpenDay): void {
     this.open.delete(o);
     o.state.days.delete(o.epochDay);
-    if (this.curDay === o.acc) this.curDay = undefined;
+    if (o.state.day === o.acc) o.state.day = undefined;
     const acc = o.acc;
     const counts = this.estimate(acc);
     const day = this.dayKey(o.epochDay);
@@ -365,7 +371,7 @@ export class UsageAggregator implements ReadingSink {
     let state = this.meters.get(meterId);
     if (state === undefined) {
       const customerId = this.directory.customerOfMeter(meterId, rowCustomerId);
-      state = customerId === undefined ? `unknown meter ${meterId}` : { customerId, days: new Map() };
+      state = customerId === undefined ? `unknown meter ${meterId}` : new MeterState(customerId);
       this.meters.set(meterId, state);
     }
     return state;
