@@ -94,3 +94,29 @@ describe('long CSV rows', () => {
     expect(sorted(b.usage)).toBe(sorted(a.usage));
   });
 });
+
+describe('UTF-8 lines as byte spans', () => {
+  const inputs: [string, Buffer][] = [
+    ['LF', Buffer.from('a,b\nc,d\n\ne\n')],
+    ['CRLF, no final line end', Buffer.from('a,b\r\nc,d\r\n\r\ne')],
+    ['CR alone', Buffer.from('a,b\rc,d\r\re\r')],
+    ['a BOM, a stray CR and multi-byte text', Buffer.from('\uFEFF户号,电表\nC1,表\r1\n𝄞x,y\r\n')],
+    ['a lone final CR', Buffer.from('a\nb\r')],
+  ];
+  for (const [name, input] of inputs) {
+    it(`gives the same lines as forEachLine (${name}), however the bytes are cut`, async () => {
+      const { decodeLines, decodeLine } = await import('../../../../domain/parsing/decode.ts');
+      const chunks = (size: number) => (async function* () {
+        for (let i = 0; i < input.length; i += size) yield input.subarray(i, i + size);
+      })();
+      const expected: string[] = [];
+      await (await decodeLines(chunks(1 << 20))).forEachLine((t, n) => void expected.push(`${n}:${t}`));
+      for (const size of [1, 2, 3, 5, 1 << 20]) {
+        const got: string[] = [];
+        const d = await decodeLines(chunks(size));
+        await d.forEachByteSpan!((b, from, to, n) => void got.push(`${n}:${decodeLine(b, from, to)}`));
+        expect(got).toEqual(expected);
+      }
+    });
+  }
+});
