@@ -70,3 +70,37 @@ export async function writeWideCsv(path: string, meters: number, days: number): 
   await once(out, 'finish');
   return readings;
 }
+
+/**
+ * A NEM12 file as a meter-data provider sends it: a 100 header, then per NMI a 200 record (E1, kWh) and one 300
+ * record a day, 48 values (30-minute) for most NMIs and 288 (5-minute) for every tenth; now and then a day of
+ * mixed quality (300 with V, then 400 records) and a 500 record; a 900 at the end. Returns the kWh readings.
+ */
+export async function writeNem12(path: string, nmis: number, days: number): Promise<number> {
+  const out = createWriteStream(path);
+  let readings = 0;
+  let buf = '100,NEM12,202601011200,MDPBENCH,RETBENCH\n';
+  const dates = Array.from({ length: days }, (_, d) => new Date(Date.UTC(2026, 0, 1 + d)).toISOString().slice(0, 10).replaceAll('-', ''));
+  for (let n = 0; n < nmis; n++) {
+    const nmi = `NMI${String(n).padStart(7, '0')}`;
+    const minutes = n % 10 === 9 ? 5 : 30;
+    const per = 1440 / minutes;
+    buf += `200,${nmi},E1,1,E1,N1,MTR${n},kWh,${minutes},\n`;
+    for (let d = 0; d < days; d++) {
+      const values: string[] = [];
+      for (let i = 0; i < per; i++) values.push((((n * 7 + d * 13 + i * 31) % 1000) / (minutes === 5 ? 60 : 10) + 0.01).toFixed(3));
+      const mixed = (n + d) % 50 === 0;
+      buf += `300,${dates[d]},${values.join(',')},${mixed ? 'V' : 'A'},,,${dates[d]}235959,\n`;
+      if (mixed) buf += `400,1,${per / 2},A,,\n400,${per / 2 + 1},${per},S14,1,\n`;
+      if ((n + d) % 97 === 0) buf += `500,O,SO${n},${dates[d]}120000,\n`;
+      readings += per;
+      if (buf.length > 1 << 20) {
+        if (!out.write(buf)) await once(out, 'drain');
+        buf = '';
+      }
+    }
+  }
+  out.end(buf + '900\n');
+  await once(out, 'finish');
+  return readings;
+}

@@ -445,7 +445,14 @@ export class Nem12Parser implements LineParser {
     const values = new Float64Array(n);
     const bad: Array<[number, string]> = [];
     for (let i = 0; i < n; i++) {
-      const text = fields[2 + i]!.trim();
+      const raw = fields[2 + i]!;
+      // Plain decimals (nearly every value) without the regular expression; the rest as before.
+      const plain = plainDecimal(raw);
+      if (plain === plain) {
+        values[i] = plain;
+        continue;
+      }
+      const text = raw.trim();
       if (NUMBER.test(text)) values[i] = Number(text);
       else {
         values[i] = NaN;
@@ -674,10 +681,14 @@ export class Nem12Parser implements LineParser {
     const nmi = this.sumNmi;
     const days = [...this.sums.values()].sort((a, b) => a.quantity - b.quantity || a.day.localeCompare(b.day));
     for (const sum of days) {
+      // A day whose UTC offset does not change (every day but a daylight-saving one) needs no zone lookup per interval.
+      const midnight = this.zone.midnight(sum.day);
+      const step = sum.minutes * 60_000;
+      const steady = this.zone.offsetMinutes(midnight) === this.zone.offsetMinutes(midnight + (sum.values.length - 1) * step);
       for (let i = 0; i < sum.values.length; i++) {
         const code = sum.quality[i]!;
         if (code < 0) continue;
-        const startMs = this.zone.localToUtc(sum.day, i * sum.minutes);
+        const startMs = steady ? midnight + i * step : this.zone.localToUtc(sum.day, i * sum.minutes);
         const quality = QUALITY_CODES[code]!;
         this.sink.interval(nmi, undefined, startMs, sum.minutes, sum.quantity, sum.values[i]!, quality, sum.line);
       }
@@ -744,6 +755,45 @@ function countValues(fields: string[]): number {
     if (QUALITY_300.test(fields[i]!.trim())) return i - 2;
   }
   return -1;
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/**
+ * `[+-]digits[.digits]` with up to 15 digits (9 after the point), exactly as Number reads it (one rounding, by an
+ * exact power of ten); NaN for anything else, which then takes the NUMBER path.
+ */
+function plainDecimal(s: string): number {
+  const to = s.length;
+  let i = 0;
+  let neg = false;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 45) {
+    neg = true;
+    i++;
+  } else if (c0 === 43) i++;
+  let int = 0;
+  let digits = 0;
+  let c = 0;
+  for (; i < to; i++) {
+    c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    int = int * 10 + c;
+    digits++;
+  }
+  let frac = 0;
+  let fracDigits = 0;
+  if (i < to && s.charCodeAt(i) === 46) {
+    for (i++; i < to; i++) {
+      c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      frac = frac * 10 + c;
+      fracDigits++;
+    }
+  }
+  if (i !== to || digits + fracDigits === 0 || digits + fracDigits > 15 || fracDigits > 9) return NaN;
+  const v = fracDigits ? (int * POW10[fracDigits]! + frac) / POW10[fracDigits]! : int;
+  return neg ? -v : v;
 }
 
 function parseNumber(text: string): number {

@@ -306,22 +306,21 @@ export class UsageAggregator implements ReadingSink {
       };
       this.onMeterDay(o.state.customerId, o.meterId, day, md);
     }
-    // Accumulators are recycled: allocating four typed arrays per meter-day costs more than parsing it.
-    if (this.pool.length < 1024) this.pool.push(acc);
+    // Accumulators are recycled, one pool per day length (a file mixes 30- and 5-minute meters): allocating four
+    // typed arrays per meter-day costs more than parsing it.
+    let pool = this.pools.get(acc.kwh.length);
+    if (pool === undefined) this.pools.set(acc.kwh.length, (pool = []));
+    if (pool.length < 1024) pool.push(acc);
   }
 
-  private readonly pool: MeterDayAccumulator[] = [];
+  private readonly pools = new Map<number, MeterDayAccumulator[]>();
   private readonly dayKeys = new Map<number, string>();
 
   private newAccumulator(minutes: number, slots: number): MeterDayAccumulator {
-    for (let i = this.pool.length - 1; i >= Math.max(0, this.pool.length - 8); i--) {
-      const acc = this.pool[i]!;
-      if (acc.kwh.length !== slots) continue;
-      this.pool.splice(i, 1);
-      acc.reset(minutes);
-      return acc;
-    }
-    return new MeterDayAccumulator(minutes, slots);
+    const acc = this.pools.get(slots)?.pop();
+    if (acc === undefined) return new MeterDayAccumulator(minutes, slots);
+    acc.reset(minutes);
+    return acc;
   }
 
   private dayKey(epochDay: number): string {
