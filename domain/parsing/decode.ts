@@ -196,7 +196,8 @@ function utf16Length(bytes: Uint8Array, from: number, to: number): number {
 
 /**
  * splitLines on the undecoded UTF-8 bytes: the same line ends (LF, CRLF, or CR alone when the first line ending
- * is a lone CR), numbering and line-length limit, with no string made per line.
+ * is a lone CR), numbering and line-length limit, with no string made per line. Lines are spans of the chunks as
+ * read; only a line cut across chunks is copied.
  */
 async function splitByteLines(
   chunks: AsyncIterable<Uint8Array>,
@@ -209,33 +210,49 @@ async function splitByteLines(
   let lineNo = 0;
   let first = true;
   let separator = 0; // 10 (LF, CRLF) or 13 (CR alone); 0 until the first line ending
+  /** Emits the complete lines of buf from `from` on; returns where the unfinished last line starts. */
+  const lines = (buf: Buffer, from: number): number => {
+    const sep = separator;
+    for (let i = buf.indexOf(sep, from); i !== -1; i = buf.indexOf(sep, from)) {
+      const end = sep === 10 && i > from && buf[i - 1] === 13 ? i - 1 : i;
+      if (end - from > maxLineLength && utf16Length(buf, from, end) > maxLineLength) throw tooLong(lineNo + 1);
+      onSpan(buf, from, end, ++lineNo);
+      from = i + 1;
+    }
+    return from;
+  };
   for await (const chunk of chunks) {
     // A Buffer, for its indexOf (memchr): twice as fast as a loop over the bytes.
-    let buf: Buffer = carry ? Buffer.concat([carry, chunk]) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    if (first) {
-      if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef) {
-        carry = buf; // a BOM cut across chunks
-        continue;
+    let buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    let from = 0;
+    if (separator === 0 || first) {
+      if (carry) buf = Buffer.concat([carry, buf]);
+      carry = null;
+      if (first) {
+        if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef) {
+          carry = buf; // a BOM cut across chunks
+          continue;
+        }
+        first = false;
+        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
       }
-      first = false;
-      if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
-    }
-    if (separator === 0) {
       const cr = buf.indexOf(13);
       const lf = buf.indexOf(10);
       if (lf !== -1 && (cr === -1 || cr + 1 >= lf)) separator = 10;
       else if (cr !== -1 && cr + 1 < buf.length) separator = 13;
-    }
-    let from = 0;
-    if (separator !== 0) {
-      const sep = separator;
-      for (let i = buf.indexOf(sep, from); i !== -1; i = buf.indexOf(sep, from)) {
-        const end = sep === 10 && i > from && buf[i - 1] === 13 ? i - 1 : i;
-        if (end - from > maxLineLength && utf16Length(buf, from, end) > maxLineLength) throw tooLong(lineNo + 1);
-        onSpan(buf, from, end, ++lineNo);
-        from = i + 1;
+    } else if (carry) {
+      // The line cut across chunks: join its two parts only.
+      const nl = buf.indexOf(separator);
+      if (nl === -1) {
+        buf = Buffer.concat([carry, buf]);
+      } else {
+        const joined = Buffer.concat([carry, buf.subarray(0, nl + 1)]);
+        lines(joined, 0);
+        from = nl + 1;
       }
+      carry = null;
     }
+    if (separator !== 0) from = lines(buf, from);
     carry = from < buf.length ? buf.subarray(from) : null;
     progress.lines = lineNo;
     // A UTF-16 unit takes at most 3 bytes, so only a carry past 3× the limit in bytes needs counting.
