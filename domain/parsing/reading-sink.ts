@@ -39,6 +39,21 @@ export interface ReadingSink {
     quality: Quality,
     line: number,
   ): void;
+  /**
+   * Optional bulk form of `interval` for one line's values of one meter: exactly `interval(meterId, customerId,
+   * firstStartMs + i × minutes, minutes, quantity, values[i], qualities[i], line)` for each i in order, skipping NaN
+   * values. For parsers that emit many intervals per line (NEM12), without a call per value.
+   */
+  intervalSeries?(
+    meterId: string,
+    customerId: string | undefined,
+    firstStartMs: number,
+    minutes: number,
+    quantity: Quantity,
+    values: Float64Array,
+    qualities: readonly Quality[],
+    line: number,
+  ): void;
   /** A row (or part of one) that cannot be used, with the reason in words. `count` = readings lost (default 1). */
   reject(line: number, reason: string, count?: number): void;
 }

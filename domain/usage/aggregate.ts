@@ -206,6 +206,26 @@ export class UsageAggregator implements ReadingSink {
     this.put(acc, (startMs - this.curDayStart) / (minutes * 60_000), minutes, quantity, value, quality, line);
   }
 
+  intervalSeries(
+    meterId: string,
+    customerId: string | undefined,
+    firstStartMs: number,
+    minutes: number,
+    quantity: Quantity,
+    values: Float64Array,
+    qualities: readonly Quality[],
+    line: number,
+  ): void {
+    const step = minutes * 60_000;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (v !== v) continue;
+      const startMs = firstStartMs + i * step;
+      const acc = this.prepare(meterId, customerId, startMs, minutes, line);
+      if (acc !== undefined) this.put(acc, (startMs - this.curDayStart) / step, minutes, quantity, v, qualities[i]!, line);
+    }
+  }
+
   row(
     meterId: string,
     customerId: string | undefined,
