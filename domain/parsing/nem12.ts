@@ -306,6 +306,7 @@ export class Nem12Parser implements LineParser {
   private readonly fb = new Int32Array(2048);
   private lastDate8 = '';
   private readonly qualities: Quality[] = [];
+  private readonly arrays = new ArrayPool();
   private lastDay = '';
 
   /**
@@ -339,10 +340,13 @@ export class Nem12Parser implements LineParser {
       this.lastDate8 = date8;
       this.lastDay = day = parsed;
     }
-    const values = new Float64Array(n);
+    const values = this.arrays.f64(n);
     for (let i = 0; i < n; i++) {
       const v = plainDecimal(text, b[2 + i]!, b[3 + i]! - 1);
-      if (v !== v) return false;
+      if (v !== v) {
+        this.arrays.give(values);
+        return false;
+      }
       values[i] = v;
     }
     this.flushPending();
@@ -631,8 +635,8 @@ export class Nem12Parser implements LineParser {
     const { n, info } = channel;
     const minutes = info.intervalMinutes;
     const loaded = channel.quantity !== undefined && channel.unloadable === undefined;
-    const sums = loaded ? new Float64Array(n) : undefined;
-    const codes = loaded ? new Int8Array(n) : undefined;
+    const sums = loaded ? this.arrays.f64(n) : undefined;
+    const codes = loaded ? this.arrays.i8(n) : undefined;
     const uncovered: number[] = [];
 
     for (let i = 0; i < n; i++) {
@@ -685,6 +689,7 @@ export class Nem12Parser implements LineParser {
       this.sink.reject(line, `${what}: ${channel.unloadable}`, n);
     }
     if (sums && codes) this.addToSum(channel, day, sums, codes, line);
+    this.arrays.give(values);
   }
 
   private addToSum(channel: Channel, day: string, values: Float64Array, codes: Int8Array, line: number): void {
@@ -765,6 +770,10 @@ export class Nem12Parser implements LineParser {
         this.sink.interval(nmi, undefined, startMs, sum.minutes, sum.quantity, sum.values[i]!, quality, sum.line);
       }
     }
+    for (const sum of this.sums.values()) {
+      this.arrays.give(sum.values);
+      this.arrays.give(sum.quality);
+    }
     this.sums.clear();
     this.flushedNmis.add(nmi);
     this.sumNmi = undefined;
@@ -778,6 +787,32 @@ export class Nem12Parser implements LineParser {
 
   private warn(line: number, message: string): void {
     this.listener?.warning?.(line, message);
+  }
+}
+
+/**
+ * Typed arrays of one day's intervals, recycled: three per 300 record (values, sums, quality codes) otherwise, whose
+ * off-heap storage is only returned when the garbage collector gets to them, which costs time and peak memory.
+ */
+class ArrayPool {
+  private readonly f64s = new Map<number, Float64Array[]>();
+  private readonly i8s = new Map<number, Int8Array[]>();
+
+  f64(n: number): Float64Array {
+    const a = this.f64s.get(n)?.pop();
+    return a ? a.fill(0) : new Float64Array(n);
+  }
+
+  i8(n: number): Int8Array {
+    const a = this.i8s.get(n)?.pop();
+    return a ? a.fill(0) : new Int8Array(n);
+  }
+
+  give(a: Float64Array | Int8Array): void {
+    const pools: Map<number, (Float64Array | Int8Array)[]> = a instanceof Float64Array ? this.f64s : this.i8s;
+    let pool = pools.get(a.length);
+    if (!pool) pools.set(a.length, (pool = []));
+    if (pool.length < 512) pool.push(a);
   }
 }
 

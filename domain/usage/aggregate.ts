@@ -216,13 +216,26 @@ export class UsageAggregator implements ReadingSink {
     qualities: readonly Quality[],
     line: number,
   ): void {
+    // prepare() once per local day the values span, put() per value: what prepare() would do again for the next
+    // value of the same line, meter and day changes nothing. Once the line is rejected, the rest of it would be too.
     const step = minutes * 60_000;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v !== v) continue;
-      const startMs = firstStartMs + i * step;
-      const acc = this.prepare(meterId, customerId, startMs, minutes, line);
-      if (acc !== undefined) this.put(acc, (startMs - this.curDayStart) / step, minutes, quantity, v, qualities[i]!, line);
+    const n = values.length;
+    let i = 0;
+    while (i < n) {
+      if (values[i] !== values[i]) {
+        i++;
+        continue;
+      }
+      const acc = this.prepare(meterId, customerId, firstStartMs + i * step, minutes, line);
+      if (acc === undefined) return;
+      const { dayStart, dayEnd } = this.curState as MeterState;
+      for (; i < n; i++) {
+        const v = values[i]!;
+        if (v !== v) continue;
+        const startMs = firstStartMs + i * step;
+        if (startMs < dayStart || startMs >= dayEnd) break;
+        if (this.put(acc, (startMs - dayStart) / step, minutes, quantity, v, qualities[i]!, line)) return;
+      }
     }
   }
 
