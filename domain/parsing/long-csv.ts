@@ -162,10 +162,12 @@ export class LongCsvParser implements LineParser {
     b[0] = from;
     for (let i = from; i < to; i++) {
       const ch = buf[i]!;
-      if (ch === 44) {
+      if (ch > 44) {
+        if (ch >= 128) return false;
+      } else if (ch === 44) {
         b[n++] = i + 1;
         if (n > 63) return false;
-      } else if (ch === 34 || ch >= 128) return false;
+      } else if (ch === 34) return false;
     }
     b[n] = to + 1;
     if (n < this.width) return false;
