@@ -415,7 +415,8 @@ class IdInterner {
   get(buf: Uint8Array, s: number, e: number, col: 0 | 1): string {
     const len = e - s;
     const prev = this.prev[col]!;
-    if (len === this.prevLen[col]) {
+    // Ids of neighbouring meters differ at their end: look there first.
+    if (len === this.prevLen[col] && prev[len - 1] === buf[e - 1]) {
       let i = 0;
       while (i < len && prev[i] === buf[s + i]) i++;
       if (i === len) return this.prevId[col]!;
