@@ -402,13 +402,18 @@ function digits(s: Uint8Array, at: number, len: number): number {
  */
 class IdInterner {
   private static readonly MAX_IDS = 1 << 16;
+  private static readonly MAX_LEN = 64;
   // Open addressing on an FNV-1a hash of the bytes (no Map, no allocation for an id seen before), kept at most
-  // half full; it grows with the ids seen, so a file of few meters keeps a table that stays in cache.
+  // half full; it grows with the ids seen, so a file of few meters keeps a table that stays in cache. Each slot
+  // keeps its id's bytes (in `keys`, at `keyAt`) to compare against without touching the string.
   private hashes = new Int32Array(1024);
+  private keyAt = new Int32Array(1024);
   private strings: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
+  private keys = new Uint8Array(1 << 16);
+  private keysUsed = 0;
   private size = 0;
   // The previous id of each column (customer, meter), as bytes: the common case, one meter's rows together.
-  private readonly prev = [new Uint8Array(64), new Uint8Array(64)];
+  private readonly prev = [new Uint8Array(IdInterner.MAX_LEN), new Uint8Array(IdInterner.MAX_LEN)];
   private readonly prevLen = [-1, -1];
   private readonly prevId = ['', ''];
 
@@ -421,38 +426,57 @@ class IdInterner {
       while (i < len && prev[i] === buf[s + i]) i++;
       if (i === len) return this.prevId[col]!;
     }
+    if (len > IdInterner.MAX_LEN) {
+      this.prevLen[col] = -1;
+      return decodeLine(buf, s, e);
+    }
     let h = 0x811c9dc5 | 0;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
     const strings = this.strings;
     const mask = strings.length - 1;
+    const keys = this.keys;
     let id: string | undefined;
     for (let k = h & mask; ; k = (k + 1) & mask) {
       const found = strings[k];
       if (found === undefined) {
-        id = len > 256 ? decodeLine(buf, s, e) : String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
-        if (this.size < IdInterner.MAX_IDS) {
-          this.hashes[k] = h;
-          strings[k] = id;
-          if (++this.size * 2 > strings.length) this.grow();
-        }
+        id = String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
+        if (this.size < IdInterner.MAX_IDS) this.insert(k, h, id, buf, s, e);
         break;
       }
-      if (this.hashes[k] === h && sameAscii(found, buf, s, e)) {
-        id = found;
-        break;
+      if (this.hashes[k] === h && found.length === len) {
+        const at = this.keyAt[k]!;
+        let i = 0;
+        while (i < len && keys[at + i] === buf[s + i]) i++;
+        if (i === len) {
+          id = found;
+          break;
+        }
       }
     }
-    if (len <= 64) {
-      for (let i = 0; i < len; i++) prev[i] = buf[s + i]!;
-      this.prevLen[col] = len;
-      this.prevId[col] = id;
-    } else this.prevLen[col] = -1;
+    for (let i = 0; i < len; i++) prev[i] = buf[s + i]!;
+    this.prevLen[col] = len;
+    this.prevId[col] = id;
     return id;
   }
 
+  private insert(k: number, h: number, id: string, buf: Uint8Array, s: number, e: number): void {
+    if (this.keysUsed + (e - s) > this.keys.length) {
+      const keys = new Uint8Array(this.keys.length * 2);
+      keys.set(this.keys);
+      this.keys = keys;
+    }
+    this.keys.set(buf.subarray(s, e), this.keysUsed);
+    this.hashes[k] = h;
+    this.keyAt[k] = this.keysUsed;
+    this.strings[k] = id;
+    this.keysUsed += e - s;
+    if (++this.size * 2 > this.strings.length) this.grow();
+  }
+
   private grow(): void {
-    const { hashes, strings } = this;
+    const { hashes, keyAt, strings } = this;
     this.hashes = new Int32Array(hashes.length * 2);
+    this.keyAt = new Int32Array(keyAt.length * 2);
     this.strings = new Array<string | undefined>(strings.length * 2).fill(undefined);
     const mask = this.strings.length - 1;
     for (let j = 0; j < strings.length; j++) {
@@ -460,6 +484,7 @@ class IdInterner {
       let k = hashes[j]! & mask;
       while (this.strings[k] !== undefined) k = (k + 1) & mask;
       this.hashes[k] = hashes[j]!;
+      this.keyAt[k] = keyAt[j]!;
       this.strings[k] = strings[j];
     }
   }
@@ -471,11 +496,6 @@ function sameBytes(buf: Uint8Array, as: number, ae: number, bs: number, be: numb
   return true;
 }
 
-function sameAscii(id: string, buf: Uint8Array, s: number, e: number): boolean {
-  if (id.length !== e - s) return false;
-  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) !== buf[s + i]) return false;
-  return true;
-}
 
 /** Parses `len` ASCII digits at `at`; -1 when any is not a digit. */
 function num(s: string, at: number, len: number): number {

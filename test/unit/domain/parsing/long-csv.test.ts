@@ -120,3 +120,15 @@ describe('UTF-8 lines as byte spans', () => {
     });
   }
 });
+
+describe('meter ids read from the bytes', () => {
+  it('keeps thousands of distinct ids apart, short and long, each row naming a different meter', async () => {
+    const ids = Array.from({ length: 3000 }, (_, m) => (m % 100 === 7 ? `LONG-${'x'.repeat(70)}-${m}` : `M${m.toString(36)}`));
+    const rows: string[] = [];
+    for (let i = 0; i < 2; i++) for (let m = 0; m < ids.length; m++) rows.push(`${ids[m]},${ids[m]},2026-03-02T0${i}:00:00+08:00,60,${m % 10},,A`);
+    const r = await check([HEADER, ...rows].join('\n'), 4096);
+    expect(r.rows).toEqual({ accepted: 6000, rejected: 0 });
+    expect(r.customers.map((c) => c.customerId).sort()).toEqual([...ids].sort());
+    expect(r.customers.every((c) => c.kwh === 2 * (ids.indexOf(c.customerId) % 10))).toBe(true);
+  });
+});
