@@ -378,6 +378,7 @@ export class Nem12Parser implements LineParser {
   }
 
   private lastDateKey = -1;
+  private readonly days = new Map<number, string>();
 
   /** fast300 on the bytes of the line: the same records, the same result; false, having done nothing, otherwise. */
   private fast300Bytes(buf: Uint8Array, from: number, to: number, lineNo: number): boolean {
@@ -395,8 +396,14 @@ export class Nem12Parser implements LineParser {
     if (buf[p++] !== 44) return false;
     let day = this.lastDay;
     if (key !== this.lastDateKey) {
-      const parsed = parseDate8(String(key).padStart(8, '0'));
-      if (!parsed) return false;
+      // Each 300 record is the next day: the days of the file repeat for every NMI.
+      let parsed = this.days.get(key);
+      if (parsed === undefined) {
+        parsed = parseDate8(String(key).padStart(8, '0'));
+        if (!parsed) return false;
+        if (this.days.size > 100_000) this.days.clear();
+        this.days.set(key, parsed);
+      }
       this.lastDateKey = key;
       this.lastDate8 = '';
       this.lastDay = day = parsed;
@@ -451,7 +458,7 @@ export class Nem12Parser implements LineParser {
       this.arrays.give(values);
       return false;
     }
-    const quality = String.fromCharCode.apply(null, buf.subarray(rest, qualityEnd) as unknown as number[]).trim();
+    const quality = asciiString(buf, rest, qualityEnd).trim();
     if (!QUALITY_300.test(quality)) {
       this.arrays.give(values);
       return false;
@@ -466,7 +473,7 @@ export class Nem12Parser implements LineParser {
       values,
       bad: [],
       quality,
-      reasonCode: String.fromCharCode.apply(null, buf.subarray(qualityEnd + 1, reasonEnd) as unknown as number[]).trim(),
+      reasonCode: asciiString(buf, qualityEnd + 1, reasonEnd).trim(),
       eventQuality: undefined,
       eventReason: undefined,
     };
@@ -921,6 +928,13 @@ class ArrayPool {
     if (!pool) pools.set(a.length, (pool = []));
     if (pool.length < 512) pool.push(a);
   }
+}
+
+/** ASCII bytes as a string; the common one-character and empty fields without a copy. */
+function asciiString(buf: Uint8Array, from: number, to: number): string {
+  if (to === from) return '';
+  if (to - from === 1) return String.fromCharCode(buf[from]!);
+  return String.fromCharCode.apply(null, buf.subarray(from, to) as unknown as number[]);
 }
 
 // ---- field helpers ----
