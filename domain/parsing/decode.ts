@@ -10,9 +10,18 @@ export interface DecodedLines {
   compressed: boolean;
   /** Calls `onLine` for each physical line (without terminator), numbered from 1; resolves at end of input. */
   forEachLine(onLine: (text: string, lineNo: number) => void): Promise<number>;
+  /**
+   * UTF-8 input only (null for GBK): the same lines as `bytes[from, to)` spans of the undecoded input (the BOM
+   * dropped), for parsers that read ASCII rows in place and decode only the lines they cannot (decodeLine).
+   * Use this or forEachLine, not both.
+   */
+  forEachByteSpan: ((onSpan: ByteSpanHandler) => Promise<number>) | null;
   /** Bytes read so far (compressed size when compressed). */
   bytesRead(): number;
 }
+
+/** One line as `bytes[from, to)` (without its terminator), numbered from 1. */
+export type ByteSpanHandler = (bytes: Uint8Array, from: number, to: number, lineNo: number) => void;
 
 const SNIFF_BYTES = 64 * 1024;
 
@@ -63,8 +72,14 @@ export async function decodeLines(source: AsyncIterable<Uint8Array>, limits: Par
   const sniffed = await peek(bytes[Symbol.asyncIterator](), SNIFF_BYTES);
   // A byte range of a file decodes as the whole file does (its own first 64 KiB may be plain ASCII).
   const encoding = encodingOf ?? detectEncoding(sniffed.head);
-  const chunks = decodeChunks(replay(sniffed.head, sniffed.rest), encoding);
-  return { encoding, compressed, forEachLine: (onLine) => splitLines(chunks, onLine, limit.maxLineLength, progress), bytesRead: () => bytesRead };
+  const raw = replay(sniffed.head, sniffed.rest);
+  return {
+    encoding,
+    compressed,
+    forEachLine: (onLine) => splitLines(decodeChunks(raw, encoding), onLine, limit.maxLineLength, progress),
+    forEachByteSpan: encoding === 'utf-8' ? (onSpan) => splitByteLines(raw, onSpan, limit.maxLineLength, progress) : null,
+    bytesRead: () => bytesRead,
+  };
 }
 
 /** Decompressed bytes, refused past the size or ratio limit (the gunzip stream is destroyed with the iteration). */
@@ -159,6 +174,98 @@ async function splitLines(
     const last = carry.endsWith('\r') ? carry.slice(0, -1) : carry;
     if (last.length > maxLineLength) throw tooLong(lineNo + 1);
     onLine(last, ++lineNo);
+  }
+  return lineNo;
+}
+
+const lineDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The text of a UTF-8 line span, exactly as forEachLine would give it. */
+export function decodeLine(bytes: Uint8Array, from: number, to: number): string {
+  return lineDecoder.decode(bytes.subarray(from, to));
+}
+
+/** UTF-16 length of UTF-8 bytes[from, to) (what a line's length is in characters), without decoding them. */
+function utf16Length(bytes: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const b = bytes[i]!;
+    if ((b & 0xc0) !== 0x80) n += b >= 0xf0 ? 2 : 1;
+  }
+  return n;
+}
+
+/**
+ * splitLines on the undecoded UTF-8 bytes: the same line ends (LF, CRLF, or CR alone when the first line ending
+ * is a lone CR), numbering and line-length limit, with no string made per line. Lines are spans of the chunks as
+ * read; only a line cut across chunks is copied.
+ */
+async function splitByteLines(
+  chunks: AsyncIterable<Uint8Array>,
+  onSpan: ByteSpanHandler,
+  maxLineLength: number,
+  progress: { lines: number },
+): Promise<number> {
+  const tooLong = (lineNo: number) => new FileFormatError(`line ${lineNo} longer than ${maxLineLength.toLocaleString('en')} characters (the limit for one line); the file is refused`, lineNo);
+  let carry: Buffer | null = null;
+  let lineNo = 0;
+  let first = true;
+  let separator = 0; // 10 (LF, CRLF) or 13 (CR alone); 0 until the first line ending
+  /** Emits the complete lines of buf from `from` on; returns where the unfinished last line starts. */
+  const lines = (buf: Buffer, from: number): number => {
+    const sep = separator;
+    for (let i = buf.indexOf(sep, from); i !== -1; i = buf.indexOf(sep, from)) {
+      const end = sep === 10 && i > from && buf[i - 1] === 13 ? i - 1 : i;
+      if (end - from > maxLineLength && utf16Length(buf, from, end) > maxLineLength) throw tooLong(lineNo + 1);
+      onSpan(buf, from, end, ++lineNo);
+      from = i + 1;
+    }
+    return from;
+  };
+  for await (const chunk of chunks) {
+    // A Buffer, for its indexOf (memchr): twice as fast as a loop over the bytes.
+    let buf: Buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    let from = 0;
+    if (separator === 0 || first) {
+      if (carry) buf = Buffer.concat([carry, buf]);
+      carry = null;
+      if (first) {
+        if (buf.length < 3 && buf.length > 0 && buf[0] === 0xef) {
+          carry = buf; // a BOM cut across chunks
+          continue;
+        }
+        first = false;
+        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+      }
+      const cr = buf.indexOf(13);
+      const lf = buf.indexOf(10);
+      if (lf !== -1 && (cr === -1 || cr + 1 >= lf)) separator = 10;
+      else if (cr !== -1 && cr + 1 < buf.length) separator = 13;
+    } else if (carry) {
+      // The line cut across chunks: join its two parts only.
+      const nl = buf.indexOf(separator);
+      if (nl === -1) {
+        buf = Buffer.concat([carry, buf]);
+      } else {
+        const joined = Buffer.concat([carry, buf.subarray(0, nl + 1)]);
+        lines(joined, 0);
+        from = nl + 1;
+      }
+      carry = null;
+    }
+    if (separator !== 0) from = lines(buf, from);
+    carry = from < buf.length ? buf.subarray(from) : null;
+    progress.lines = lineNo;
+    // A UTF-16 unit takes at most 3 bytes, so only a carry past 3× the limit in bytes needs counting.
+    if (carry && carry.length > maxLineLength + 1 && (carry.length > 3 * (maxLineLength + 2) || utf16Length(carry, 0, carry.length) > maxLineLength + 1)) {
+      throw tooLong(lineNo + 1);
+    }
+  }
+  if (carry && first && carry.length >= 3 && carry[0] === 0xef && carry[1] === 0xbb && carry[2] === 0xbf) carry = carry.subarray(3);
+  if (carry && carry.length) {
+    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+    if (end > maxLineLength && utf16Length(carry, 0, end) > maxLineLength) throw tooLong(lineNo + 1);
+    onSpan(carry, 0, end, ++lineNo);
   }
   return lineNo;
 }

@@ -1,4 +1,4 @@
-import { decodeLines, type DecodeLimits, type Encoding } from './decode.ts';
+import { decodeLine, decodeLines, type DecodeLimits, type Encoding } from './decode.ts';
 import { normalizeHeader, splitCsvLine } from './csv-fields.ts';
 import { type AliasMap, READING_ALIASES } from './header-aliases.ts';
 import { LongCsvParser } from './long-csv.ts';
@@ -98,27 +98,48 @@ export async function readReadings(source: AsyncIterable<Uint8Array>, opts: Read
   const warnings: { line: number; message: string }[] = [];
   const every = opts.progressEvery ?? 1_000_000;
   let nextProgress = every;
-  // Title rows above the header: skipped with a warning each; a title saying 示值 marks register readings.
-  const titles: number[] = [];
-  let register = false;
-  const lines = await decoded.forEachLine((text, lineNo) => {
-    if (parser === null) {
-      if (text.trim() === '' || text === '\uFEFF') return;
-      parser = headerParser(text, lineNo, opts, warnings, { first: titles.length === 0, register });
-      if (parser === null) {
-        titles.push(lineNo);
-        if (text.includes('示值')) register = true;
-        if (titles.length >= MAX_HEADER_SEARCH) throw unrecognised(titles[0]!);
-        return;
-      }
-      for (const t of titles) warnings.push({ line: t, message: 'skipped above the header (a title row)' });
-    }
-    parser.line(text, lineNo);
+  const progress = (lineNo: number) => {
     if (lineNo >= nextProgress && opts.onProgress) {
       nextProgress += every;
       opts.onProgress(lineNo, decoded.bytesRead());
     }
-  });
+  };
+  // Title rows above the header: skipped with a warning each; a title saying 示值 marks register readings.
+  const titles: number[] = [];
+  let register = false;
+  /** The parser once a line is the header; null for a blank line or a title row above it. */
+  const first = (text: string, lineNo: number): LineParser | null => {
+    if (text.trim() === '' || text === '\uFEFF') return null;
+    const p = headerParser(text, lineNo, opts, warnings, { first: titles.length === 0, register });
+    if (p === null) {
+      titles.push(lineNo);
+      if (text.includes('示值')) register = true;
+      if (titles.length >= MAX_HEADER_SEARCH) throw unrecognised(titles[0]!);
+      return null;
+    }
+    for (const t of titles) warnings.push({ line: t, message: 'skipped above the header (a title row)' });
+    return (parser = p);
+  };
+  let lines: number;
+  if (decoded.forEachByteSpan) {
+    // UTF-8: parsers that can read rows in place get the bytes; the others get each line decoded.
+    let onBytes: ((bytes: Uint8Array, from: number, to: number, lineNo: number) => void) | null = null;
+    lines = await decoded.forEachByteSpan((bytes, from, to, lineNo) => {
+      if (onBytes === null) {
+        const p = first(decodeLine(bytes, from, to), lineNo);
+        if (p === null) return;
+        onBytes = p.bytes ? p.bytes.bind(p) : (b, f, t, n) => p.line(decodeLine(b, f, t), n);
+      }
+      onBytes(bytes, from, to, lineNo);
+      progress(lineNo);
+    });
+  } else {
+    lines = await decoded.forEachLine((text, lineNo) => {
+      if (parser === null && first(text, lineNo) === null) return;
+      parser!.line(text, lineNo);
+      progress(lineNo);
+    });
+  }
   if (parser === null) throw titles.length ? unrecognised(titles[0]!) : new FileFormatError('the file is empty', 1);
   (parser as LineParser).end();
   return {

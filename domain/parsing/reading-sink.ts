@@ -39,6 +39,21 @@ export interface ReadingSink {
     quality: Quality,
     line: number,
   ): void;
+  /**
+   * Optional bulk form of `interval` for one line's values of one meter: exactly `interval(meterId, customerId,
+   * firstStartMs + i × minutes, minutes, quantity, values[i], qualities[i], line)` for each i in order, skipping NaN
+   * values. For parsers that emit many intervals per line (NEM12), without a call per value.
+   */
+  intervalSeries?(
+    meterId: string,
+    customerId: string | undefined,
+    firstStartMs: number,
+    minutes: number,
+    quantity: Quantity,
+    values: Float64Array,
+    qualities: readonly Quality[],
+    line: number,
+  ): void;
   /** A row (or part of one) that cannot be used, with the reason in words. `count` = readings lost (default 1). */
   reject(line: number, reason: string, count?: number): void;
 }
@@ -47,6 +62,11 @@ export interface ReadingSink {
 export interface LineParser {
   readonly format: ReadingFormat;
   line(text: string, lineNo: number): void;
+  /**
+   * Optional form of `line` for a UTF-8 line as `bytes[from, to)`: the same result, without decoding the rows it
+   * can read in place (it decodes the others and hands them to `line`).
+   */
+  bytes?(bytes: Uint8Array, from: number, to: number, lineNo: number): void;
   end(): void;
   /** Which header columns the parser reads and which it ignores (wide CSV), known once the header is read. */
   readonly columns?: ColumnReport | null;

@@ -22,21 +22,71 @@ const QUALITY_CHARS = ['-', 'A', 'E', 'I'] as const;
 const MAX_KEPT_REJECTS = 1_000_000;
 const COMPLETE_LAG = 64;
 
+/**
+ * Typed-array storage carved from large blocks. A meter-day's four small arrays each had their own off-heap
+ * allocation, whose bookkeeping outweighed the data: a file in random order, which keeps every meter-day open at
+ * once, peaked at 5 KB per meter-day for 2 KB of slots.
+ */
+class Slabs {
+  private static readonly BLOCK = 1 << 15;
+  private f64Block = new Float64Array(0);
+  private f64At = 0;
+  private u8Block = new Uint8Array(0);
+  private u8At = 0;
+  private i32Block = new Int32Array(0);
+  private i32At = 0;
+
+  f64(n: number): Float64Array {
+    if (this.f64At + n > this.f64Block.length) {
+      this.f64Block = new Float64Array(Math.max(n, Slabs.BLOCK));
+      this.f64At = 0;
+    }
+    return this.f64Block.subarray(this.f64At, (this.f64At += n));
+  }
+
+  u8(n: number): Uint8Array {
+    if (this.u8At + n > this.u8Block.length) {
+      this.u8Block = new Uint8Array(Math.max(n, Slabs.BLOCK));
+      this.u8At = 0;
+    }
+    return this.u8Block.subarray(this.u8At, (this.u8At += n));
+  }
+
+  i32(n: number): Int32Array {
+    if (this.i32At + n > this.i32Block.length) {
+      this.i32Block = new Int32Array(Math.max(n, Slabs.BLOCK));
+      this.i32At = 0;
+    }
+    return this.i32Block.subarray(this.i32At, (this.i32At += n));
+  }
+}
+
 /** Interval slots of one meter on one local day, while a file is being read. */
 class MeterDayAccumulator {
   minutes: number;
   readonly kwh: Float64Array;
+  /** kvarh slots, null until the day has a kvarh value. */
   kvarh: Float64Array | null = null;
   readonly quality: Uint8Array;
   readonly line: Int32Array;
   /** kWh slots filled so far; a full day is handed on soon after, which keeps memory flat for sorted files. */
   filled = 0;
   open: OpenDay | null = null;
-  constructor(minutes: number, slots: number) {
+  // kvarh storage kept across reuse (the slab has no free).
+  private kvarhStore: Float64Array | null = null;
+  private readonly slabs: Slabs;
+  constructor(minutes: number, slots: number, slabs: Slabs) {
     this.minutes = minutes;
-    this.kwh = new Float64Array(slots).fill(NaN);
-    this.quality = new Uint8Array(slots);
-    this.line = new Int32Array(slots);
+    this.slabs = slabs;
+    this.kwh = slabs.f64(slots).fill(NaN);
+    this.quality = slabs.u8(slots);
+    this.line = slabs.i32(slots);
+  }
+
+  /** The kvarh slots, all empty, made on the day's first kvarh value. */
+  startKvarh(): Float64Array {
+    this.kvarhStore ??= this.slabs.f64(this.kwh.length);
+    return (this.kvarh = this.kvarhStore.fill(NaN));
   }
 
   reset(minutes: number): void {
@@ -49,9 +99,17 @@ class MeterDayAccumulator {
   }
 }
 
-interface MeterState {
-  customerId: string;
-  days: Map<number, MeterDayAccumulator>;
+class MeterState {
+  readonly customerId: string;
+  readonly days = new Map<number, MeterDayAccumulator>();
+  /** The day this meter's last reading fell in, [dayStart, dayEnd): a time-major file switches meter every row. */
+  day: MeterDayAccumulator | undefined = undefined;
+  epochDay = 0;
+  dayStart = 0;
+  dayEnd = 0;
+  constructor(customerId: string) {
+    this.customerId = customerId;
+  }
 }
 
 interface OpenDay {
@@ -87,10 +145,8 @@ export class UsageAggregator implements ReadingSink {
   private lastRejectedLine = -1;
   private curMeter = '';
   private curState: MeterState | string = '';
-  private curDay: MeterDayAccumulator | undefined;
+  /** Start of the day of the accumulator prepare() returned last (its slot 0). */
   private curDayStart = 0;
-  private curDayEnd = 0;
-  private curEpochDay = 0;
   private readonly midnights = new Map<number, number>();
   private readonly open = new Set<OpenDay>();
   private readonly complete: OpenDay[] = [];
@@ -138,7 +194,6 @@ export class UsageAggregator implements ReadingSink {
       state = this.meterState(meterId, customerId);
       this.curMeter = meterId;
       this.curState = state;
-      this.curDay = undefined;
     }
     if (typeof state === 'string') {
       return void this.reject(
@@ -154,16 +209,16 @@ export class UsageAggregator implements ReadingSink {
           : `unknown customer ${customerId}`,
       );
     }
-    let acc = this.curDay;
-    if (acc === undefined || startMs < this.curDayStart || startMs >= this.curDayEnd) {
+    let acc = state.day;
+    if (acc === undefined || startMs < state.dayStart || startMs >= state.dayEnd) {
       const epochDay = this.zone.localEpochDay(startMs);
-      this.curEpochDay = epochDay;
-      this.curDayStart = this.midnight(epochDay);
-      this.curDayEnd = this.midnight(epochDay + 1);
+      state.epochDay = epochDay;
+      state.dayStart = this.midnight(epochDay);
+      state.dayEnd = this.midnight(epochDay + 1);
       acc = state.days.get(epochDay);
       if (acc === undefined) {
         if (this.open.size >= this.maxOpen) this.evict(this.open.values().next().value!);
-        acc = this.newAccumulator(minutes, Math.round((this.curDayEnd - this.curDayStart) / (minutes * 60_000)));
+        acc = this.newAccumulator(minutes, Math.round((state.dayEnd - state.dayStart) / (minutes * 60_000)));
         state.days.set(epochDay, acc);
         const o: OpenDay = { meterId, epochDay, state, acc };
         acc.open = o;
@@ -174,14 +229,15 @@ export class UsageAggregator implements ReadingSink {
           if (this.open.has(done)) this.evict(done);
         }
       }
-      this.curDay = acc;
+      state.day = acc;
     }
     if (acc.minutes !== minutes) {
       return void this.reject(
         line,
-        `interval length ${minutes} min differs from ${acc.minutes} min already read for meter ${meterId} on ${dayKeyOfEpochDay(this.curEpochDay)}`,
+        `interval length ${minutes} min differs from ${acc.minutes} min already read for meter ${meterId} on ${dayKeyOfEpochDay(state.epochDay)}`,
       );
     }
+    this.curDayStart = state.dayStart;
     return acc;
   }
 
@@ -198,6 +254,39 @@ export class UsageAggregator implements ReadingSink {
     const acc = this.prepare(meterId, customerId, startMs, minutes, line);
     if (acc === undefined) return;
     this.put(acc, (startMs - this.curDayStart) / (minutes * 60_000), minutes, quantity, value, quality, line);
+  }
+
+  intervalSeries(
+    meterId: string,
+    customerId: string | undefined,
+    firstStartMs: number,
+    minutes: number,
+    quantity: Quantity,
+    values: Float64Array,
+    qualities: readonly Quality[],
+    line: number,
+  ): void {
+    // prepare() once per local day the values span, put() per value: what prepare() would do again for the next
+    // value of the same line, meter and day changes nothing. Once the line is rejected, the rest of it would be too.
+    const step = minutes * 60_000;
+    const n = values.length;
+    let i = 0;
+    while (i < n) {
+      if (values[i] !== values[i]) {
+        i++;
+        continue;
+      }
+      const acc = this.prepare(meterId, customerId, firstStartMs + i * step, minutes, line);
+      if (acc === undefined) return;
+      const { dayStart, dayEnd } = this.curState as MeterState;
+      for (; i < n; i++) {
+        const v = values[i]!;
+        if (v !== v) continue;
+        const startMs = firstStartMs + i * step;
+        if (startMs < dayStart || startMs >= dayEnd) break;
+        if (this.put(acc, (startMs - dayStart) / step, minutes, quantity, v, qualities[i]!, line)) return;
+      }
+    }
   }
 
   row(
@@ -243,8 +332,7 @@ export class UsageAggregator implements ReadingSink {
     if (slot !== offset) return this.rejectTrue(line, `interval start is not on a ${minutes}-minute boundary`);
     let arr = acc.kwh;
     if (quantity !== KWH) {
-      if (acc.kvarh === null) acc.kvarh = new Float64Array(acc.kwh.length).fill(NaN);
-      arr = acc.kvarh;
+      arr = acc.kvarh ?? acc.startKvarh();
     }
     const prev = arr[slot]!;
     if (prev === prev) {
@@ -283,7 +371,7 @@ export class UsageAggregator implements ReadingSink {
   private evict(o: OpenDay): void {
     this.open.delete(o);
     o.state.days.delete(o.epochDay);
-    if (this.curDay === o.acc) this.curDay = undefined;
+    if (o.state.day === o.acc) o.state.day = undefined;
     const acc = o.acc;
     const counts = this.estimate(acc);
     const day = this.dayKey(o.epochDay);
@@ -300,22 +388,22 @@ export class UsageAggregator implements ReadingSink {
       };
       this.onMeterDay(o.state.customerId, o.meterId, day, md);
     }
-    // Accumulators are recycled: allocating four typed arrays per meter-day costs more than parsing it.
-    if (this.pool.length < 1024) this.pool.push(acc);
+    // Accumulators are recycled, one pool per day length (a file mixes 30- and 5-minute meters): allocating four
+    // typed arrays per meter-day costs more than parsing it.
+    let pool = this.pools.get(acc.kwh.length);
+    if (pool === undefined) this.pools.set(acc.kwh.length, (pool = []));
+    if (pool.length < 1024) pool.push(acc);
   }
 
-  private readonly pool: MeterDayAccumulator[] = [];
+  private readonly pools = new Map<number, MeterDayAccumulator[]>();
+  private readonly slabs = new Slabs();
   private readonly dayKeys = new Map<number, string>();
 
   private newAccumulator(minutes: number, slots: number): MeterDayAccumulator {
-    for (let i = this.pool.length - 1; i >= Math.max(0, this.pool.length - 8); i--) {
-      const acc = this.pool[i]!;
-      if (acc.kwh.length !== slots) continue;
-      this.pool.splice(i, 1);
-      acc.reset(minutes);
-      return acc;
-    }
-    return new MeterDayAccumulator(minutes, slots);
+    const acc = this.pools.get(slots)?.pop();
+    if (acc === undefined) return new MeterDayAccumulator(minutes, slots, this.slabs);
+    acc.reset(minutes);
+    return acc;
   }
 
   private dayKey(epochDay: number): string {
@@ -365,7 +453,7 @@ export class UsageAggregator implements ReadingSink {
     let state = this.meters.get(meterId);
     if (state === undefined) {
       const customerId = this.directory.customerOfMeter(meterId, rowCustomerId);
-      state = customerId === undefined ? `unknown meter ${meterId}` : { customerId, days: new Map() };
+      state = customerId === undefined ? `unknown meter ${meterId}` : new MeterState(customerId);
       this.meters.set(meterId, state);
     }
     return state;
