@@ -22,7 +22,7 @@ import type { JobQueue } from './run-statements.ts';
  * Files larger than one invocation (issue 9 §3; the AWS Meter Data Analytics guidance's pattern on SQS):
  *
  * 1. plan (IngestReadings): a file above `fanOutBytes` is cut into ranges of about `chunkBytes` at line starts (found
- *    with small ranged GETs); a compressed file above `compressedFanOutBytes`, which cannot be range-read, is inflated
+ *    with small ranged GETs); a gzip above `compressedFanOutBytes`, which cannot be range-read, is inflated
  *    once and staged as UTF-8 parts. One chunk job per range goes on the chunk queue and the file is handed over.
  * 2. chunk (IngestChunks, in parallel): reads its range (the header travels with it), validates and aggregates it
  *    exactly as a whole file is, and stages its meter-days split into partitions by customer, plus a summary (rows,
@@ -137,7 +137,8 @@ async function collect(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-const isCompressed = (b: Uint8Array) => (b[0] === 0x1f && b[1] === 0x8b) || (b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04);
+// gzip (the ingest reads gzip; zip archives are for `kam validate`).
+const isCompressed = (b: Uint8Array) => b[0] === 0x1f && b[1] === 0x8b;
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 
 export function fanOut(ports: FanOutPorts, config: DomainConfig) {
@@ -201,7 +202,7 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
   }
 
   /**
-   * A compressed file cannot be range-read: it is inflated once here, in flat memory, and staged as UTF-8 parts of
+   * A gzip cannot be range-read: it is inflated once here, in flat memory, and staged as UTF-8 parts of
    * about `chunkBytes` cut at line starts (before a 200/250 record in a NEM file), each part after the first
    * beginning with the file's prefix. At most two part uploads are in flight; reading waits for them.
    */
