@@ -107,7 +107,7 @@ export async function benchFanOut(opts: { dir: string; megabytes: number; custom
     // `kam upload`'s own code on this stack: streamed PUT, then wait until the file is processed.
     const { uploadFiles } = await import('../cli/state.ts');
     const target = { clients, stores: s, names: app.names, waitForFiles: async (keys: readonly string[]) => (await app.idle(4 * 3_600_000), (await s.files.list()).filter((f) => keys.includes(f.key))), waitForQueues: () => app.idle(), close: async () => undefined };
-    const [outcome] = await uploadFiles(target, [path], 'readings');
+    const [outcome] = await uploadFiles(target, [path], 'readings', () => undefined, (line) => log(`\n  ${line}`));
     const wallSeconds = (performance.now() - t0) / 1000;
     if (!outcome || outcome.status !== 'accepted') throw new Error(`the file was not accepted: ${JSON.stringify(outcome)}`);
     log(`accepted in ${wallSeconds.toFixed(0)} s\n`);

@@ -191,22 +191,52 @@ export async function upload(paths: string[], opts: TargetOptions & Json & { pre
     }
   }
   return withTarget({ ...opts, pipeline: true }, async (t) => {
-    const outcomes = await uploadFiles(t, paths, prefix, opts.json ? () => undefined : (line) => console.log(line));
+    const outcomes = await uploadFiles(t, paths, prefix, opts.json ? () => undefined : (line) => console.log(line), (line) => console.error(line));
     if (opts.json) printJson({ files: outcomes });
     else console.log(table(outcomes.map((f) => ({ key: f.key, status: f.status, accepted: f.rows.accepted, rejected: f.rows.rejected, note: f.error ?? '' }))));
     return outcomes.every((f) => f.status === 'accepted') ? 0 : 1;
   });
 }
 
-/** `kam upload`'s work on an open target: each file streamed to `<prefix>/<name>`, then their outcomes once processed. */
-export async function uploadFiles(t: Target, paths: readonly string[], prefix: string, say: (line: string) => void = () => undefined) {
+/**
+ * `kam upload`'s work on an open target: each file streamed to `<prefix>/<name>`, then their outcomes once processed.
+ * While it waits, every 15 s `progress` hears where each unfinished file stands (a fanned-out file by its chunks and
+ * partitions), so a multi-GB upload does not sit silent for minutes.
+ */
+export async function uploadFiles(
+  t: Target,
+  paths: readonly string[],
+  prefix: string,
+  say: (line: string) => void = () => undefined,
+  progress: (line: string) => void = () => undefined,
+) {
   const keys: string[] = [];
+  const etags = new Map<string, string>();
   for (const p of paths) {
     const key = `${prefix}/${basename(p)}`;
     // Streamed: a multi-GB export is never held in memory.
-    await t.clients.s3.send(new PutObjectCommand({ Bucket: t.names.bucket, Key: key, Body: createReadStream(p), ContentLength: statSync(p).size }));
+    const put = await t.clients.s3.send(new PutObjectCommand({ Bucket: t.names.bucket, Key: key, Body: createReadStream(p), ContentLength: statSync(p).size }));
     keys.push(key);
+    etags.set(key, (put.ETag ?? '').replace(/"/g, ''));
     say(`uploaded s3://${t.names.bucket}/${key}`);
   }
-  return t.waitForFiles(keys);
+  const started = Date.now();
+  const report = async () => {
+    for (const key of keys) {
+      const [item] = await t.stores.table.getAll([{ pk: `FILE#${t.names.bucket}/${key}#${etags.get(key)}`, sk: 'META' }]);
+      if (item?.state === 'done') continue;
+      let where = item ? 'processing' : 'waiting for its event';
+      const fanOut = typeof item?.fanOutId === 'string' ? await t.stores.fanOuts.get(item.fanOutId) : undefined;
+      if (fanOut?.state === 'chunking') where = `fanned out: ${fanOut.doneChunks?.length ?? 0} of ${fanOut.chunks.length} chunks read`;
+      else if (fanOut?.state === 'applying') where = `fanned out: ${fanOut.appliedPartitions?.length ?? 0} of ${fanOut.partitions} partitions applied`;
+      else if (fanOut?.state === 'completing') where = 'fanned out: applied, recording the outcome';
+      progress(`${key}: ${where} (${Math.round((Date.now() - started) / 1000)} s)`);
+    }
+  };
+  const timer = setInterval(() => void report().catch(() => undefined), 15_000);
+  try {
+    return await t.waitForFiles(keys);
+  } finally {
+    clearInterval(timer);
+  }
 }

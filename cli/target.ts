@@ -84,7 +84,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
         clients,
         stores: s,
         names: session.names,
-        waitForFiles: (keys) => poll(s, keys, 15 * 60_000),
+        waitForFiles: (keys) => poll(s, keys, 3_600_000),
         waitForQueues: () => quiet(clients, session.names, 30 * 60_000),
         close: async () => undefined,
       };
@@ -145,7 +145,7 @@ async function deployedTarget(prefix: string): Promise<Target> {
     clients,
     stores: s,
     names,
-    waitForFiles: (keys) => poll(s, keys, 15 * 60_000),
+    waitForFiles: (keys) => poll(s, keys, 3_600_000),
     waitForQueues: () => quiet(clients, names, 30 * 60_000),
     close: async () => undefined,
   };
