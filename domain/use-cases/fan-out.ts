@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DomainConfig } from '../config.ts';
 import { meterDirectory } from '../customers/customer-master.ts';
 import { decodeLines, type Encoding } from '../parsing/decode.ts';
-import { FileFormatError } from '../parsing/reading-sink.ts';
+import { type ColumnReport, FileFormatError } from '../parsing/reading-sink.ts';
 import { mergeMeterDays, type MergeRules, uploadStamp } from '../usage/apply-readings.ts';
 import type { Reject } from '../usage/aggregate.ts';
 import type { MeterDay } from '../usage/meter-day.ts';
@@ -109,6 +109,8 @@ interface ChunkSummary {
   /** Line numbers within the chunk's own lines, 1-based. */
   rejects: Reject[];
   warnings: { line: number; message: string }[];
+  /** A wide CSV's columns used and ignored (the first chunk's: every chunk reads the same header). */
+  columns?: ColumnReport;
   /** The chunk could not be read on (a line too long, a broken header): the whole file fails or is quarantined. */
   fatal?: { line: number; message: string; hostile: boolean };
 }
@@ -328,6 +330,7 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       ...(check.stats ? { format: check.stats.format } : {}),
       rejects: check.stats ? check.rejects.filter((r) => r.line > skip).map((r) => ({ line: own(r.line), reason: r.reason })) : [],
       warnings: index === 0 ? (check.stats?.warnings ?? []) : (check.stats?.warnings ?? []).filter((w) => w.line > skip).map((w) => ({ ...w, line: own(w.line) })),
+      ...(index === 0 && check.stats?.columns ? { columns: check.stats.columns } : {}),
       ...(check.stats === null ? { fatal: { line: own(check.rejects[0]?.line ?? 1), message: check.rejects[0]?.reason ?? String(check.error), hostile: check.status === 'quarantined' } } : {}),
     };
     await mapConcurrent(out, 8, (lines, p) => ports.objects.stage(file.bucket, chunkKey(record.id, index, `p${p}.jsonl.gz`), gzipSync(lines.join('\n'))));
@@ -352,9 +355,11 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       let dataRows = 0;
       let rejectedRows = 0;
       const rejects: Reject[] = [];
+      const warnings: ChunkSummary['warnings'] = [];
       let fatal: ChunkSummary['fatal'];
       for (const s of summaries) {
         for (const r of s.rejects) rejects.push({ line: base + r.line, reason: r.reason });
+        for (const w of s.warnings) if (warnings.length < 20) warnings.push({ line: base + w.line, message: w.message });
         if (s.fatal && !fatal) fatal = { ...s.fatal, line: base + s.fatal.line };
         base += s.lines;
         dataRows += s.dataRows;
@@ -377,6 +382,9 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
         ...(summaries[0]?.format ? { format: summaries[0].format } : {}),
         encoding: record.fileEncoding,
         ...(rejectsKey ? { rejectsKey } : {}),
+        // As a whole file's outcome: the first 20 warnings (title rows skipped, a kW curve converted, …) and the columns.
+        ...(warnings.length ? { warnings } : {}),
+        ...(summaries[0]?.columns ? { columns: summaries[0].columns } : {}),
         chunks: record.chunks.length,
         ...(fatal
           ? { error: `${file.key}, line ${fatal.line}: ${fatal.message}` }

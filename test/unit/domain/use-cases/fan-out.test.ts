@@ -244,7 +244,14 @@ describe('byte-range fan-out (domain, in-memory ports)', () => {
     const world = memoryWorld();
     const { first } = await ingestFannedOut(world, world.put('readings/wide.csv', body), { ...small, limits: { ...small.limits, fanOutBytes: 20_000, chunkBytes: 8 * 1024 } });
     expect(first).toMatchObject({ outcome: 'fanned-out' });
-    expect(world.ledger.get('readings/wide.csv')!.outcome).toMatchObject({ status: 'accepted', encoding: 'gbk', format: 'wide-csv', rows: { accepted: IDS.length * DAYS, rejected: 0 } });
+    const outcome = world.ledger.get('readings/wide.csv')!.outcome!;
+    expect(outcome).toMatchObject({ status: 'accepted', encoding: 'gbk', format: 'wide-csv', rows: { accepted: IDS.length * DAYS, rejected: 0 } });
+    // What a whole file's outcome says too: the title rows skipped (once, by the file's own lines) and the columns.
+    const wholeOutcome = whole.world.ledger.get('readings/wide.csv')!.outcome!;
+    expect(outcome.warnings).toEqual(wholeOutcome.warnings);
+    expect(outcome.warnings?.map((w) => w.line)).toEqual([1, 2]);
+    expect(outcome.columns).toEqual(wholeOutcome.columns);
+    expect(outcome.columns?.ignored.map((c) => c.header)).toEqual(['户名']);
     expect(dayView(world.days)).toEqual(dayView(whole.world.days));
   });
 
