@@ -220,7 +220,7 @@ export async function uploadFiles(
     etags.set(key, (put.ETag ?? '').replace(/"/g, ''));
     say(`uploaded s3://${t.names.bucket}/${key}`);
   }
-  const started = Date.now();
+  const started = performance.now();
   const report = async () => {
     for (const key of keys) {
       const [item] = await t.stores.table.getAll([{ pk: `FILE#${t.names.bucket}/${key}#${etags.get(key)}`, sk: 'META' }]);
@@ -230,7 +230,7 @@ export async function uploadFiles(
       if (fanOut?.state === 'chunking') where = `fanned out: ${fanOut.doneChunks?.length ?? 0} of ${fanOut.chunks.length} chunks read`;
       else if (fanOut?.state === 'applying') where = `fanned out: ${fanOut.appliedPartitions?.length ?? 0} of ${fanOut.partitions} partitions applied`;
       else if (fanOut?.state === 'completing') where = 'fanned out: applied, recording the outcome';
-      progress(`${key}: ${where} (${Math.round((Date.now() - started) / 1000)} s)`);
+      progress(`${key}: ${where} (${Math.round((performance.now() - started) / 1000)} s)`);
     }
   };
   const timer = setInterval(() => void report().catch(() => undefined), 15_000);

@@ -4,7 +4,8 @@ import { makeClients } from './commons/clients.ts';
 import { loadConfig } from './commons/config.ts';
 import { logger, metrics } from './commons/powertools.ts';
 import { instrumented } from './commons/handler.ts';
-import { realTime, stores } from './adapters/ports.ts';
+import { stores } from './adapters/ports.ts';
+import { realTime } from './commons/clock.ts';
 import { runPopulationJob } from '../domain/use-cases/classify-customers.ts';
 
 const config = loadConfig();

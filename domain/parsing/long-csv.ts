@@ -4,6 +4,7 @@ import { normalizeHeader, splitCsvLine } from './csv-fields.ts';
 import { type AliasMap, matchHeader, READING_ALIASES } from './header-aliases.ts';
 import type { Zone } from '../time/zone.ts';
 import { decodeLine } from './decode.ts';
+import { parseDecimal, plainDecimalBytes } from './decimal.ts';
 
 const REQUIRED = ['customer_id', 'meter_id', 'interval_start', 'interval_minutes', 'kwh'] as const;
 export const VALID_INTERVALS = new Set([1, 5, 10, 15, 30, 60]);
@@ -185,10 +186,10 @@ export class LongCsvParser implements LineParser {
     const start = this.fastStart(buf, b[ti]!, b[ti + 1]! - 1);
     if (start !== start) return false;
     const ni = c[3]!;
-    const minutes = decimalBytes(buf, b[ni]!, b[ni + 1]! - 1);
+    const minutes = plainDecimalBytes(buf, b[ni]!, b[ni + 1]! - 1);
     if (minutes !== 15 && minutes !== 5 && minutes !== 30 && minutes !== 60 && minutes !== 1 && minutes !== 10) return false;
     const ki = c[4]!;
-    const kwh = decimalBytes(buf, b[ki]!, b[ki + 1]! - 1);
+    const kwh = plainDecimalBytes(buf, b[ki]!, b[ki + 1]! - 1);
     if (!(kwh >= 0)) return false;
     let quality: Quality = 'A';
     const qi = c[6]!;
@@ -206,7 +207,7 @@ export class LongCsvParser implements LineParser {
     if (vi >= 0) {
       const vs = b[vi]!, ve = b[vi + 1]! - 1;
       if (ve > vs) {
-        kvarh = decimalBytes(buf, vs, ve);
+        kvarh = plainDecimalBytes(buf, vs, ve);
         if (kvarh !== kvarh) return false;
       }
     }
@@ -307,82 +308,6 @@ export class LongCsvParser implements LineParser {
 
 function field(text: string, b: Int32Array, i: number): string {
   return text.slice(b[i]!, b[i + 1]! - 1);
-}
-
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-
-/**
- * A decimal number in text[from, to): plain `-12.345` forms are parsed in place (exactly as Number would for up to
- * 15 significant digits); anything else (exponents, long mantissas, spaces) goes through Number. NaN when empty.
- */
-export function parseDecimal(s: string, from: number, to: number): number {
-  if (from >= to) return NaN;
-  let i = from;
-  let neg = false;
-  const c0 = s.charCodeAt(i);
-  if (c0 === 45) {
-    neg = true;
-    i++;
-  } else if (c0 === 43) i++;
-  let int = 0;
-  let digits = 0;
-  let c = 0;
-  for (; i < to; i++) {
-    c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    int = int * 10 + c;
-    digits++;
-  }
-  let frac = 0;
-  let fracDigits = 0;
-  if (i < to && s.charCodeAt(i) === 46) {
-    for (i++; i < to; i++) {
-      c = s.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) break;
-      frac = frac * 10 + c;
-      fracDigits++;
-    }
-  }
-  if (i !== to || digits + fracDigits === 0 || digits + fracDigits > 15 || fracDigits > 9) {
-    const t = s.slice(from, to).trim();
-    return t === '' ? NaN : Number(t);
-  }
-  // Dividing by an exact power of ten rounds once, like Number's own conversion.
-  const v = fracDigits ? (int * POW10[fracDigits]! + frac) / POW10[fracDigits]! : int;
-  return neg ? -v : v;
-}
-
-/** parseDecimal on bytes, for the plain forms only (sign, digits, point, digits; up to 15 digits): NaN otherwise. */
-function decimalBytes(s: Uint8Array, from: number, to: number): number {
-  let i = from;
-  let neg = false;
-  const c0 = s[i];
-  if (c0 === 45) {
-    neg = true;
-    i++;
-  } else if (c0 === 43) i++;
-  let int = 0;
-  let n = 0;
-  let c = 0;
-  for (; i < to; i++) {
-    c = s[i]! - 48;
-    if (c < 0 || c > 9) break;
-    int = int * 10 + c;
-    n++;
-  }
-  let frac = 0;
-  let fracDigits = 0;
-  if (i < to && s[i] === 46) {
-    for (i++; i < to; i++) {
-      c = s[i]! - 48;
-      if (c < 0 || c > 9) break;
-      frac = frac * 10 + c;
-      fracDigits++;
-    }
-  }
-  if (i !== to || n + fracDigits === 0 || n + fracDigits > 15 || fracDigits > 9) return NaN;
-  const v = fracDigits ? (int * POW10[fracDigits]! + frac) / POW10[fracDigits]! : int;
-  return neg ? -v : v;
 }
 
 function digits(s: Uint8Array, at: number, len: number): number {

@@ -9,6 +9,7 @@ import {
   type ReadingSink,
 } from './reading-sink.ts';
 import { decodeLine } from './decode.ts';
+import { plainDecimal, POW10 } from './decimal.ts';
 import { nextDay, type Zone } from '../time/zone.ts';
 
 /**
@@ -360,21 +361,16 @@ export class Nem12Parser implements LineParser {
       }
       values[i] = v;
     }
+    this.acceptFast300(channel, day, lineNo, values, quality, text.slice(b[3 + n]!, b[4 + n]! - 1).trim());
+    return true;
+  }
+
+  /** A 300 record the fast paths read whole: it becomes the pending record (the one before is handed on). */
+  private acceptFast300(channel: Channel, day: string, lineNo: number, values: Float64Array, quality: string, reasonCode: string): void {
     this.flushPending();
     this.rejected300 = 0;
     this.dataRecords++;
-    this.pending = {
-      channel,
-      day,
-      line: lineNo,
-      values,
-      bad: [],
-      quality,
-      reasonCode: text.slice(b[3 + n]!, b[4 + n]! - 1).trim(),
-      eventQuality: undefined,
-      eventReason: undefined,
-    };
-    return true;
+    this.pending = { channel, day, line: lineNo, values, bad: [], quality, reasonCode, eventQuality: undefined, eventReason: undefined };
   }
 
   private lastDateKey = -1;
@@ -463,20 +459,7 @@ export class Nem12Parser implements LineParser {
       this.arrays.give(values);
       return false;
     }
-    this.flushPending();
-    this.rejected300 = 0;
-    this.dataRecords++;
-    this.pending = {
-      channel,
-      day,
-      line: lineNo,
-      values,
-      bad: [],
-      quality,
-      reasonCode: asciiString(buf, qualityEnd + 1, reasonEnd).trim(),
-      eventQuality: undefined,
-      eventReason: undefined,
-    };
+    this.acceptFast300(channel, day, lineNo, values, quality, asciiString(buf, qualityEnd + 1, reasonEnd).trim());
     return true;
   }
 
@@ -983,44 +966,6 @@ function countValues(fields: string[]): number {
     if (QUALITY_300.test(fields[i]!.trim())) return i - 2;
   }
   return -1;
-}
-
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-
-/**
- * `[+-]digits[.digits]` with up to 15 digits (9 after the point), exactly as Number reads it (one rounding, by an
- * exact power of ten); NaN for anything else, which then takes the NUMBER path.
- */
-function plainDecimal(s: string, from: number, to: number): number {
-  let i = from;
-  let neg = false;
-  const c0 = s.charCodeAt(from);
-  if (c0 === 45) {
-    neg = true;
-    i++;
-  } else if (c0 === 43) i++;
-  let int = 0;
-  let digits = 0;
-  let c = 0;
-  for (; i < to; i++) {
-    c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    int = int * 10 + c;
-    digits++;
-  }
-  let frac = 0;
-  let fracDigits = 0;
-  if (i < to && s.charCodeAt(i) === 46) {
-    for (i++; i < to; i++) {
-      c = s.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) break;
-      frac = frac * 10 + c;
-      fracDigits++;
-    }
-  }
-  if (i !== to || digits + fracDigits === 0 || digits + fracDigits > 15 || fracDigits > 9) return NaN;
-  const v = fracDigits ? (int * POW10[fracDigits]! + frac) / POW10[fracDigits]! : int;
-  return neg ? -v : v;
 }
 
 function parseNumber(text: string): number {

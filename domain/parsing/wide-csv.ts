@@ -3,7 +3,7 @@ import { FileFormatError, KVARH, KWH } from './reading-sink.ts';
 import { splitCsvLine } from './csv-fields.ts';
 import { type AliasMap, READING_ALIASES } from './header-aliases.ts';
 import { analyseWideHeader, classifyQuantity, type QuantityRule, type UsableQuantity, type WideLayout } from './wide-header.ts';
-import { parseDecimal } from './long-csv.ts';
+import { parseDecimal } from './decimal.ts';
 import type { Zone } from '../time/zone.ts';
 
 // 2026-10-01, 2026/10/1, 2026.10.01, 2026年10月1日, 20261001; a midnight time after it (数据时间 2026-10-01 00:00:00) is allowed.

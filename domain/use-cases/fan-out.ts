@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DomainConfig } from '../config.ts';
 import { meterDirectory } from '../customers/customer-master.ts';
@@ -70,8 +71,8 @@ export interface FanOutRecord {
 
 /** Bookkeeping of fan-outs (FANOUT# items): every count is a set, so a repeated job counts once. */
 export interface FanOutLedger {
-  /** Stores the record unless one with its id exists; returns the stored one. */
-  start(record: FanOutRecord): Promise<FanOutRecord>;
+  /** Stores the record (started `at`) unless one with its id exists; returns the stored one. */
+  start(record: FanOutRecord, at: Date): Promise<FanOutRecord>;
   get(id: string): Promise<FanOutRecord | undefined>;
   /** Adds chunk `index` to the done set; `first` is false when it was there already. */
   chunkDone(id: string, index: number): Promise<{ first: boolean; done: number }>;
@@ -133,12 +134,6 @@ export function fanOutId(file: FileRef): string {
   return createHash('sha256').update(`${file.bucket}\n${file.key}\n${file.etag}\n${file.versionId ?? ''}`).digest('hex').slice(0, 32);
 }
 
-async function collect(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of body) parts.push(Buffer.from(c));
-  return Buffer.concat(parts);
-}
-
 // gzip (the ingest reads gzip; zip archives are for `kam validate`).
 const isCompressed = (b: Uint8Array) => b[0] === 0x1f && b[1] === 0x8b;
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
@@ -153,8 +148,9 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
   async function plan(file: FileRef): Promise<FanOutStart> {
     const size = file.size;
     if (size === undefined || size <= Math.min(limits.fanOutBytes, limits.compressedFanOutBytes)) return { kind: 'whole' };
-    const headObject = await ports.objects.readRange(file, 0, Math.min(size, HEAD_BYTES));
-    const head = await collect(headObject.body);
+    // A file that is cut only if it is a gzip needs its first 2 bytes; one that may be cut, its first MiB.
+    const headObject = await ports.objects.readRange(file, 0, Math.min(size, size > limits.fanOutBytes ? HEAD_BYTES : 2));
+    const head = await buffer(headObject.body);
     const lastModified = headObject.lastModified?.toISOString();
     if (isCompressed(head)) return size > limits.compressedFanOutBytes ? stageCompressed(file, lastModified) : { kind: 'whole' };
     if (size <= limits.fanOutBytes) return { kind: 'whole' };
@@ -176,7 +172,7 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
     for (let len = PROBE_BYTES; ; len *= 4) {
       const windowStart = from - 1;
       const end = Math.min(size, windowStart + len);
-      const window = await collect((await ports.objects.readRange(file, windowStart, end)).body);
+      const window = await buffer((await ports.objects.readRange(file, windowStart, end)).body);
       const at = nextBoundary(window, windowStart, from, terminator, accept);
       if (at !== undefined) return at;
       if (end >= size || len >= MAX_PROBE_BYTES) return undefined;
@@ -196,7 +192,7 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       chunks,
       // One apply job per chunk's worth of data keeps each within one invocation's time.
       partitions: Math.min(MAX_PARTITIONS, chunks.length),
-    });
+    }, ports.clock());
     // Queued before the hand-over: a crash in between leaves the claim to expire and the plan to be queued again.
     await ports.jobs.enqueue(record.chunks.map((_, index) => ({ kind: 'chunk' as const, fanOutId: id, index })));
     ports.log?.('file fanned out', { key: file.key, fanOutId: id, chunks: record.chunks.length, partitions: record.partitions });
@@ -300,10 +296,10 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       const finished = record.doneChunks.length >= record.chunks.length ? await finish(record.id, false) : undefined;
       return done(`chunk ${index} was staged already`, finished);
     }
-    const t0 = Date.now();
+    const t0 = performance.now();
     const customers = await ports.customers.all();
     const directory = meterDirectory(customers);
-    const t1 = Date.now();
+    const t1 = performance.now();
     const out: string[][] = Array.from({ length: record.partitions }, () => []);
     const file = record.file;
     const body =
@@ -318,7 +314,7 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
       encoding: 'key' in source ? 'utf-8' : record.encoding,
       onMeterDay: (customerId, meterId, day, md) => out[partitionOf(customerId, record.partitions)]!.push(JSON.stringify([customerId, meterId, day, md])),
     });
-    const t2 = Date.now();
+    const t2 = performance.now();
     const skip = index > 0 ? record.prefixLines : 0;
     const own = (line: number) => line - skip;
     const summary: ChunkSummary = {
@@ -335,9 +331,9 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
     };
     await mapConcurrent(out, 8, (lines, p) => ports.objects.stage(file.bucket, chunkKey(record.id, index, `p${p}.jsonl.gz`), gzipSync(lines.join('\n'))));
     await ports.objects.stage(file.bucket, chunkKey(record.id, index, 'summary.json'), Buffer.from(JSON.stringify(summary)));
-    const t3 = Date.now();
+    const t3 = performance.now();
     const counted = await ports.fanOuts.chunkDone(record.id, index);
-    ports.log?.('chunk staged', { fanOutId: record.id, index, readings: check.readings, masterMs: t1 - t0, parseMs: t2 - t1, stageMs: t3 - t2 });
+    ports.log?.('chunk staged', { fanOutId: record.id, index, readings: check.readings, masterMs: Math.round(t1 - t0), parseMs: Math.round(t2 - t1), stageMs: Math.round(t3 - t2) });
     if (counted.done < record.chunks.length) return done(`chunk ${index} staged (${counted.done}/${record.chunks.length})`);
     return done(`chunk ${index} staged; all ${record.chunks.length} done`, await finish(record.id, counted.first));
   }
@@ -438,7 +434,6 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
         merged.set(key, prev ? [entry[0], entry[1], entry[2], mergeMeterDays(prev[3], entry[3], gap)] : entry);
       }
     });
-    const zone = new Zone(config.timeZone);
     const rules: MergeRules = {
       zone,
       bands: config.bands,
@@ -497,6 +492,9 @@ export function fanOut(ports: FanOutPorts, config: DomainConfig) {
 
   return { plan, run };
 }
+
+/** The fan-out's two entry points: `plan` (IngestReadings, per large file) and `run` (IngestChunks, per job). */
+export type FanOut = ReturnType<typeof fanOut>;
 
 /** The bytes of several lazily opened objects, one after the other. */
 async function* concat(

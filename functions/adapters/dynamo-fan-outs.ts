@@ -20,12 +20,12 @@ export class DynamoFanOuts implements FanOutLedger {
     this.table = table;
   }
 
-  async start(record: FanOutRecord): Promise<FanOutRecord> {
+  async start(record: FanOutRecord, at: Date): Promise<FanOutRecord> {
     try {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { ...key(record.id), type: 'fanout', ...record, ttl: Math.floor(Date.now() / 1000) + KEEP_SECONDS },
+          Item: { ...key(record.id), type: 'fanout', ...record, ttl: Math.floor(at.getTime() / 1000) + KEEP_SECONDS },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

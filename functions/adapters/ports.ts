@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { now } from '../commons/clock.ts';
+import { now, realTime } from '../commons/clock.ts';
 import type { Clients } from '../commons/clients.ts';
 import type { FunctionConfig } from '../commons/config.ts';
 import type { IngestPorts } from '../../domain/use-cases/ingest-file.ts';
@@ -22,13 +22,7 @@ import { checkAlerts } from '../../domain/use-cases/check-alerts.ts';
 import type { AlertJob } from '../../domain/alerts/alert.ts';
 import { DynamoAlerts } from './dynamo-alerts.ts';
 import { DynamoFanOuts } from './dynamo-fan-outs.ts';
-import { fanOut, type FanOutJob, type FanOutPorts } from '../../domain/use-cases/fan-out.ts';
-
-/**
- * The population marker's change time and the job's lease are real elapsed time, never the simulated business day of
- * the local clock file (functions/commons/clock.ts).
- */
-export const realTime = () => new Date();
+import { fanOut, type FanOut, type FanOutJob, type FanOutPorts } from '../../domain/use-cases/fan-out.ts';
 
 /** The AWS implementations of the domain's ports, wired once per process. */
 export function stores(clients: Clients, tableName: string) {
@@ -80,7 +74,8 @@ export function jobQueue<T>(clients: Clients, url: string | undefined, name: str
   return new SqsJobQueue<T>(clients.sqs, url);
 }
 
-export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: Logger): IngestPorts {
+/** The ingest's ports; with a chunk queue, also the fan-out of large files (its `run` is IngestChunks' handler). */
+export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: Logger): IngestPorts & { fanOut?: FanOut } {
   const s = stores(clients, config.tableName);
   const refresh = refreshFeatures({ usage: s.usage, segments: s.segments, population: s.population, clock: realTime }, config.domain);
   const alerts = config.alertQueueUrl
@@ -98,7 +93,7 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
         config.alerts,
       )
     : undefined;
-  const ports: IngestPorts = {
+  const ports: IngestPorts & { fanOut?: FanOut } = {
     files: s.files,
     objects: s.objects,
     customers: s.customers,
@@ -121,25 +116,15 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
       : {}),
     clock: now,
   };
-  // Without a chunk queue (a stack from before the fan-out) every file is read whole, as before.
-  if (config.chunkQueueUrl) ports.fanOut = fanOut(fanOutPorts(clients, config, ports, logger), config.domain);
-  return ports;
-}
-
-/** The fan-out's ports: the ingest's own, plus the fan-out ledger and the chunk queue. */
-export function fanOutPorts(clients: Clients, config: FunctionConfig, ingest: IngestPorts, logger?: Logger): FanOutPorts {
-  const s = stores(clients, config.tableName);
-  return {
-    files: ingest.files,
-    objects: ingest.objects,
-    customers: ingest.customers,
-    usage: ingest.usage,
-    classify: ingest.classify,
-    ...(ingest.alerts ? { alerts: ingest.alerts } : {}),
+  // Without a chunk queue (a stack from before the fan-out) every file is read whole, as before. The fan-out works
+  // with the ingest's own ports, plus its ledger and the chunk queue.
+  if (!config.chunkQueueUrl) return ports;
+  const fanOutPorts: FanOutPorts = {
+    ...ports,
     fanOuts: s.fanOuts,
     jobs: jobQueue<FanOutJob>(clients, config.chunkQueueUrl, 'CHUNK_QUEUE_URL'),
-    clock: ingest.clock,
     log: (message, data) => logger?.info(message, data ?? {}),
   };
+  return { ...ports, fanOut: fanOut(fanOutPorts, config.domain) };
 }
 

@@ -16,3 +16,12 @@ export function now(): Date {
     return new Date();
   }
 }
+
+/**
+ * Elapsed time, for leases and settle waits (the population marker's change time, the population job's lease): the
+ * system clock even when the local runner simulates a business day, which stands still and would never let a lease
+ * run out. Business dates (statement periods, due dates, notices) come from `now`.
+ */
+export function realTime(): Date {
+  return new Date();
+}

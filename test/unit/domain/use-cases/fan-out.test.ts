@@ -2,13 +2,14 @@ import iconv from 'iconv-lite';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { memoryUsage } from '../../../helpers/memory-usage.ts';
 import { DEFAULT_CONFIG, type DomainConfig } from '../../../../domain/config.ts';
 import type { Customer } from '../../../../domain/customers/customer-master.ts';
 import { fanOut, type FanOutJob, type FanOutLedger, type FanOutRecord } from '../../../../domain/use-cases/fan-out.ts';
 import { analyseHead, boundaryRule, nextBoundary, partitionOf } from '../../../../domain/use-cases/fan-out-plan.ts';
 import { Zone } from '../../../../domain/time/zone.ts';
 import { ingestFile, type IngestPorts } from '../../../../domain/use-cases/ingest-file.ts';
-import type { FileLedger, FileOutcome, FileRef, ObjectStore, UsageRepository } from '../../../../domain/use-cases/ports.ts';
+import type { FileLedger, FileOutcome, FileRef, ObjectStore } from '../../../../domain/use-cases/ports.ts';
 import type { StoredDay } from '../../../../domain/usage/meter-day.ts';
 
 const IDS = ['C1', 'C2', 'C3', 'C4', 'C5', 'C6'];
@@ -93,26 +94,10 @@ function memoryWorld() {
       return [];
     },
   };
-  const days = new Map<string, StoredDay>();
-  const usage: UsageRepository = {
-    async get(keys) {
-      return keys.flatMap((k) => days.get(`${k.customerId}|${k.day}`) ?? []);
-    },
-    async merge(updates, merge) {
-      const out: StoredDay[] = [];
-      for (const u of updates) {
-        const m = merge(days.get(`${u.customerId}|${u.day}`), u);
-        if (m) days.set(`${u.customerId}|${u.day}`, m.day), out.push(m.day);
-      }
-      return out;
-    },
-    async range() {
-      return [];
-    },
-  };
+  const { usage, days } = memoryUsage();
   const records = new Map<string, FanOutRecord & { done: Set<number>; applied: Set<number> }>();
   const fanOuts: FanOutLedger = {
-    async start(r) {
+    async start(r, _at) {
       if (!records.has(r.id)) records.set(r.id, { ...structuredClone(r), done: new Set(), applied: new Set() });
       return (await this.get(r.id))!;
     },

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { memoryUsage } from '../../../helpers/memory-usage.ts';
 import { DEFAULT_CONFIG } from '../../../../domain/config.ts';
 import type { Customer } from '../../../../domain/customers/customer-master.ts';
 import { ingestFile, type IngestPorts } from '../../../../domain/use-cases/ingest-file.ts';
-import { type FileLedger, type FileOutcome, type FileRef, ObjectChangedError, type ObjectStore, type UsageRepository } from '../../../../domain/use-cases/ports.ts';
-import type { StoredDay } from '../../../../domain/usage/meter-day.ts';
+import { type FileLedger, type FileOutcome, type FileRef, ObjectChangedError, type ObjectStore } from '../../../../domain/use-cases/ports.ts';
 
 const LONG = 'customer_id,meter_id,interval_start,interval_minutes,kwh,kvarh,quality';
 const customer: Customer = {
@@ -69,23 +69,7 @@ function memoryPorts(objects: ObjectStore) {
       return [...ledger.values()].flatMap((v) => (v.outcome ? [{ ...v.outcome, bucket: 'b', etag: '', processedAt: '' }] : []));
     },
   };
-  const days = new Map<string, StoredDay>();
-  const usage: UsageRepository = {
-    async get(keys) {
-      return keys.flatMap((k) => days.get(`${k.customerId}|${k.day}`) ?? []);
-    },
-    async merge(updates, merge) {
-      const out: StoredDay[] = [];
-      for (const u of updates) {
-        const m = merge(days.get(`${u.customerId}|${u.day}`), u);
-        if (m) days.set(`${u.customerId}|${u.day}`, m.day), out.push(m.day);
-      }
-      return out;
-    },
-    async range() {
-      return [];
-    },
-  };
+  const { usage, days } = memoryUsage();
   const ports: IngestPorts = {
     files,
     objects,
