@@ -41,10 +41,16 @@ export function program(): Command {
     .option('--max-rejects <n>', 'rejects to list per file', number('--max-rejects'), 10)
     .option('--aliases <file>', 'JSON file of extra header aliases, e.g. {"meter_id":["计量点号"],"date":["采集日期"]}')
     .option('--apply-multiplier', 'wide CSV: multiply values by the file\'s 倍率 column (values before the multiplier)')
+    .addOption(
+      new Option('--frozen-reading-at <when>', 'daily frozen register exports (日冻结示值): a reading dated D was read at 00:00 starting D or at 24:00 ending it')
+        .choices(['day-start', 'day-end'])
+        .default('day-start'),
+    )
     .option('--json', 'print one JSON document')
     .action(async (files: string[], o) => {
       process.exitCode = await validateFiles(files, {
         applyMultiplier: o.applyMultiplier === true,
+        frozenReadingAt: o.frozenReadingAt,
         json: o.json,
         customers: o.customers,
         timeZone: o.timeZone,

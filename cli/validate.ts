@@ -20,6 +20,8 @@ export interface ValidateOptions {
   aliases?: string;
   /** Wide CSV values are before the 倍率 multiplier: multiply by it. */
   applyMultiplier?: boolean;
+  /** Daily frozen register readings: read at the start (default) or the end of the day they are dated. */
+  frozenReadingAt?: 'day-start' | 'day-end';
 }
 
 /** `kam validate`: the ingest code path (parse + validate + aggregate) on local files, with no AWS at all. */
@@ -30,6 +32,7 @@ export async function validateFiles(files: string[], opts: ValidateOptions): Pro
     ...(opts.quarantineShare !== undefined ? { quarantineShare: opts.quarantineShare } : {}),
     ...(opts.aliases ? { aliases: readAliases(opts.aliases) } : {}),
     ...(opts.applyMultiplier ? { applyMultiplier: true } : {}),
+    ...(opts.frozenReadingAt ? { frozenReadingAt: opts.frozenReadingAt } : {}),
   };
   const directory = opts.customers?.length ? await loadDirectory(opts.customers) : ANY_METER;
   const results: (ReadingsCheck & { seconds: number })[] = [];

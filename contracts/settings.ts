@@ -13,6 +13,8 @@ export const ENV = {
   headerAliases: 'HEADER_ALIASES',
   /** "true": wide reading files' values are multiplied by their 倍率 column (domain/config.ts applyMultiplier). */
   applyMultiplier: 'APPLY_MULTIPLIER',
+  /** "day-start" (default) or "day-end": when a daily frozen register reading dated D was read (domain/config.ts frozenReadingAt). */
+  frozenReadingAt: 'FROZEN_READING_AT',
   /** Limits on one uploaded file (domain/config.ts FileLimits). */
   maxObjectBytes: 'MAX_OBJECT_BYTES',
   maxLineLength: 'MAX_LINE_LENGTH',

@@ -20,6 +20,11 @@ export interface DomainConfig {
    * values are before the CT × PT multiplier. Off by default: values are taken as they are and 倍率 is ignored.
    */
   applyMultiplier?: boolean;
+  /**
+   * Daily frozen register exports (日冻结示值): whether a reading dated D is the register at 00:00 starting D
+   * (`day-start`, the default) or at 24:00 ending D (`day-end`, systems that date a freeze by the day it closes).
+   */
+  frozenReadingAt?: 'day-start' | 'day-end';
   /** What one uploaded file may be before it is refused (hostile or broken exports end quickly). */
   limits: FileLimits;
 }

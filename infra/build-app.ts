@@ -59,6 +59,7 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     quarantineShare: config.quarantineShare,
     ...(config.headerAliases ? { headerAliases: config.headerAliases } : {}),
     ...(config.applyMultiplier ? { applyMultiplier: true } : {}),
+    ...(config.frozenReadingAt ? { frozenReadingAt: config.frozenReadingAt } : {}),
     ...(config.fileLimits ? { fileLimits: config.fileLimits } : {}),
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
   });

@@ -45,6 +45,8 @@ export interface AppConfig {
   headerAliases?: Record<string, string[]>;
   /** Wide reading files' values are before the 倍率 multiplier and are multiplied by it (`-c applyMultiplier=true`); off by default. */
   applyMultiplier?: boolean;
+  /** Daily frozen register exports date a reading by the day it closes (`-c frozenReadingAt=day-end`); default day-start. */
+  frozenReadingAt?: 'day-end';
   /** Limits on one uploaded file where they differ from the defaults (domain/config.ts), e.g. `-c maxObjectBytes=8589934592`. */
   fileLimits?: Partial<FileLimits>;
   /** The From address of every statement, alert and account-manager notice. */
@@ -121,6 +123,8 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   const rawMultiplier = context('applyMultiplier');
   if (!([undefined, '', true, false, 'true', 'false'] as unknown[]).includes(rawMultiplier)) throw new Error(`applyMultiplier must be true or false, got ${String(rawMultiplier)}`);
   const applyMultiplier = rawMultiplier === true || rawMultiplier === 'true';
+  const rawFrozen = context('frozenReadingAt');
+  if (!([undefined, '', 'day-start', 'day-end'] as unknown[]).includes(rawFrozen)) throw new Error(`frozenReadingAt must be day-start or day-end, got ${String(rawFrozen)}`);
 
   const sesFromAddress = String(context('sesFromAddress') ?? DEFAULTS.sesFromAddress);
   if (!EMAIL.test(sesFromAddress)) throw new Error(`sesFromAddress "${sesFromAddress}" is not an email address`);
@@ -175,6 +179,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(headerAliases ? { headerAliases } : {}),
     ...(applyMultiplier ? { applyMultiplier } : {}),
+    ...(rawFrozen === 'day-end' ? { frozenReadingAt: 'day-end' as const } : {}),
     ...(Object.keys(fileLimits).length ? { fileLimits } : {}),
     sesFromAddress,
     sesIdentity,

@@ -68,6 +68,8 @@ export interface StatelessStackProps extends StackProps {
   fileLimits?: Partial<FileLimits>;
   headerAliases?: Record<string, string[]>;
   applyMultiplier?: boolean;
+  /** Daily frozen register readings are dated by the day they close. */
+  frozenReadingAt?: 'day-end';
   alarmEmail?: string;
   /** Upper bound on concurrent ingest invocations, to protect the table's write capacity. */
   ingestMaxConcurrency?: number;
@@ -112,6 +114,7 @@ export class StatelessStack extends Stack {
       [ENV.alertBillIncrease]: String(props.statements.alertBillIncrease),
       ...(props.headerAliases ? { [ENV.headerAliases]: JSON.stringify(props.headerAliases) } : {}),
       ...(props.applyMultiplier ? { [ENV.applyMultiplier]: 'true' } : {}),
+      ...(props.frozenReadingAt ? { [ENV.frozenReadingAt]: props.frozenReadingAt } : {}),
       ...Object.fromEntries(Object.entries(props.fileLimits ?? {}).map(([key, value]) => [ENV[key as keyof FileLimits], String(value)])),
     };
     // What applying readings takes: IngestReadings for a whole file, IngestChunks for a fanned-out one's partitions.

@@ -3,6 +3,10 @@ import { normalizeHeader, splitCsvLine } from './csv-fields.ts';
 import { type AliasMap, READING_ALIASES } from './header-aliases.ts';
 import { LongCsvParser } from './long-csv.ts';
 import { WideCsvParser } from './wide-csv.ts';
+import { analyseWideHeader } from './wide-header.ts';
+import { DailyRegisterParser, type FrozenReadingAt } from './daily-register.ts';
+import { DEFAULT_BANDS } from '../config.ts';
+import type { BandSchedule } from '../usage/daily-usage.ts';
 import { detectNem, Nem12Parser } from './nem12.ts';
 import { GreenButtonParser } from './green-button.ts';
 import { type ColumnReport, FileFormatError, type LineParser, type ReadingFormat, type ReadingSink } from './reading-sink.ts';
@@ -34,6 +38,10 @@ export interface ReadOptions {
   encoding?: Encoding;
   /** Wide CSV: multiply values by the file's 倍率 column (values before the multiplier). Off by default. */
   applyMultiplier?: boolean;
+  /** Daily frozen register exports: the band schedule a day's band registers are spread over (default DEFAULT_BANDS). */
+  bands?: BandSchedule;
+  /** Daily frozen register exports: a reading dated D is read at 00:00 starting D (default) or at 24:00 ending it. */
+  frozenReadingAt?: FrozenReadingAt;
 }
 
 /** How many non-empty lines may stand above the header (export titles such as "XX供电公司96点电量数据导出"). */
@@ -62,7 +70,20 @@ export function headerParser(
   const raw = splitCsvLine(line) ?? [];
   const aliases = opts.aliases ?? READING_ALIASES;
   if (LongCsvParser.looksLike(raw.map(normalizeHeader), aliases)) return new LongCsvParser({ sink: opts.sink, zone: opts.zone, aliases });
-  if (WideCsvParser.detect(raw, aliases, lineNo)) {
+  const wide = analyseWideHeader(raw, aliases, { register: ctx.register }, lineNo);
+  if (wide?.daily) {
+    return new DailyRegisterParser({
+      sink: opts.sink,
+      zone: opts.zone,
+      aliases,
+      applyMultiplier: opts.applyMultiplier,
+      register: ctx.register,
+      bands: opts.bands ?? DEFAULT_BANDS,
+      readingAt: opts.frozenReadingAt ?? 'day-start',
+      warn: (l, message) => void warnings.push({ line: l, message }),
+    });
+  }
+  if (wide) {
     return new WideCsvParser({
       sink: opts.sink,
       zone: opts.zone,

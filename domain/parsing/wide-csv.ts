@@ -9,10 +9,15 @@ import type { Zone } from '../time/zone.ts';
 // 2026-10-01, 2026/10/1, 2026.10.01, 2026年10月1日, 20261001; a midnight time after it (数据时间 2026-10-01 00:00:00) is allowed.
 const DATE = /^(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?(?:[ T]0?0:00(?::00)?)?$|^(\d{4})(\d{2})(\d{2})$/;
 /** Cell texts exports use for "no value": the interval is missing, the row is not rejected. */
-const NO_VALUE = new Set(['-', '--', '—', '/', 'null', 'NULL', 'N/A', 'n/a']);
+export const NO_VALUE: ReadonlySet<string> = new Set(['-', '--', '—', '/', 'null', 'NULL', 'N/A', 'n/a']);
 /** First cells of a totals row below the data (skipped with a warning, not rejected). */
 const TOTALS = new Set(['合计', '总计', '小计', '合 计', '总 计', 'total', 'sum', 'totals']);
 const BLANK = /^[\s,]*$/;
+
+/** Whether a cell marks a totals row (合计, 总计, …). */
+export function isTotalsCell(cell: string): boolean {
+  return TOTALS.has(cell.trim().toLowerCase());
+}
 
 export interface WideOptions {
   sink: ReadingSink;
@@ -64,11 +69,6 @@ export class WideCsvParser implements LineParser {
     this.zone = opts.zone;
     this.aliases = opts.aliases ?? READING_ALIASES;
     this.opts = opts;
-  }
-
-  /** Whether a header row is a wide header; throws a FileFormatError for one whose interval block is wrong. */
-  static detect(rawCells: readonly string[], aliases: AliasMap, lineNo: number): boolean {
-    return analyseWideHeader(rawCells, aliases, {}, lineNo) !== null;
   }
 
   private bounds = new Int32Array(160);
@@ -274,7 +274,7 @@ export class WideCsvParser implements LineParser {
     const cells = f ?? text.split(',', 3);
     for (let k = 0; k < 3 && k < cells.length; k++) {
       const cell = cells[k]!.trim();
-      if (TOTALS.has(cell.toLowerCase())) {
+      if (isTotalsCell(cell)) {
         // Subtotal rows may come once a customer: the first few are named, the rest counted at the end.
         if (++this.totalsSkipped <= 5) this.warn(lineNo, `totals row (${cell}) skipped`);
         this.lastTotalsLine = lineNo;
@@ -332,7 +332,8 @@ function digits(t: string, from: number, to: number): number {
   return v;
 }
 
-function parseDay(t: string): string | null {
+/** A date cell as `yyyy-mm-dd` (2026-10-01, 2026/10/1, 2026年10月1日, 20261001, a midnight time after it), or null. */
+export function parseDay(t: string): string | null {
   // Fast path for the canonical yyyy-mm-dd; other spellings (2026/3/2, 20260302) go through the regex.
   if (t.length === 10 && t.charCodeAt(4) === 45 && t.charCodeAt(7) === 45) {
     const y = digits(t, 0, 4), m = digits(t, 5, 7), d = digits(t, 8, 10);

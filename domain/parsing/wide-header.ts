@@ -1,6 +1,7 @@
 import { type ColumnReport, FileFormatError, KVARH, KWH, type Quantity } from './reading-sink.ts';
 import { normalizeHeader } from './csv-fields.ts';
 import { type AliasMap, QUANTITY_ALIASES } from './header-aliases.ts';
+import type { Band } from '../usage/daily-usage.ts';
 
 /**
  * Wide-header recognition by shape (issue 9 §1). Metering-system exports (用电信息采集系统, 营销系统) put identity, date,
@@ -34,6 +35,11 @@ export interface WideLayout {
   register: boolean;
   /** Fields a data row must have: the last column read + 1, so trailing empty spreadsheet columns may be absent. */
   width: number;
+  /**
+   * Daily frozen register readings (日冻结示值): no interval block, one reading a meter a day in these columns
+   * (register slot → column index); read by DailyRegisterParser, not WideCsvParser.
+   */
+  daily?: DailyRegisterColumns;
   /** Header text of each column (trimmed), for messages. */
   headers: string[];
   report: ColumnReport;
@@ -106,11 +112,41 @@ export function analyseWideHeader(
   if (cols.date === undefined || (cols.meter_id === undefined && cols.customer_id === undefined)) return null;
   const registerHeader = ignored.some((c) => c.header.includes('示值'));
   if (labelCols.length === 0) {
+    const daily = dailyRegisterColumns(ignored, Boolean(opts.register));
+    if (daily) {
+      if (cols.multiplier !== undefined && !opts.applyMultiplier) {
+        daily.ignored.push({ header: headers[cols.multiplier]!, index: cols.multiplier + 1, reason: 'applyMultiplier is off: values are taken as they are' });
+        daily.ignored.sort((a, b) => a.index - b.index);
+        delete cols.multiplier;
+      }
+      const used = [
+        ...USED.filter((c) => cols[c] !== undefined).map((c) => ({ column: c, header: headers[cols[c]!]!, index: cols[c]! + 1 })),
+        ...Object.entries(daily.columns).map(([slot, i]) => ({ column: `register_${slot}`, header: headers[i]!, index: i + 1 })),
+      ].sort((a, b) => a.index - b.index);
+      const registerCols = Object.values(daily.columns);
+      return {
+        cols,
+        valueCols: [],
+        minutes: 60,
+        labels: 'points',
+        register: true,
+        daily: daily.columns,
+        width: Math.max(...registerCols, ...USED.map((c) => cols[c] ?? 0)) + 1,
+        headers,
+        report: {
+          used,
+          ignored: daily.ignored,
+          intervals:
+            'daily frozen register readings (日冻结示值): one reading a meter a day; each day\'s energy (the next day\'s reading minus this one) ' +
+            'is profiled to 24 hourly intervals, estimated',
+        },
+      };
+    }
     const frozen = ignored.find((c) => c.header.includes('示值'));
     if (frozen) {
       throw new FileFormatError(
-        `daily frozen register readings (column ${frozen.index} "${frozen.header}": one 示值 a meter a day) are not supported: ` +
-          `daily usage needs interval readings (15, 30 or 60 min) for time-of-use bands and demand; export the 96-point curve (96点电量 or 96点示值) instead`,
+        `daily frozen register readings: no usable register column (column ${frozen.index} "${frozen.header}" ${frozen.reason ?? 'is not active or reactive energy'}); ` +
+          `expected forward active registers such as 正向有功总示值 and/or 正向有功尖/峰/平/谷示值`,
         lineNo,
       );
     }
@@ -222,4 +258,66 @@ export function classifyQuantity(text: string): QuantityRule {
   if (reactive) return { kind: 'energy', quantity: KVARH };
   if (t.includes('有功') || t.includes('电量') || t.startsWith('kwh') || t.includes('active')) return { kind: 'energy', quantity: KWH };
   return { kind: 'reject', reason: 'is neither active (kWh) nor reactive (kvarh) energy, a kW load curve nor register readings (示值)' };
+}
+
+/** Register slots of a daily frozen export: the forward active total, its time-of-use bands, the reactive total. */
+export type RegisterSlot = 'total' | Band | 'kvarh';
+export type DailyRegisterColumns = Partial<Record<RegisterSlot, number>>;
+
+/** Words that make a column a register reading (示值/示数/表码/止码/读数 …). */
+const REGISTER_WORD = /示值|示数|表码|止码|读数|register|meter reading/;
+/** 费率1 … 费率4 (rates T1 … T4) are 尖, 峰, 平, 谷 on Chinese multi-rate meters (DL/T 645). */
+const RATE: Record<string, Band> = { '1': 'sharp', '2': 'peak', '3': 'flat', '4': 'valley' };
+
+/**
+ * What one header cell of a daily frozen export holds: a register slot, a reason it is not used, or null when it is
+ * not a register column at all. `titleSaysRegister`: a title row said 示值, so 正向有功总 alone is a register.
+ */
+export function registerSlot(header: string, titleSaysRegister: boolean): { slot: RegisterSlot } | { reason: string } | null {
+  const t = header.toLowerCase().replace(/[\s()（）]/g, '');
+  if (!REGISTER_WORD.test(t) && !(titleSaysRegister && /有功|无功|kwh|kvarh/.test(t))) return null;
+  if (t.includes('反向') || t.includes('export')) return { reason: 'is a reverse (exported) energy register, not consumption' };
+  if (t.includes('需量') || t.includes('demand')) return { reason: 'is a demand register, not energy' };
+  if (t.includes('无功') || t.includes('kvar') || t.includes('reactive')) {
+    if (/[尖峰平谷]|费率/.test(t)) return { reason: 'is one time-of-use band of the reactive register; the reactive total is used' };
+    if (t.includes('象限') || /组合无功2|容性/.test(t)) return { reason: 'is one reactive quadrant register; the forward reactive total (正向无功总) is used' };
+    return { slot: 'kvarh' };
+  }
+  const rate = /费率([1-4])|\bt([1-4])\b/.exec(t);
+  if (rate) return { slot: RATE[rate[1] ?? rate[2]!]! };
+  if (t.includes('尖')) return { slot: 'sharp' };
+  if (t.includes('峰')) return { slot: 'peak' };
+  if (t.includes('平')) return { slot: 'flat' };
+  if (t.includes('谷')) return { slot: 'valley' };
+  return { slot: 'total' };
+}
+
+/**
+ * The register columns of a header without an interval block, taken out of `ignored` (the rest keep their place,
+ * with a reason where a register is not used); null when no column is a usable active-energy register.
+ */
+function dailyRegisterColumns(
+  ignored: ColumnReport['ignored'],
+  titleSaysRegister: boolean,
+): { columns: DailyRegisterColumns; ignored: ColumnReport['ignored'] } | null {
+  const columns: DailyRegisterColumns = {};
+  const rest: ColumnReport['ignored'] = [];
+  for (const c of ignored) {
+    const r = registerSlot(c.header, titleSaysRegister);
+    if (r === null) rest.push(c);
+    else if ('reason' in r) rest.push({ ...c, reason: r.reason });
+    else if (columns[r.slot] !== undefined) rest.push({ ...c, reason: `a second ${r.slot} register (column ${columns[r.slot]! + 1} is used)` });
+    else columns[r.slot] = c.index - 1;
+  }
+  const active = (['total', 'sharp', 'peak', 'flat', 'valley'] as const).some((s) => columns[s] !== undefined);
+  if (!active) {
+    // A reactive register alone gives no kWh: report the columns as they were, with their reasons.
+    for (const slot of ['kvarh'] as const) {
+      const i = columns[slot];
+      if (i !== undefined) rest.push({ header: ignored.find((c) => c.index === i + 1)!.header, index: i + 1, reason: 'is a reactive register without an active one' });
+    }
+    ignored.splice(0, ignored.length, ...rest.sort((a, b) => a.index - b.index));
+    return null;
+  }
+  return { columns, ignored: rest };
 }

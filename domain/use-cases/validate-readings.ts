@@ -66,7 +66,7 @@ export async function checkReadings(
   let stats: ReadStats | null = null;
   try {
     const aliases = deps.aliases ?? (deps.config.aliases ? mergeAliases(READING_ALIASES, deps.config.aliases) : undefined);
-    stats = await readReadings(source, { sink: agg, zone, aliases, fileName: file, onProgress: deps.onProgress, limits: deps.config.limits, applyMultiplier: deps.config.applyMultiplier, ...(deps.encoding ? { encoding: deps.encoding } : {}) });
+    stats = await readReadings(source, { sink: agg, zone, aliases, fileName: file, onProgress: deps.onProgress, limits: deps.config.limits, applyMultiplier: deps.config.applyMultiplier, bands: deps.config.bands, ...(deps.config.frozenReadingAt ? { frozenReadingAt: deps.config.frozenReadingAt } : {}), ...(deps.encoding ? { encoding: deps.encoding } : {}) });
   } catch (err) {
     if (!(err instanceof FileFormatError)) throw err;
     return {

@@ -30,6 +30,7 @@ const Env = z.object({
   [ENV.utilityNameEn]: z.string().default(DEFAULTS.utilityName.en),
   [ENV.utilityNameZh]: z.string().default(DEFAULTS.utilityName['zh-CN']),
   [ENV.applyMultiplier]: z.enum(['true', 'false']).default('false'),
+  [ENV.frozenReadingAt]: z.enum(['day-start', 'day-end']).default('day-start'),
   /** JSON object: logical column → extra header texts, e.g. {"meter_id":["计量点号"]}. */
   [ENV.headerAliases]: z
     .string()
@@ -101,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
       classification: { ...DEFAULT_CONFIG.classification, windowDays: e[ENV.windowDays] },
       ...(e[ENV.headerAliases] ? { aliases: e[ENV.headerAliases] } : {}),
       ...(e[ENV.applyMultiplier] === 'true' ? { applyMultiplier: true } : {}),
+      frozenReadingAt: e[ENV.frozenReadingAt],
     },
   };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readAppConfig } from '../../infra/config.ts';
 import { fnProps, synthCustomAndDefaults } from './template-helpers.ts';
 
-const synth = synthCustomAndDefaults('file-limits', { fileLimits: { maxObjectBytes: 8 * 1024 ** 3, maxCompressionRatio: 500, fanOutBytes: 128 * 1024 ** 2 }, applyMultiplier: true });
+const synth = synthCustomAndDefaults('file-limits', { fileLimits: { maxObjectBytes: 8 * 1024 ** 3, maxCompressionRatio: 500, fanOutBytes: 128 * 1024 ** 2 }, applyMultiplier: true, frozenReadingAt: 'day-end' });
 
 describe('file limits are deployment settings', () => {
   it('reach IngestReadings as environment variables only where they differ from the defaults', () => {
@@ -22,6 +22,15 @@ describe('file limits are deployment settings', () => {
     expect(readAppConfig(new App({ context: { applyMultiplier: 'true' } })).applyMultiplier).toBe(true);
     expect(readAppConfig(new App({ context: { applyMultiplier: 'false' } })).applyMultiplier).toBeUndefined();
     expect(() => readAppConfig(new App({ context: { applyMultiplier: 'maybe' } }))).toThrow('applyMultiplier must be true or false, got maybe');
+  });
+
+  it('frozenReadingAt reaches IngestReadings and IngestChunks as FROZEN_READING_AT only when day-end', () => {
+    expect(fnProps(synth.custom, 'IngestReadings').Environment.Variables.FROZEN_READING_AT).toBe('day-end');
+    expect(fnProps(synth.custom, 'IngestChunks').Environment.Variables.FROZEN_READING_AT).toBe('day-end');
+    expect(fnProps(synth.defaults, 'IngestReadings').Environment.Variables.FROZEN_READING_AT).toBeUndefined();
+    expect(readAppConfig(new App({ context: { frozenReadingAt: 'day-end' } })).frozenReadingAt).toBe('day-end');
+    expect(readAppConfig(new App({ context: { frozenReadingAt: 'day-start' } })).frozenReadingAt).toBeUndefined();
+    expect(() => readAppConfig(new App({ context: { frozenReadingAt: 'noon' } }))).toThrow('frozenReadingAt must be day-start or day-end, got noon');
   });
 
   it('are read from CDK context and refused when not positive numbers', () => {

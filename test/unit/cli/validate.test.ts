@@ -32,4 +32,21 @@ describe('kam validate on a wide export', () => {
     expect(doc.files[0]!.columns.used.map((c) => `${c.column}:${c.index}`)).toEqual(['customer_id:1', 'meter_id:2', 'multiplier:3', 'date:4']);
     expect(doc.files[0]!.customers.map((c) => c.kwh)).toEqual([482, 766, 1050]);
   });
+
+  it('reads a daily frozen register export (日冻结示值), dated by the day it closes with --frozen-reading-at day-end', async () => {
+    const file = fileURLToPath(new URL('../../fixtures/exports/frozen-total-multiplier.csv', import.meta.url));
+    const run = async (frozenReadingAt?: 'day-end'): Promise<{ files: { columns: { intervals: string }; customers: { kwh: number }[] }[] }> => {
+      const out = capture();
+      await validateFiles([file], { json: true, applyMultiplier: true, ...(frozenReadingAt ? { frozenReadingAt } : {}) });
+      vi.restoreAllMocks();
+      return JSON.parse(out.join('')) as { files: { columns: { intervals: string }; customers: { kwh: number }[] }[] };
+    };
+    const start = await run();
+    expect(start.files[0]!.columns.intervals).toMatch(/^daily frozen register readings \(日冻结示值\)/);
+    expect(start.files[0]!.customers.map((c) => c.kwh)).toEqual([482, 766, 1050]);
+    const end = await run('day-end');
+    expect(end.files[0]!.customers.map((c) => c.kwh)).toEqual([482, 766, 1050]);
+    expect(JSON.stringify(start.files[0])).toContain('register at 00:00 starting D (frozenReadingAt day-start)');
+    expect(JSON.stringify(end.files[0])).toContain('register at 24:00 ending D (frozenReadingAt day-end)');
+  });
 });

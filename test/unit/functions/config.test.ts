@@ -19,4 +19,10 @@ describe('function configuration: applyMultiplier', () => {
     expect(loadConfig({ TABLE_NAME: 'Usage', APPLY_MULTIPLIER: 'true' }).domain.applyMultiplier).toBe(true);
     expect(() => loadConfig({ TABLE_NAME: 'Usage', APPLY_MULTIPLIER: 'yes' })).toThrow(/APPLY_MULTIPLIER/);
   });
+
+  it('dates daily frozen register readings by the day they start unless FROZEN_READING_AT says day-end', () => {
+    expect(loadConfig({ TABLE_NAME: 'Usage' }).domain.frozenReadingAt).toBe('day-start');
+    expect(loadConfig({ TABLE_NAME: 'Usage', FROZEN_READING_AT: 'day-end' }).domain.frozenReadingAt).toBe('day-end');
+    expect(() => loadConfig({ TABLE_NAME: 'Usage', FROZEN_READING_AT: 'noon' })).toThrow(/FROZEN_READING_AT/);
+  });
 });

@@ -190,6 +190,120 @@ describe('metering-system export layouts give the canonical per-customer kWh', a
     expect(day1.kwh.slice(1)).toEqual(new Array(23).fill(1));
     expect(c.usage.get('C1')!.get('2026-10-03')!['M1']!.kwh).toEqual(new Array(24).fill(1)); // 75 − 74 from day 2's 24时
   });
+
+  describe('daily frozen register readings (日冻结示值)', () => {
+    /** kWh per customer-day and per band of the day (October under DEFAULT_BANDS), from each meter-day's intervals. */
+    const byBand = (kwh: Map<string, (number | null)[]>) => {
+      const out = new Map<string, Record<string, number>>();
+      for (const [key, values] of kwh) {
+        const r: Record<string, number> = { total: 0, sharp: 0, peak: 0, flat: 0, valley: 0 };
+        const per = 24 / values.length;
+        values.forEach((v, i) => {
+          const h = Math.floor(i * per);
+          const b = h >= 23 || h < 7 ? 'valley' : (h >= 8 && h < 11) || (h >= 18 && h < 23) ? 'peak' : 'flat';
+          r.total! += v ?? 0;
+          r[b]! += v ?? 0;
+        });
+        out.set(key, r);
+      }
+      return out;
+    };
+
+    it('reads a GBK export with band registers: each day the canonical kWh, every band its canonical kWh, reactive too', async () => {
+      const r = await check('frozen-bands-gbk.csv');
+      expect(r.status).toBe('accepted');
+      expect(r.rejects).toEqual([]);
+      expect(r.stats).toMatchObject({ format: 'wide-csv', encoding: 'gbk' });
+      expectSameTotals(r.customers, canonical96.customers);
+      expect(byBand(r.kwh)).toEqual(byBand(canonical96.kwh));
+      for (const c of canonical96.customers) expect(r.kvarh.get(c.customerId)).toBeCloseTo(c.kwh / 2, 6);
+      // Hourly intervals, all estimated: the profile is not a measured curve.
+      expect([...r.kwh.values()].every((v) => v.length === 24)).toBe(true);
+      expect(r.customers.every((c) => c.days === 3)).toBe(true);
+      expect(columnLines(r.stats!.columns!)).toEqual([
+        'columns used: customer_id ← "户号" (1), meter_id ← "电能表资产号" (3), date ← "冻结日期" (4), register_total ← "正向有功总示值" (5), ' +
+          'register_sharp ← "正向有功尖示值" (6), register_peak ← "正向有功峰示值" (7), register_flat ← "正向有功平示值" (8), ' +
+          'register_valley ← "正向有功谷示值" (9), register_kvarh ← "正向无功总示值" (10)',
+        'intervals: daily frozen register readings (日冻结示值): one reading a meter a day; each day\'s energy (the next day\'s reading minus this one) is profiled to 24 hourly intervals, estimated',
+        'columns ignored: "户名" (2), "反向有功总示值" (11) — is a reverse (exported) energy register, not consumption, "备注" (12)',
+      ]);
+      expect(r.stats!.warnings.map((w) => w.message)).toEqual([
+        'skipped above the header (a title row)',
+        expect.stringMatching(/^daily frozen register readings: 9 meter-days profiled to 24 hourly intervals, estimated \(quality E\); a reading dated D is the register at 00:00 starting D/),
+      ]);
+    });
+
+    it('reads a total-only export said by its title, multiplying by 倍率 only when applyMultiplier is on', async () => {
+      const on = await check('frozen-total-multiplier.csv', { applyMultiplier: true });
+      expect(on.status).toBe('accepted');
+      expectSameTotals(on.customers, canonical96.customers);
+      // Without band registers the day is spread evenly over its 24 hours.
+      const day = on.kwh.get(`${CUSTOMERS[0]!.customer}/${CUSTOMERS[0]!.meter}/${DAYS[1]}`)!;
+      expect(new Set(day.map((v) => v!.toFixed(9))).size).toBe(1);
+      const off = await check('frozen-total-multiplier.csv');
+      const m = new Map(CUSTOMERS.map((c) => [c.customer, c.multiplier]));
+      expectSameTotals(off.customers, canonical96.customers, (id) => 1 / m.get(id)!);
+      expect(off.stats!.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/倍率 column holds 2, but applyMultiplier is off/));
+    });
+
+    it('dates a reading by the day it closes under frozenReadingAt day-end', async () => {
+      const text = readFileSync(join(FIXTURES, 'frozen-total-multiplier.csv'), 'utf8').replace(/(\d{4})\/(\d{2})\/(\d{2})/g, (_, y, mo, d) => `${y}/${mo}/${String(Number(d) - 1).padStart(2, '0')}`).replace(/\/10\/00/g, '/09/30');
+      const r = await check({ name: 'end.csv', text }, { applyMultiplier: true, frozenReadingAt: 'day-end' });
+      expectSameTotals(r.customers, canonical96.customers);
+      expect([...r.kwh.keys()].map((k) => k.slice(-10)).sort()[0]).toBe(DAYS[0]);
+      const start = await check({ name: 'start.csv', text }, { applyMultiplier: true });
+      expect([...start.kwh.keys()].map((k) => k.slice(-10)).sort()[0]).toBe('2026-09-30');
+    });
+
+    it('rejects a day whose register falls or whose bands disagree with the total, and a differing duplicate; a gap leaves a day without energy', async () => {
+      const small = meterDirectory([customer('C1', ['M1']), customer('C2', ['M2'])]);
+      const text = [
+        '户号,表号,日期,正向有功总示值,正向有功峰示值,正向有功平示值,正向有功谷示值',
+        'C1,M1,2026-10-01,100,40,30,30',
+        'C1,M1,2026-10-02,124,48,38,38',
+        'C1,M1,2026-10-03,5,1,2,2', // meter replaced
+        'C1,M1,2026-10-04,29,9,10,10',
+        'C1,M1,2026-10-06,53,17,18,18', // 10-05 absent: 10-04 has no closing reading
+        'C1,M1,2026-10-07,77,25,26,26',
+        'C2,M2,2026-10-01,10,0,,',
+        'C2,M2,2026-10-02,34,20,,', // a band rises by 20 of the total's 24: the rest goes to the other hours
+        'C2,M2,2026-10-02,34,21,,', // a second, different reading of the same day
+        'C2,M2,2026-10-03,40,30,,', // the peak band rises by 10 but the total only by 6
+        'C2,M2,2026-10-03,40,30,,', // identical duplicate: ignored
+        'C2,M2,2026-10-04,-1,,,',
+        '合计,,,,,,',
+      ].join('\n');
+      const c = collectMeterDays();
+      const r = await checkReadings('f.csv', bytes(text), { directory: small, config: { ...DEFAULT_CONFIG, quarantineShare: 1 }, onMeterDay: c.listener });
+      // Rows are rejected as they are read, days when the file has ended: sorted here by line.
+      expect([...r.rejects].sort((a, b) => a.line - b.line)).toEqual([
+        { line: 4, reason: 'total register of meter M1 falls from 124 (line 3) to 5: meter replaced or register rolled over; no energy for 2026-10-02' },
+        { line: 10, reason: 'a second reading of meter M2 dated 2026-10-02 differs from line 9' },
+        { line: 11, reason: 'band registers of meter M2 rise by 10 kWh on 2026-10-02 but the total register by 6 kWh' },
+        { line: 13, reason: 'total register -1 (column 4 "正向有功总示值") is negative' },
+      ]);
+      const days = (id: string) => [...(c.usage.get(id)?.keys() ?? [])].sort();
+      expect(days('C1')).toEqual(['2026-10-01', '2026-10-03', '2026-10-06']);
+      const sum = (id: string, meter: string, day: string) => c.usage.get(id)!.get(day)![meter]!.kwh.reduce<number>((a, v) => a + (v ?? 0), 0);
+      expect(sum('C1', 'M1', '2026-10-01')).toBeCloseTo(24, 9);
+      expect(sum('C1', 'M1', '2026-10-03')).toBeCloseTo(24, 9);
+      expect(c.usage.get('C1')!.get('2026-10-01')!['M1']!.quality).toBe('E'.repeat(24));
+      // 10-01 of C2: peak rises by 20 over its 8 hours, the remaining 4 kWh over the 16 others
+      const m2 = c.usage.get('C2')!.get('2026-10-01')!['M2']!.kwh;
+      expect(m2[9]).toBeCloseTo(2.5, 9);
+      expect(m2[0]).toBeCloseTo(0.25, 9);
+      expect(r.stats!.warnings.map((w) => w.message)).toContainEqual('totals row (合计) skipped');
+      expect(r.stats!.warnings.map((w) => w.message)).toContainEqual(
+        '1 meter-days have no closing reading (the next day\'s row is absent; the first: meter M1, line 5): no energy for them',
+      );
+    });
+
+    it('refuses a header whose only registers are not usable, naming the column', async () => {
+      const r = await checkReadings('f.csv', bytes('户号,表号,日期,反向有功总示值\nC1,M1,2026-10-01,1'), { directory, config: DEFAULT_CONFIG });
+      expect(r.status).toBe('failed');
+      expect(r.error).toMatch(/line 1: daily frozen register readings: no usable register column \(column 4 "反向有功总示值" is a reverse \(exported\) energy register/);
+    });
+  });
 });
 
 describe('wide headers that are wrong fail clearly', () => {
@@ -212,13 +326,6 @@ describe('wide headers that are wrong fail clearly', () => {
     expect(() => hdr(['表号', '日期', ...Array.from({ length: 96 }, (_, i) => `第${i === 50 ? 52 : i + 1}点`)])).toThrow(/column 53 "第52点" is out of order: expected 51/);
     expect(() => hdr(['表号', '日期', ...ends.slice(0, 90)])).toThrow(/only 90 interval columns, the last column 92 "22:30"; a day of 15-minute intervals has 96/);
     expect(() => hdr(['表号', '日期', ...Array.from({ length: 23 }, (_, h) => `${h + 1}时`)])).toThrow(/23 interval columns .* expected 24 hours/);
-  });
-
-  it('refuses daily frozen register readings with the reason', async () => {
-    const text = ['户号,表号,日期,正向有功总示值', 'C1,M1,2026-10-01,1234.5'].join('\n');
-    const r = await checkReadings('f.csv', bytes(text), { directory, config: DEFAULT_CONFIG });
-    expect(r.status).toBe('failed');
-    expect(r.error).toMatch(/line 1: daily frozen register readings \(column 4 "正向有功总示值".*are not supported: daily usage needs interval readings/);
   });
 
   it('reads 48 half-hour labels, and tells starts from ends by the first label', () => {
