@@ -45,14 +45,29 @@ function wideGbkFile(id: string, days: number, scale = 1): Buffer {
   return iconv.encode(rows.join('\r\n') + '\r\n', 'gbk');
 }
 
+/** 日冻结示值 (GBK, title row, date-major): the total and reactive registers at 00:00 of each of `days` + 1 days. */
+function frozenGbkFile(id: string, days: number, scale = 1): Buffer {
+  const rows = ['日冻结电能示值', '户号,户名,表号,冻结日期,正向有功总示值,正向无功总示值'];
+  let kwh = 5000;
+  let kvarh = 100;
+  for (let d = 0; d <= days; d++) {
+    rows.push([id, '某某公司', id, dayKey(d), kwh.toFixed(3), kvarh.toFixed(3)].join(','));
+    for (let h = 0; h < 24; h++) {
+      kwh += hourly(d, h, scale);
+      kvarh += Number((hourly(d, h, scale) / 3).toFixed(3));
+    }
+  }
+  return iconv.encode(rows.join('\r\n') + '\r\n', 'gbk');
+}
+
 describe('ingest on the local AWS stack', () => {
   const id = freshId();
-  const [a, b, c, g, l] = ['A', 'B', 'C', 'G', 'L'].map((s) => `${id}${s}`) as [string, string, string, string, string];
+  const [a, b, c, g, l, f] = ['A', 'B', 'C', 'G', 'L', 'F'].map((s) => `${id}${s}`) as [string, string, string, string, string, string];
 
   beforeAll(async () => {
-    const res = await app.upload(`customers/${id}.csv`, customers([a, b, c, g, l]));
+    const res = await app.upload(`customers/${id}.csv`, customers([a, b, c, g, l, f]));
     expect(res.status).toBe('accepted');
-    expect(res.rows).toEqual({ accepted: 5, rejected: 0 });
+    expect(res.rows).toEqual({ accepted: 6, rejected: 0 });
   });
 
   it('leaves the table byte-identical when the same file is uploaded twice and its S3 event is delivered twice', async () => {
@@ -126,6 +141,25 @@ describe('ingest on the local AWS stack', () => {
     const long = (await app.stores.usage.get(days.map((day) => ({ customerId: l, day })))).map(strip).sort((x, y) => (x.day < y.day ? -1 : 1));
     expect(wide).toHaveLength(30);
     expect(wide).toEqual(long);
+  });
+
+  it('stores a daily frozen register export (日冻结示值) as each day\'s kWh and kvarh of its long twin, in estimated hourly intervals', async () => {
+    const r = await app.upload(`readings/${id}-日冻结.csv`, frozenGbkFile(f, 30));
+    expect(r).toMatchObject({ status: 'accepted', format: 'wide-csv', encoding: 'gbk' });
+    const days = Array.from({ length: 30 }, (_, d) => dayKey(d));
+    const byDay = async (customerId: string) =>
+      (await app.stores.usage.get(days.map((day) => ({ customerId, day })))).sort((x, y) => (x.day < y.day ? -1 : 1));
+    const frozen = await byDay(f);
+    const long = await byDay(l);
+    expect(frozen).toHaveLength(30);
+    frozen.forEach((d, i) => {
+      expect(d.day).toBe(long[i]!.day);
+      expect(d.kwh).toBeCloseTo(long[i]!.kwh, 3);
+      expect(d.kvarh!).toBeCloseTo(long[i]!.kvarh!, 3);
+      expect(d.intervals).toEqual({ actual: 0, estimated: 24, missing: 0 });
+      // Spread evenly over the day: the demand is the hourly average, not the day-shift peak.
+      expect(d.maxDemandKw).toBeCloseTo(d.kwh / 24, 3);
+    });
   });
 
   it('rejects a row for a customer the master does not have, by line, and applies the rest', async () => {
