@@ -15,6 +15,10 @@ export const ENV = {
   applyMultiplier: 'APPLY_MULTIPLIER',
   /** "day-start" (default) or "day-end": when a daily frozen register reading dated D was read (domain/config.ts frozenReadingAt). */
   frozenReadingAt: 'FROZEN_READING_AT',
+  /** Console API: the Cognito user pool's issuer URL (https://cognito-idp.<region>.amazonaws.com/<pool id>); JWKS at <issuer>/.well-known/jwks.json. */
+  consoleIssuer: 'CONSOLE_ISSUER',
+  /** Console API: the user pool app client id the tokens must be issued to. */
+  consoleClientId: 'CONSOLE_CLIENT_ID',
   /** Limits on one uploaded file (domain/config.ts FileLimits). */
   maxObjectBytes: 'MAX_OBJECT_BYTES',
   maxLineLength: 'MAX_LINE_LENGTH',

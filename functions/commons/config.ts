@@ -31,6 +31,8 @@ const Env = z.object({
   [ENV.utilityNameZh]: z.string().default(DEFAULTS.utilityName['zh-CN']),
   [ENV.applyMultiplier]: z.enum(['true', 'false']).default('false'),
   [ENV.frozenReadingAt]: z.enum(['day-start', 'day-end']).default('day-start'),
+  [ENV.consoleIssuer]: z.string().url().optional(),
+  [ENV.consoleClientId]: z.string().min(1).optional(),
   /** JSON object: logical column → extra header texts, e.g. {"meter_id":["计量点号"]}. */
   [ENV.headerAliases]: z
     .string()
@@ -61,6 +63,8 @@ export interface FunctionConfig {
   dueDays: number;
   alerts: { demandShare: number; billIncrease: number };
   utilityName: { en: string; 'zh-CN': string };
+  /** The console API's token check (CONSOLE_ISSUER and CONSOLE_CLIENT_ID), set for the console function only. */
+  console?: { issuer: string; clientId: string };
   domain: DomainConfig;
 }
 
@@ -71,6 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     throw new Error(`invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const e = parsed.data;
+  const consoleIssuer = e[ENV.consoleIssuer];
+  const consoleClientId = e[ENV.consoleClientId];
   return {
     tableName: e[ENV.tableName],
     bucketName: e[ENV.bucketName],
@@ -84,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
     maxSendRate: e[ENV.maxSendRate],
     dueDays: e[ENV.dueDays],
     alerts: { demandShare: e[ENV.alertDemandShare], billIncrease: e[ENV.alertBillIncrease] },
+    ...(consoleIssuer && consoleClientId ? { console: { issuer: consoleIssuer, clientId: consoleClientId } } : {}),
     utilityName: { en: e[ENV.utilityNameEn], 'zh-CN': e[ENV.utilityNameZh] },
     domain: {
       ...DEFAULT_CONFIG,

@@ -1,0 +1,12 @@
+import { handle } from 'hono/aws-lambda';
+import { ENV } from '../contracts/settings.ts';
+import { loadConfig } from './commons/config.ts';
+import { consoleApi } from './console/app.ts';
+import { tokenVerifier } from './console/auth.ts';
+
+/** The console's HTTP API behind API Gateway (HTTP API, payload 2.0): one function, routed by Hono. */
+const config = loadConfig();
+if (!config.console) throw new Error(`${ENV.consoleIssuer} and ${ENV.consoleClientId} must be set for the console API`);
+
+export const app = consoleApi({ verify: tokenVerifier(config.console.issuer, config.console.clientId) });
+export const handler = handle(app);
