@@ -70,6 +70,11 @@ export const DEFAULTS = {
   // its last run, so segments lag an upload by at most about this long and many uploads cost one classification.
   classifySchedule: 'cron(0/5 * * * ? *)',
   utilityName: { en: 'Key Account Services', 'zh-CN': '大客户服务中心' },
+  /** The console's sign-in callback until its CloudFront URL exists: `kam console` on the local stack. */
+  consoleCallbackUrls: ['http://127.0.0.1:8787/'],
+  /** The console API's default stage: requests per second, and burst. A few dozen staff use it. */
+  consoleThrottleRate: 50,
+  consoleThrottleBurst: 100,
 } as const;
 
 /** The single table's key attributes and GSIs; the stateful stack creates them, the adapters query them by these names. */
@@ -93,4 +98,13 @@ export const STATEFUL_OUTPUTS = {
   statementQueueUrl: 'StatementQueueUrl',
   alertQueueUrl: 'AlertQueueUrl',
   noticeQueueUrl: 'NoticeQueueUrl',
+  /** The console's Cognito user pool and its app client (the console's sign-in and `kam console` find them by these). */
+  consoleUserPoolId: 'ConsoleUserPoolId',
+  consoleClientId: 'ConsoleClientId',
+} as const;
+
+/** Outputs of the stateless stack other tools find a deployed stack's endpoints by. */
+export const STATELESS_OUTPUTS = {
+  /** The console HTTP API's default stage URL (`https://<id>.execute-api.<region>.amazonaws.com/`). */
+  consoleApiUrl: 'ConsoleApiUrl',
 } as const;

@@ -35,10 +35,11 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
   const config = readAppConfig(app, props.config);
 
   const stateful = new StatefulStack(app, `${config.stackPrefix}Stateful`, {
-    description: 'Key accounts: ingest bucket, single table, ingest, statement, alert and notice queues (retained data)',
+    description: 'Key accounts: ingest bucket, single table, ingest, statement, alert and notice queues, console users (retained data)',
+    console: config,
   });
   const stateless = new StatelessStack(app, `${config.stackPrefix}Stateless`, {
-    description: 'Key accounts: functions, triggers and alarms',
+    description: 'Key accounts: functions, triggers, alarms and the console API',
     bucket: stateful.bucket,
     table: stateful.table,
     ingestQueue: stateful.ingestQueue,
@@ -51,6 +52,9 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     scanArrearsDlq: stateful.scanArrearsDlq,
     sendDigestDlq: stateful.sendDigestDlq,
     classifyDlq: stateful.classifyDlq,
+    userPool: stateful.userPool,
+    userPoolClient: stateful.userPoolClient,
+    console: config,
     statements: config,
     arrears: config,
     digest: config,

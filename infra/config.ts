@@ -82,6 +82,18 @@ export interface AppConfig {
    * segments may lag an upload, and how many ingests one classification run covers (default every 5 minutes).
    */
   classifySchedule: string;
+  /** The console app client's OAuth callback (and sign-out) URLs, `-c consoleCallbackUrls=https://console.example.com/` (comma-separated). */
+  consoleCallbackUrls: string[];
+  /** Let the console app client sign in with USER_PASSWORD_AUTH (`-c consolePasswordAuth=true`): the local stack's sign-in page; off in AWS, where the hosted UI signs in. */
+  consolePasswordAuth: boolean;
+  /** Cognito threat protection (Plus feature plan, full function) on the console user pool (`-c consoleAdvancedSecurity=true`); off by default. */
+  consoleAdvancedSecurity: boolean;
+  /** Steady-state requests per second of the console API's default stage. */
+  consoleThrottleRate: number;
+  /** Burst of requests of the console API's default stage. */
+  consoleThrottleBurst: number;
+  /** A WAF web ACL for the console (`-c consoleWaf=true`): HTTP APIs cannot be associated with one; it belongs on the console's CloudFront distribution. */
+  consoleWaf: boolean;
 }
 
 export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -172,6 +184,23 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
   const alertBillIncrease = number('alertBillIncrease', DEFAULTS.alertBillIncrease, (n) => n > 0 && n <= 10, 'in (0, 10]');
   const noticeConcurrency = number('noticeConcurrency', DEFAULTS.noticeConcurrency, (n) => Number.isInteger(n) && n >= 2 && n <= 1000, 'an integer in [2, 1000] (SQS event source limits)');
 
+  const flag = (key: 'consolePasswordAuth' | 'consoleAdvancedSecurity' | 'consoleWaf'): boolean => {
+    const raw = context(key);
+    if (!([undefined, '', true, false, 'true', 'false'] as unknown[]).includes(raw)) throw new Error(`${key} must be true or false, got ${String(raw)}`);
+    return raw === true || raw === 'true';
+  };
+  const rawCallbacks = context('consoleCallbackUrls') ?? DEFAULTS.consoleCallbackUrls;
+  const consoleCallbackUrls = (Array.isArray(rawCallbacks) ? rawCallbacks.map(String) : String(rawCallbacks).split(',')).map((u) => u.trim()).filter((u) => u !== '');
+  if (consoleCallbackUrls.length === 0) throw new Error('consoleCallbackUrls must name at least one URL');
+  for (const url of consoleCallbackUrls) {
+    // Cognito accepts http only for localhost-style development URLs.
+    if (!/^https:\/\/[^\s/]+(\/\S*)?$/.test(url) && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/\S*)?$/.test(url)) {
+      throw new Error(`consoleCallbackUrls: "${url}" must be an https URL (or http on localhost/127.0.0.1)`);
+    }
+  }
+  const consoleThrottleRate = number('consoleThrottleRate', DEFAULTS.consoleThrottleRate, (n) => n > 0 && n <= 10_000, 'in (0, 10000] requests per second');
+  const consoleThrottleBurst = number('consoleThrottleBurst', DEFAULTS.consoleThrottleBurst, (n) => Number.isInteger(n) && n >= 1 && n <= 5_000, 'an integer in [1, 5000]');
+
   return {
     stackPrefix,
     timeZone,
@@ -196,6 +225,12 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     noticeConcurrency,
     digestSchedule,
     classifySchedule,
+    consoleCallbackUrls,
+    consolePasswordAuth: flag('consolePasswordAuth'),
+    consoleAdvancedSecurity: flag('consoleAdvancedSecurity'),
+    consoleThrottleRate,
+    consoleThrottleBurst,
+    consoleWaf: flag('consoleWaf'),
   };
 }
 

@@ -1,14 +1,24 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { AccountRecovery, FeaturePlan, Mfa, OAuthScope, StandardThreatProtectionMode, StringAttribute, UserPool, UserPoolClient, UserPoolClientIdentityProvider } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
 import { STATEFUL_OUTPUTS, TABLE } from '../contracts/settings.ts';
+import { GROUPS } from '../domain/console/caller.ts';
+import type { AppConfig } from './config.ts';
 import { INGEST_CHUNK_TIMEOUT, INGEST_PREFIXES, INGEST_TIMEOUT, STAGING_PREFIX, SEND_ALERT_TIMEOUT, SEND_NOTICE_TIMEOUT, SEND_STATEMENT_TIMEOUT } from './config.ts';
 import { pinLogicalId } from './constructs/logical-ids.ts';
 import { DeadLetterQueue, WorkQueue } from './constructs/work-queue.ts';
 
-/** Everything that holds data: the ingest bucket, the single table and the queues. Functions live elsewhere. */
+/** The console sign-in settings of AppConfig. */
+export type ConsoleSignInSettings = Pick<AppConfig, 'consoleCallbackUrls' | 'consolePasswordAuth' | 'consoleAdvancedSecurity'>;
+
+export interface StatefulStackProps extends StackProps {
+  console: ConsoleSignInSettings;
+}
+
+/** Everything that holds data: the ingest bucket, the single table, the queues and the console's users. Functions live elsewhere. */
 export class StatefulStack extends Stack {
   readonly bucket: Bucket;
   readonly table: Table;
@@ -32,8 +42,12 @@ export class StatefulStack extends Stack {
   readonly classifyDlq: DeadLetterQueue;
   /** Weekly digest runs that EventBridge Scheduler could not deliver or that SendDigest failed after its retries. */
   readonly sendDigestDlq: DeadLetterQueue;
+  /** The console's staff accounts (groups managers, supervisors, operators); retained, as people and their MFA live there. */
+  readonly userPool: UserPool;
+  /** The console's app client: no secret (a browser app), hosted-UI code flow with PKCE. */
+  readonly userPoolClient: UserPoolClient;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
 
     const accessLogs = new Bucket(this, 'AccessLogBucket', {
@@ -101,6 +115,8 @@ export class StatefulStack extends Stack {
     }
     this.acknowledgeNotificationsHandler();
 
+    ({ userPool: this.userPool, client: this.userPoolClient } = this.consoleUsers(props.console));
+
     new CfnOutput(this, STATEFUL_OUTPUTS.bucketName, { value: this.bucket.bucketName, description: 'Upload customers/, readings/, payments/, tariffs/ files here' });
     new CfnOutput(this, STATEFUL_OUTPUTS.tableName, { value: this.table.tableName });
     new CfnOutput(this, STATEFUL_OUTPUTS.ingestQueueUrl, { value: this.ingestQueue.queue.queueUrl });
@@ -120,6 +136,75 @@ export class StatefulStack extends Stack {
       ClassifyDlq: this.classifyDlq,
     };
     for (const [id, queue] of Object.entries(deadLetterQueues)) new CfnOutput(this, `${id}Url`, { value: queue.queueUrl });
+    new CfnOutput(this, STATEFUL_OUTPUTS.consoleUserPoolId, { value: this.userPool.userPoolId, description: 'The console user pool: create staff users here' });
+    new CfnOutput(this, STATEFUL_OUTPUTS.consoleClientId, { value: this.userPoolClient.userPoolClientId });
+  }
+
+  /**
+   * The console's user pool: staff sign in by email, are created by an administrator only, and belong to one of the
+   * groups the console's access rules know (domain/console/caller.ts). Supervisors carry their regions in
+   * `custom:regions` (comma-separated).
+   */
+  private consoleUsers(settings: ConsoleSignInSettings): { userPool: UserPool; client: UserPoolClient } {
+    const userPool = new UserPool(this, 'ConsoleUserPool', {
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      selfSignUpEnabled: false,
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      customAttributes: { regions: new StringAttribute({ mutable: true, maxLen: 256 }) },
+      ...(settings.consoleAdvancedSecurity
+        ? { featurePlan: FeaturePlan.PLUS, standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION }
+        : { featurePlan: FeaturePlan.ESSENTIALS }),
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    pinLogicalId(userPool, 'ConsoleUserPool');
+    for (const group of GROUPS) {
+      const created = userPool.addGroup(`ConsoleGroup${group[0]!.toUpperCase()}${group.slice(1)}`, { groupName: group });
+      pinLogicalId(created, `ConsoleGroup${group[0]!.toUpperCase()}${group.slice(1)}`);
+    }
+    const client = userPool.addClient('ConsoleClient', {
+      generateSecret: false,
+      authFlows: { userSrp: false, userPassword: settings.consolePasswordAuth, adminUserPassword: false, custom: false },
+      oAuth: {
+        // Authorization code only; Cognito requires PKCE of public clients' code flows started by the managed login.
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: settings.consoleCallbackUrls,
+        logoutUrls: settings.consoleCallbackUrls,
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(1),
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+    });
+    pinLogicalId(client, 'ConsoleClient');
+    if (!settings.consoleAdvancedSecurity) {
+      for (const id of ['AwsSolutions-COG3', 'AwsSolutions-COG8']) {
+        Validations.of(userPool.node.defaultChild!).acknowledge({
+          id,
+          reason: 'Threat protection needs the Plus feature plan (charged per monthly active user); the issue asks for it off by default, on with -c consoleAdvancedSecurity=true.',
+        });
+      }
+    }
+    Validations.of(userPool.node.defaultChild!).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason: 'The issue asks for optional MFA: each person may enrol a TOTP authenticator; the password policy is strong and self sign-up is off.',
+    });
+    return { userPool, client };
   }
 
   private terminalQueue(id: string, terminalFor: string): DeadLetterQueue {

@@ -1,8 +1,14 @@
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, type HttpStage, HttpMethod, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IUserPoolClient, UserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { ConfigurationSet, EmailIdentity, EmailSendingEvent, EventDestination, Identity, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
@@ -11,7 +17,7 @@ import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subsc
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { FileLimits } from '../domain/config.ts';
-import { ENV, TABLE } from '../contracts/settings.ts';
+import { ENV, STATELESS_OUTPUTS, TABLE } from '../contracts/settings.ts';
 import { type AppConfig, CLASSIFY_TIMEOUT, INGEST_PREFIXES, REJECTS_PREFIX, RUN_STATEMENTS_TIMEOUT, SCAN_ARREARS_TIMEOUT, SEND_DIGEST_TIMEOUT, STAGING_PREFIX } from './config.ts';
 import { alarmOn, alarmOnDeadLetters } from './constructs/alarms.ts';
 import { type EmailSender, type ItemGrant, KamFunction } from './constructs/kam-function.ts';
@@ -36,6 +42,9 @@ export type StatementSettings = Pick<
   | 'alertBillIncrease'
 >;
 
+/** The console API settings of AppConfig. */
+export type ConsoleApiSettings = Pick<AppConfig, 'consoleThrottleRate' | 'consoleThrottleBurst' | 'consoleWaf'>;
+
 /** The arrears settings of AppConfig. */
 export type ArrearsSettings = Pick<AppConfig, 'arrearsSchedule' | 'arrearsTimeZone' | 'noticeConcurrency'>;
 
@@ -58,6 +67,10 @@ export interface StatelessStackProps extends StackProps {
   scanArrearsDlq: IQueue;
   sendDigestDlq: IQueue;
   classifyDlq: IQueue;
+  /** The console's user pool and app client (stateful stack): the API's token issuer and audience. */
+  userPool: UserPool;
+  userPoolClient: IUserPoolClient;
+  console: ConsoleApiSettings;
   statements: StatementSettings;
   arrears: ArrearsSettings;
   digest: DigestSettings;
@@ -87,6 +100,10 @@ export class StatelessStack extends Stack {
   readonly sendNotice: QueueWorker;
   readonly sendDigest: ScheduledJob;
   readonly classifyPopulation: ScheduledJob;
+  /** The console's API function, behind `consoleHttpApi`. */
+  readonly consoleApi: KamFunction;
+  readonly consoleHttpApi: HttpApi;
+  readonly consoleStage: HttpStage;
   readonly configurationSet: ConfigurationSet;
   readonly sesFeedbackTopic: Topic;
   readonly alarmTopic: Topic;
@@ -364,6 +381,8 @@ export class StatelessStack extends Stack {
         indexes: [TABLE.indexes.bySegment.name],
       });
 
+    ({ fn: this.consoleApi, api: this.consoleHttpApi, stage: this.consoleStage } = this.console(props));
+
     this.configurationSet = mail.configurationSet;
     this.sesFeedbackTopic = mail.feedbackTopic;
     this.sesFeedbackTopic.addSubscription(new LambdaSubscription(this.sesFeedback.function));
@@ -420,6 +439,81 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'StatementsConfigSetName', { value: this.configurationSet.configurationSetName });
     new CfnOutput(this, 'SesFeedbackTopicArn', { value: this.sesFeedbackTopic.topicArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, 'ConsoleApiFunctionName', { value: this.consoleApi.function.functionName });
+    new CfnOutput(this, STATELESS_OUTPUTS.consoleApiUrl, { value: this.consoleStage.url, description: 'The console API (routes under /api/)' });
+  }
+
+  /**
+   * The console's API: one function behind an HTTP API whose every route needs an ID or access token of the console
+   * user pool issued to its app client (API Gateway's JWT authorizer answers 401 otherwise); the function checks the
+   * token again (functions/console/auth.ts) and decides access per caller. No CORS: the console UI is served from the
+   * same origin (CloudFront) later. Access logs and throttling on the default stage.
+   */
+  private console(props: StatelessStackProps): { fn: KamFunction; api: HttpApi; stage: HttpStage } {
+    if (props.console.consoleWaf) {
+      // Not faked: AWS WAF associates with REST API stages, CloudFront, ALB, AppSync and a few others, not HTTP APIs.
+      throw new Error(
+        'consoleWaf: an API Gateway HTTP API cannot be associated with a WAF web ACL; the console\'s web ACL belongs on its CloudFront distribution, which does not exist yet',
+      );
+    }
+    // In AWS ProviderURL is cognito-idp.<region>.amazonaws.com/<pool id>: the issuer of the pool's tokens after https://.
+    const issuer = `https://${props.userPool.userPoolProviderUrl}`;
+    const fn = new KamFunction(this, 'ConsoleApi', {
+      entry: 'functions/console-api.ts',
+      description: 'The account managers\' console API: who the caller is, and what they may see and do',
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      environment: {
+        [ENV.timeZone]: props.timeZone,
+        [ENV.consoleIssuer]: issuer,
+        [ENV.consoleClientId]: props.userPoolClient.userPoolClientId,
+      },
+    }).bindTable(props.table, {
+      // Read-only until the console's routes land: customers and what hangs under them.
+      items: [{ actions: ['GetItem', 'Query', 'BatchGetItem'], keys: ['CUST#'] }],
+      // The portfolio lists customers through the general listing index.
+      indexes: [TABLE.indexes.bySegment.name],
+    });
+
+    const api = new HttpApi(this, 'ConsoleHttpApi', {
+      description: 'The account managers\' console API',
+      createDefaultStage: false,
+    });
+    // A year, as the functions' logs: who called what, when, with which outcome (no tokens, no claims).
+    const accessLogs = new LogGroup(this, 'ConsoleApiAccessLogs', { retention: RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
+    const stage = api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.console.consoleThrottleRate, burstLimit: props.console.consoleThrottleBurst },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationStatus: '$context.integrationStatus',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            sourceIp: '$context.identity.sourceIp',
+          }),
+        ),
+      },
+    });
+    const authorizer = new HttpJwtAuthorizer('ConsoleJwtAuthorizer', issuer, {
+      jwtAudience: [props.userPoolClient.userPoolClientId],
+      identitySource: ['$request.header.Authorization'],
+    });
+    api.addRoutes({
+      path: '/api/{proxy+}',
+      methods: [HttpMethod.ANY],
+      integration: new HttpLambdaIntegration('ConsoleApiIntegration', fn.function, { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 }),
+      authorizer,
+    });
+    return { fn, api, stage };
   }
 
   /**

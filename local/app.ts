@@ -90,7 +90,8 @@ export function codeModeFromEnv(): CodeMode {
 export function synthTemplates(code: CodeMode = 'bundles'): { templates: NamedTemplate[]; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'kam-synth-'));
   try {
-    const { app } = buildApp({ outdir, ...(code === 'sources' ? { context: { 'aws:cdk:bundling-stacks': [] } } : {}) });
+    // The local stack has no managed login: its console signs in with USER_PASSWORD_AUTH, which the app client allows only on request.
+    const { app } = buildApp({ outdir, context: { consolePasswordAuth: true, ...(code === 'sources' ? { 'aws:cdk:bundling-stacks': [] } : {}) } });
     app.synth();
     return { templates: loadTemplatesFromCdkOut(outdir), outdir };
   } catch (err) {

@@ -8,6 +8,7 @@
  * | S3       | s3rver                                   | `address: '127.0.0.1'`                                 |
  * | SES      | aws-ses-v2-local                         | `host: '127.0.0.1'` (its default is '::')              |
  * | SQS      | fauxqs (buildApp + own listen)           | startFauxqs hard-codes 0.0.0.0, so we listen ourselves |
+ * | Cognito  | cognito-local (its parts, own listen)    | HTTP (API) and HTTPS (issuer) both on 127.0.0.1        |
  *
  * Every port is chosen by the OS (port 0), so two stacks can run side by side. Nothing is downloaded.
  */
@@ -16,6 +17,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from './servers/account.ts';
+import { startCognito } from './servers/cognito.ts';
 import { startDynamoDbLocal } from './servers/dynamodb.ts';
 import { startS3, type LocalObjectCreatedEvent } from './servers/s3.ts';
 import { startSes, type SentMailStore } from './servers/ses.ts';
@@ -25,9 +27,10 @@ import { OWNER_FILE, sweepStaleTempDirs, TEMP_PREFIX } from './servers/temp-dirs
 export { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from './servers/account.ts';
 export type { LocalObjectCreatedEvent } from './servers/s3.ts';
 export type { SentMail, SentMailStore } from './servers/ses.ts';
+export { LOOPBACK_CERT_FILE, trustLoopbackCertificate } from './servers/cognito.ts';
 
 export interface LocalAwsOptions {
-  /** Persist state here (DynamoDB `-dbPath`, S3 objects, SQS SQLite). Omit for in-memory / temporary state. */
+  /** Persist state here (DynamoDB `-dbPath`, S3 objects, SQS SQLite, Cognito pools and users). Omit for in-memory / temporary state. */
   dataDir?: string;
   log?: (msg: string) => void;
   /** Extra JVM options for DynamoDB Local, e.g. ['-XX:TieredStopAtLevel=1'] for a faster start. */
@@ -39,6 +42,10 @@ export interface LocalAwsEndpoints {
   s3: string;
   ses: string;
   sqs: string;
+  /** The Cognito user pools API (cognito-local, plain HTTP). */
+  cognito: string;
+  /** `https://127.0.0.1:<port>`: a local user pool's issuer (and ProviderURL after `https://`) is this + `/<pool id>`. */
+  cognitoIssuer: string;
 }
 
 export interface LocalAws {
@@ -119,18 +126,19 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       stops.unshift({ name: 'dynamodb', stop: d.stop });
       return d;
     });
-    const [s3, ses, sqs] = await Promise.all([
+    const [s3, ses, sqs, cognito] = await Promise.all([
       startS3(join(dataDir, 's3'), events, log).then((r) => (stops.push({ name: 's3', stop: r.stop }), r)),
       startSes().then((r) => (stops.push({ name: 'ses', stop: r.stop }), r)),
       startSqs(persistent ? join(dataDir, 'sqs') : undefined, log).then((r) => (stops.push({ name: 'sqs', stop: r.stop }), r)),
+      startCognito(join(dataDir, 'cognito')).then((r) => (stops.push({ name: 'cognito', stop: r.stop }), r)),
     ]).catch(async (err) => {
       await dynamoStopRegistered.catch(() => undefined);
       throw err;
     });
     const dynamo = await dynamoStopRegistered;
-    log(`local-aws: all servers up in ${Date.now() - started} ms (dynamodb ${dynamo.url}, s3 ${s3.url}, ses ${ses.url}, sqs ${sqs.url})`);
+    log(`local-aws: all servers up in ${Date.now() - started} ms (dynamodb ${dynamo.url}, s3 ${s3.url}, ses ${ses.url}, sqs ${sqs.url}, cognito ${cognito.url})`);
 
-    const endpoints: LocalAwsEndpoints = { dynamodb: dynamo.url, s3: s3.url, ses: ses.url, sqs: sqs.url };
+    const endpoints: LocalAwsEndpoints = { dynamodb: dynamo.url, s3: s3.url, ses: ses.url, sqs: sqs.url, cognito: cognito.url, cognitoIssuer: cognito.issuerBase };
     const aws: LocalAws = {
       endpoints,
       credentials: { ...LOCAL_CREDENTIALS },
@@ -146,6 +154,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
         // @aws-sdk/client-sesv2 reads the variable named after its service id, "SESv2"
         AWS_ENDPOINT_URL_SESV2: endpoints.ses,
         AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoints.cognito,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         AWS_REGION: LOCAL_REGION,

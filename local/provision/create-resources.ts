@@ -1,4 +1,14 @@
-/** Creates tables, buckets and queues in the emulators from the template properties they honour. */
+/** Creates tables, buckets, queues and Cognito user pools in the emulators from the template properties they honour. */
+import {
+  CognitoIdentityProviderClient,
+  CreateGroupCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+  type CreateUserPoolClientCommandInput,
+  type CreateUserPoolCommandInput,
+} from '@aws-sdk/client-cognito-identity-provider';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -31,12 +41,49 @@ const QUEUE_ATTRIBUTES = [
   'DeduplicationScope',
   'FifoThroughputLimit',
 ];
+// What cognito-local stores of a pool (it enforces neither the password policy nor MFA settings, see local/README.md).
+const USER_POOL_PROPERTIES = [
+  'UserPoolName',
+  'Policies',
+  'Schema',
+  'UsernameAttributes',
+  'AliasAttributes',
+  'AutoVerifiedAttributes',
+  'MfaConfiguration',
+  'AdminCreateUserConfig',
+  'AccountRecoverySetting',
+  'UsernameConfiguration',
+  'UserAttributeUpdateSettings',
+];
+const USER_POOL_CLIENT_PROPERTIES = [
+  'UserPoolId',
+  'ClientName',
+  'GenerateSecret',
+  'ExplicitAuthFlows',
+  'AllowedOAuthFlows',
+  'AllowedOAuthFlowsUserPoolClient',
+  'AllowedOAuthScopes',
+  'CallbackURLs',
+  'LogoutURLs',
+  'SupportedIdentityProviders',
+  'IdTokenValidity',
+  'AccessTokenValidity',
+  'RefreshTokenValidity',
+  'TokenValidityUnits',
+  'PreventUserExistenceErrors',
+  'EnableTokenRevocation',
+  'ReadAttributes',
+  'WriteAttributes',
+];
 /** The properties of each emulated type that the local stack honours. */
 export const USED_PROPERTIES: Record<string, string[]> = {
   'AWS::DynamoDB::Table': TABLE_PROPERTIES,
   'AWS::DynamoDB::GlobalTable': TABLE_PROPERTIES,
   'AWS::S3::Bucket': ['BucketName', 'NotificationConfiguration'],
   'AWS::SQS::Queue': ['QueueName', 'RedrivePolicy', 'RedriveAllowPolicy', ...QUEUE_ATTRIBUTES],
+  'AWS::Cognito::UserPool': USER_POOL_PROPERTIES,
+  'AWS::Cognito::UserPoolClient': USER_POOL_CLIENT_PROPERTIES,
+  'AWS::Cognito::UserPoolGroup': ['UserPoolId', 'GroupName', 'Description', 'Precedence'],
 };
 export const EMULATED_TYPES = new Set(Object.keys(USED_PROPERTIES));
 
@@ -128,4 +175,61 @@ export async function createQueue(
   // A persisted queue keeps the URL of the run that created it; always hand out the current endpoint.
   const url = new URL(new URL(created.QueueUrl).pathname, endpoint).href;
   return { url, arn };
+}
+
+/**
+ * A user pool named `name`: the existing one of that name (a persistent stack's earlier run), else a new one. Returns
+ * its id (cognito-local's `local_…`, where AWS has `<region>_…`).
+ */
+export async function createUserPool(client: CognitoIdentityProviderClient, name: string, props: Record<string, unknown>, log: (msg: string) => void): Promise<string> {
+  const existing = await findUserPool(client, name);
+  if (existing) {
+    log(`provision: user pool ${name} already exists, reusing it`);
+    return existing;
+  }
+  const { UserPoolName: _ignored, ...rest } = props;
+  const created = await client.send(new CreateUserPoolCommand({ ...rest, PoolName: name } as CreateUserPoolCommandInput));
+  if (!created.UserPool?.Id) throw new Error(`CreateUserPool ${name} returned no id`);
+  return created.UserPool.Id;
+}
+
+async function findUserPool(client: CognitoIdentityProviderClient, name: string): Promise<string | undefined> {
+  let NextToken: string | undefined;
+  do {
+    const page = await client.send(new ListUserPoolsCommand({ MaxResults: 60, ...(NextToken ? { NextToken } : {}) }));
+    const found = page.UserPools?.find((p) => p.Name === name);
+    if (found?.Id) return found.Id;
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return undefined;
+}
+
+/** The app client named `name` in the pool (reused on a persistent stack), else a new one. Returns its client id. */
+export async function createUserPoolClient(client: CognitoIdentityProviderClient, name: string, props: Record<string, unknown>, log: (msg: string) => void): Promise<string> {
+  const userPoolId = String(props.UserPoolId);
+  const listed = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
+  const existing = listed.UserPoolClients?.find((c) => c.ClientName === name);
+  if (existing?.ClientId) {
+    log(`provision: user pool client ${name} already exists, reusing it`);
+    return existing.ClientId;
+  }
+  const created = await client.send(new CreateUserPoolClientCommand({ ...props, ClientName: name } as CreateUserPoolClientCommandInput));
+  if (!created.UserPoolClient?.ClientId) throw new Error(`CreateUserPoolClient ${name} returned no client id`);
+  return created.UserPoolClient.ClientId;
+}
+
+export async function createUserPoolGroup(client: CognitoIdentityProviderClient, name: string, props: Record<string, unknown>, log: (msg: string) => void): Promise<void> {
+  try {
+    await client.send(
+      new CreateGroupCommand({
+        UserPoolId: String(props.UserPoolId),
+        GroupName: name,
+        ...(typeof props.Description === 'string' ? { Description: props.Description } : {}),
+        ...(props.Precedence !== undefined ? { Precedence: Number(props.Precedence) } : {}),
+      }),
+    );
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'GroupExistsException') throw err;
+    log(`provision: group ${name} already exists, reusing it`);
+  }
 }

@@ -39,6 +39,9 @@ export const NAME_PROPERTIES: Record<string, string> = {
   'AWS::SES::EmailIdentity': 'EmailIdentity',
   'AWS::SSM::Parameter': 'Name',
   'AWS::Events::Rule': 'Name',
+  'AWS::Cognito::UserPool': 'UserPoolName',
+  'AWS::Cognito::UserPoolClient': 'ClientName',
+  'AWS::Cognito::UserPoolGroup': 'GroupName',
 };
 
 /** Placeholder ARNs for resources that exist only as names locally. */

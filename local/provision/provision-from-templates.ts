@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { forwardObjectCreatedNotifications, type QueueNotificationRule } from '../notifications.ts';
 import type { LocalAws } from '../servers.ts';
-import { createBucket, createQueue, createTable, EMULATED_TYPES, USED_PROPERTIES } from './create-resources.ts';
+import { createBucket, createQueue, createTable, createUserPool, createUserPoolClient, createUserPoolGroup, EMULATED_TYPES, USED_PROPERTIES } from './create-resources.ts';
 import { expectString, type ResourceKey } from './intrinsics.ts';
 import { NAME_PROPERTIES, physicalName, randomSuffix } from './names.ts';
 import { cfnNotificationRules, notificationRules, type CfnNotificationConfiguration, type NotificationConfiguration } from './notification-rules.ts';
@@ -14,7 +15,7 @@ import { normalizeTemplates } from './templates.ts';
 import type { ProvisionedResource, ProvisionedResources, ProvisionedTable, ProvisionOptions, TemplateInput } from './types.ts';
 
 /**
- * Creates every table, bucket and queue of the templates in the local emulators, wires bucket notifications to
+ * Creates every table, bucket, queue and Cognito user pool (with its clients and groups) of the templates in the local emulators, wires bucket notifications to
  * their queues and resolves all Outputs / Exports. Idempotent for a persistent LocalAws (names are remembered).
  */
 export async function provisionFromTemplates(
@@ -41,6 +42,7 @@ export async function provisionFromTemplates(
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });
   const sqs = new SQSClient({ ...clientConfig, endpoint: aws.endpoints.sqs, useQueueUrlAsEndpoint: false });
+  const cognito = new CognitoIdentityProviderClient({ ...clientConfig, endpoint: aws.endpoints.cognito });
 
   const tables: ProvisionedTable[] = [];
   const inProgress = new Set<ResourceKey>();
@@ -105,6 +107,33 @@ export async function provisionFromTemplates(
       case 'AWS::SQS::Queue': {
         const { url, arn } = await createQueue(sqs, aws.endpoints.sqs, name, props);
         provisioned = { ...base, ref: url, attributes: { Arn: arn, QueueName: name, QueueUrl: url } };
+        break;
+      }
+      case 'AWS::Cognito::UserPool': {
+        const id = await createUserPool(cognito, name, props, log);
+        // In AWS ProviderURL is `cognito-idp.<region>.amazonaws.com/<id>` and the issuer `https://` + it; locally the
+        // same shape names cognito-local's HTTPS listener, so `https://` + ProviderURL is the local tokens' `iss`.
+        const providerUrl = `${aws.endpoints.cognitoIssuer.replace(/^https:\/\//, '')}/${id}`;
+        provisioned = {
+          ...base,
+          ref: id,
+          attributes: {
+            Arn: `arn:aws:cognito-idp:${aws.region}:${aws.accountId}:userpool/${id}`,
+            ProviderName: providerUrl,
+            ProviderURL: providerUrl,
+            UserPoolId: id,
+          },
+        };
+        break;
+      }
+      case 'AWS::Cognito::UserPoolClient': {
+        const clientId = await createUserPoolClient(cognito, name, props, log);
+        provisioned = { ...base, ref: clientId, attributes: { ClientId: clientId, Name: name } };
+        break;
+      }
+      case 'AWS::Cognito::UserPoolGroup': {
+        await createUserPoolGroup(cognito, name, props, log);
+        provisioned = { ...base, ref: name, attributes: {} };
         break;
       }
       default:
@@ -222,5 +251,6 @@ export async function provisionFromTemplates(
     dynamodb.destroy();
     s3.destroy();
     sqs.destroy();
+    cognito.destroy();
   }
 }

@@ -124,8 +124,9 @@ describe('local AWS stack', () => {
   it('starts every server on 127.0.0.1 only', () => {
     logs.push(`startup took ${startupMs} ms`);
     const ports = Object.values(aws.endpoints).map(portOf);
-    expect(new Set(ports).size).toBe(4);
-    for (const url of Object.values(aws.endpoints)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // DynamoDB, S3, SES, SQS, and Cognito's API (HTTP) and issuer (HTTPS)
+    expect(new Set(ports).size).toBe(6);
+    for (const url of Object.values(aws.endpoints)) expect(url).toMatch(/^https?:\/\/127\.0\.0\.1:\d+$/);
 
     const sockets = listeningSockets();
     for (const port of ports) {
