@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { buildApp } from '../infra/build-app.ts';
-import { startLocalAws, type LocalAws } from './servers.ts';
+import { LOOPBACK_CERT_FILE, startLocalAws, type LocalAws } from './servers.ts';
 import { loadTemplatesFromCdkOut, provisionFromTemplates, resolveFunctionEnvironment, type LocalFunctionConfig, type NamedTemplate, type ProvisionedResources } from './provision.ts';
 import { startLocalCloudFormation, stacksFromProvisioned, type LocalCloudFormation } from './cloudformation.ts';
 import { drain, pollQueue } from './sqs-poller.ts';
@@ -194,8 +194,12 @@ export async function startLocalApp(opts: LocalAppOptions = {}): Promise<LocalAp
         POWERTOOLS_TRACE_ENABLED: 'false',
         AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+        // The local user pool's issuer is HTTPS on 127.0.0.1 with a loopback certificate (servers/cognito.ts).
+        NODE_EXTRA_CA_CERTS: LOOPBACK_CERT_FILE,
         ...opts.functionEnv,
       };
+      // No function calls the Cognito API, and the local IAM check does not model it: leave it unreachable.
+      delete environment.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER;
       const logFile = opts.logDir ? openLog(opts.logDir, fn.logicalId) : undefined;
       const role = functionRole(templates, resources, fn.stackName, fn.logicalId);
       for (const arn of role.unresolvedManagedPolicies) log(`iam: ${fn.logicalId}: managed policy ${arn} is not in the templates and grants nothing locally`);
