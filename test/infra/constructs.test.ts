@@ -140,6 +140,8 @@ describe('logical ids', () => {
         'ChunkQueue', 'ChunkQueuePolicyB0ADD50E', 'ChunkDlq', 'ChunkDlqPolicyB3FC9BFA',
         // Added with the population classification job (a new queue; nothing above changed).
         'ClassifyDlq', 'ClassifyDlqPolicyA19C8B8D',
+        // Added with the console (issue 10): its user pool, pinned, as it holds the staff's accounts.
+        'ConsoleUserPool', 'ConsoleGroupManagers', 'ConsoleGroupSupervisors', 'ConsoleGroupOperators', 'ConsoleClient',
       ].sort(),
     );
   });

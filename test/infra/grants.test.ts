@@ -107,6 +107,11 @@ const GRANTS: Record<string, Record<string, string>> = {
     [INDEX('bySegment')]: "reads every customer's profile: master data, stored features, current segment",
     [ON_FAILURE('ClassifyDlq')]: 'async invocation failures are kept',
   },
+  ConsoleApi: {
+    // Read-only until the console's routes land (issue 10); the routes' use cases adjust it.
+    [ITEMS('dynamodb:GetItem,dynamodb:Query,dynamodb:BatchGetItem', 'CUST#*')]: "reads the caller's customers and what hangs under them",
+    [INDEX('bySegment')]: 'lists the customers of a portfolio',
+  },
   SendDigest: {
     [ITEMS('dynamodb:BatchGetItem,dynamodb:Query', 'CUST#*')]: "each manager's customers, their segment moves and notices",
     [ITEMS('dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem', 'DIGEST#*')]: 'the digest ledger: one item per manager and week, claimed (with a lease) before sending',

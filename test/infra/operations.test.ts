@@ -151,7 +151,8 @@ describe('operations dashboard', () => {
     expect(fns).toContain('SendDigest');
     expect(fns).toContain('IngestChunks');
     expect(fns).toContain('ClassifyPopulation');
-    expect(fns).toHaveLength(10);
+    expect(fns).toContain('ConsoleApi');
+    expect(fns).toHaveLength(11);
     for (const spec of WIDGETS.filter((w) => w.section === 'Lambdas')) {
       const metrics = drawn(widgetTitled(synth.custom, spec.title));
       expect(metrics.map((m) => m.dimensions.FunctionName).sort(), spec.title).toEqual(fns.map((fn) => `<${fn}>`).sort());

@@ -87,11 +87,14 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(readable).toEqual([
       'KamStateful/BucketNotificationsHandler/Role/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'KamStateful/ClassifyDlq/Resource AwsSolutions-SQS3',
+      'KamStateful/ConsoleUserPool/Resource AwsSolutions-COG2',
+      'KamStateful/ConsoleUserPool/Resource AwsSolutions-COG8',
       'KamStateful/RunStatementsDlq/Resource AwsSolutions-SQS3',
       'KamStateful/ScanArrearsDlq/Resource AwsSolutions-SQS3',
       'KamStateful/SendDigestDlq/Resource AwsSolutions-SQS3',
       'KamStateful/SesFeedbackDlq/Resource AwsSolutions-SQS3',
       'KamStateless/ClassifyPopulation/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'KamStateless/ConsoleApi/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestChunks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestChunks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/customers/*]',
       'KamStateless/IngestChunks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/payments/*]',
@@ -433,6 +436,12 @@ describe('configuration', () => {
       noticeConcurrency: 2,
       digestSchedule: 'cron(0 8 ? * MON *)',
       classifySchedule: 'cron(0/5 * * * ? *)',
+      consoleCallbackUrls: ['http://127.0.0.1:8787/'],
+      consolePasswordAuth: false,
+      consoleAdvancedSecurity: false,
+      consoleThrottleRate: 50,
+      consoleThrottleBurst: 100,
+      consoleWaf: false,
     });
   });
 });
