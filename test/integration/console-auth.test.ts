@@ -1,4 +1,10 @@
-import { CognitoIdentityProviderClient, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListGroupsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalApp, type LocalApp } from '../../local/app.ts';
 import { consolePool, createConsoleUsers, localPassword, signIn, type LocalConsolePool } from '../../local/console-users.ts';
@@ -42,6 +48,27 @@ describe('console sign-in and the HTTP API on the local stack', () => {
     // One hour, as the app client's IdTokenValidity says.
     expect(Number(claims.exp) - Number(claims.iat)).toBe(3600);
     expect(api.routes).toEqual([{ routeKey: 'ANY /api/{proxy+}', functionLogicalId: 'ConsoleApi', authorization: 'JWT' }]);
+  });
+
+  it('provisions the pool, its groups and its client from the templates, with what cognito-local keeps of them', async () => {
+    const cognito = new CognitoIdentityProviderClient({ endpoint: pool.endpoint, region: pool.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    try {
+      const { UserPool } = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: pool.userPoolId }));
+      expect(UserPool?.Name).toMatch(/^ConsoleUserPool-\w+$/);
+      expect(UserPool?.Policies?.PasswordPolicy).toMatchObject({ MinimumLength: 12, RequireSymbols: true, RequireUppercase: true });
+      expect(UserPool?.MfaConfiguration).toBe('OPTIONAL');
+      expect(UserPool?.UsernameAttributes).toEqual(['email']);
+      expect(UserPool?.SchemaAttributes?.find((a) => a.Name === 'custom:regions')).toMatchObject({ AttributeDataType: 'String', Mutable: true });
+      const groups = await cognito.send(new ListGroupsCommand({ UserPoolId: pool.userPoolId }));
+      expect(groups.Groups?.map((g) => g.GroupName).sort()).toEqual(['managers', 'operators', 'supervisors']);
+      const { UserPoolClient } = await cognito.send(new DescribeUserPoolClientCommand({ UserPoolId: pool.userPoolId, ClientId: pool.clientId }));
+      expect(UserPoolClient?.ClientName).toMatch(/^ConsoleClient-\w+$/);
+      // The local stack synthesizes with consolePasswordAuth=true: its sign-in page uses USER_PASSWORD_AUTH.
+      expect(UserPoolClient?.ExplicitAuthFlows).toContain('ALLOW_USER_PASSWORD_AUTH');
+      expect(UserPoolClient?.ClientSecret).toBeUndefined();
+    } finally {
+      cognito.destroy();
+    }
   });
 
   it('answers 401 without a token, as the JWT authorizer does, and the function is not called', async () => {
