@@ -146,7 +146,7 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       const e = app.aws.endpoints;
       console.error(
         `\nservers are up until Ctrl-C (other kam commands in another terminal use them):\n` +
-          `  DynamoDB ${e.dynamodb}\n  S3       ${e.s3}   bucket ${app.names.bucket}\n  SQS      ${e.sqs}\n  SES      ${e.ses} (sent mail: ${e.ses}/store)\n` +
+          `  DynamoDB ${e.dynamodb}\n  S3       ${e.s3}   bucket ${app.names.bucket}\n  SQS      ${e.sqs}\n  SES      ${e.ses} (sent mail: ${e.ses}/store)\n  Cognito  ${e.cognito} (issuer ${e.cognitoIssuer}/<pool id>)\n` +
           `  CloudFormation ${app.cloudformation.url} (DescribeStacks of ${app.cloudformation.stacks.map((st) => st.stackName).join(', ')}, for --stack)\n` +
           `  table ${app.names.table}; credentials S3RVER/S3RVER, region ${app.aws.region}`,
       );
