@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalApp, type LocalApp } from '../../local/app.ts';
 import { consolePool, createConsoleUsers, localPassword, signIn, type LocalConsolePool } from '../../local/console-users.ts';
 import { startLocalHttpApi, type LocalHttpApi } from '../../local/http-api.ts';
+import { provisionFromTemplates } from '../../local/provision.ts';
 
 /**
  * The console's sign-in on the local stack, end to end through HTTP: the user pool provisioned from the stateful
@@ -128,6 +129,16 @@ describe('console sign-in and the HTTP API on the local stack', () => {
     expect((await fetch(`${api.url}/api`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
     const unknown = await fetch(`${api.url}/api/nothing-here?x=1`, { headers: { authorization: `Bearer ${token}` } });
     expect(unknown.status).toBe(404);
+  });
+
+  it('provisions again into the same servers (a persistent stack\'s restart) without a second pool, client or group', async () => {
+    const suffix = /^ConsoleUserPool-(\w+)$/.exec(app.resources.find('ConsoleUserPool').name)![1]!;
+    const again = await provisionFromTemplates(app.templates, app.aws, { suffix });
+    again.notifications.stop();
+    expect(again.find('ConsoleUserPool').ref).toBe(pool.userPoolId);
+    expect(again.find('ConsoleClient').ref).toBe(pool.clientId);
+    // The users are still there: the same sign-in works against the reused pool.
+    await expect(signIn(pool, manager.email, manager.password)).resolves.toMatch(/^eyJ/);
   });
 
   it('logs each request without tokens or email addresses', () => {
