@@ -22,6 +22,9 @@ import { checkAlerts } from '../../domain/use-cases/check-alerts.ts';
 import type { AlertJob } from '../../domain/alerts/alert.ts';
 import { DynamoAlerts } from './dynamo-alerts.ts';
 import { DynamoFanOuts } from './dynamo-fan-outs.ts';
+import type { ConsoleReadPorts } from '../../domain/console/read-models.ts';
+import type { Customer } from '../../domain/customers/customer-master.ts';
+import type { Segment } from '../../domain/classification/classify.ts';
 import { fanOut, type FanOut, type FanOutJob, type FanOutPorts } from '../../domain/use-cases/fan-out.ts';
 
 /** The AWS implementations of the domain's ports, wired once per process. */
@@ -43,6 +46,24 @@ export function stores(clients: Clients, tableName: string) {
     payments: new DynamoPayments(table),
     arrears: new DynamoArrears(table),
     fanOuts: new DynamoFanOuts(table),
+  };
+}
+
+/** What the console's read models read (domain/console/read-models.ts). */
+export function consoleReadPorts(s: ReturnType<typeof stores>): ConsoleReadPorts {
+  return {
+    customers: {
+      list: async () => (await s.customers.profiles()).map((i) => ({ ...(i.customer as Customer), ...(i.segment ? { segment: i.segment as Segment } : {}) })),
+      get: (id) => s.customers.get(id),
+    },
+    segments: s.segments,
+    usage: s.usage,
+    tariffs: s.tariffs,
+    statements: s.statements,
+    peers: s.peers,
+    alerts: new DynamoAlerts(s.table),
+    arrears: s.arrears,
+    payments: s.payments,
   };
 }
 

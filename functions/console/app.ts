@@ -2,12 +2,16 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { callerFromClaims, Forbidden, type Caller } from '../../domain/console/caller.ts';
 import type { TokenVerifier } from './auth.ts';
+import { customer360, portfolio, type ConsoleReadPorts } from '../../domain/console/read-models.ts';
 
 type Env = { Variables: { caller: Caller } };
 
 /** What the console API needs; the handler wires the real adapters, tests may wire others. */
 export interface ConsoleDeps {
   verify: TokenVerifier;
+  read: ConsoleReadPorts;
+  /** Today's local day in the utility's zone (the "as of" of arrears figures). */
+  today: () => string;
 }
 
 /**
@@ -40,6 +44,8 @@ export function consoleApi(deps: ConsoleDeps): Hono<Env> {
     const caller = c.get('caller');
     return c.json({ sub: caller.sub, email: caller.email, groups: caller.groups, regions: caller.regions });
   });
+  app.get('/api/customers', async (c) => c.json({ customers: await portfolio(deps.read, c.get('caller'), deps.today()) }));
+  app.get('/api/customers/:id', async (c) => c.json(await customer360(deps.read, c.get('caller'), c.req.param('id'), deps.today())));
   app.notFound((c) => c.json({ message: 'Not Found' }, 404));
   return app;
 }

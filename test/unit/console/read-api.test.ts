@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { consoleApi } from '../../../functions/console/app.ts';
+import type { ConsoleReadPorts } from '../../../domain/console/read-models.ts';
+import type { Customer } from '../../../domain/customers/customer-master.ts';
+
+// The console API's read routes with a token check that accepts "token-<name>" (the real check, aws-jwt-verify
+// against the pool's JWKS, is exercised on the local stack): who sees which customer is decided by the domain.
+const customer = (id: string, region: string, manager: string): Customer => ({
+  customerId: id, name: `Plant ${id}`, email: `${id}@example.com`, locale: 'zh-CN', region, tariffId: 't1',
+  contractKva: 1000, contractKw: null, accountManagerEmail: manager, pfStandard: 0.9, meterIds: [id], basicChargeMode: null,
+});
+const CUSTOMERS = [customer('C1', 'east', 'Wang@Example.com'), customer('C2', 'east', 'li@example.com'), customer('C3', 'west', 'li@example.com')];
+const day = (d: string, kwh: number) => ({
+  customerId: 'C1', day: d, kwh, hourly: Array.from({ length: 24 }, (_, h) => (h >= 8 && h < 18 ? kwh / 10 : 0)),
+  bands: { sharp: 0, peak: kwh / 2, flat: kwh / 2, valley: 0 }, maxDemandKw: kwh / 10, kvarh: null,
+  intervals: { actual: 24, estimated: 0, missing: 0 }, intervalMinutes: 60, meters: {},
+});
+
+const ports: ConsoleReadPorts = {
+  customers: { list: async () => CUSTOMERS, get: async (id) => CUSTOMERS.find((c) => c.customerId === id) },
+  segments: { history: async () => [], latestDay: async (id) => (id === 'C1' ? '2026-10-03' : undefined) },
+  usage: { range: async (id, from, to) => (id === 'C1' ? [day('2026-10-01', 100), day('2026-10-02', 200), day('2026-10-03', 300)].filter((d) => d.day >= from && d.day <= to) : []) } as ConsoleReadPorts['usage'],
+  tariffs: { get: async () => undefined },
+  statements: { history: async () => [] },
+  peers: { get: async () => undefined },
+  alerts: { get: async (id, _p, kind) => (id === 'C1' && kind === 'demand' ? { customerId: id, period: '2026-10', kind, figures: {} as never, raisedAt: '', email: { state: 'sent' } } : undefined) },
+  arrears: { receivables: async () => [], notices: async () => [], holds: async () => [], tasks: async () => [] },
+  payments: { forCustomer: async () => [] },
+};
+const USERS: Record<string, Record<string, unknown>> = {
+  wang: { sub: 's-wang', email: 'wang@example.com', 'cognito:groups': ['managers'] },
+  li: { sub: 's-li', email: 'li@example.com', 'cognito:groups': ['managers'] },
+  zhao: { sub: 's-zhao', email: 'zhao@example.com', 'cognito:groups': ['supervisors'], 'custom:regions': 'east' },
+  ops: { sub: 's-ops', email: 'ops@example.com', 'cognito:groups': ['operators'] },
+  nobody: { sub: 's-x', email: 'x@example.com' },
+};
+const app = consoleApi({
+  verify: async (token) => {
+    const claims = USERS[token.replace(/^token-/, '')];
+    if (!claims) throw new Error('bad token');
+    return claims;
+  },
+  read: ports,
+  today: () => '2026-11-30',
+});
+const get = (path: string, user?: string) => app.request(path, user ? { headers: { authorization: `Bearer token-${user}` } } : {});
+
+describe('console read routes', () => {
+  it('answers 401 without a valid bearer token and 403 to a token without a console group', async () => {
+    expect((await get('/api/customers')).status).toBe(401);
+    expect((await app.request('/api/customers', { headers: { authorization: 'Basic abc' } })).status).toBe(401);
+    expect((await get('/api/customers', 'mallory')).status).toBe(401);
+    const r = await get('/api/customers', 'nobody');
+    expect(r.status).toBe(403);
+    expect(await r.json()).toEqual({ message: 'Forbidden' });
+  });
+
+  it('gives each caller their portfolio: a manager their own (email case ignored), a supervisor their regions, an operator all', async () => {
+    const ids = async (u: string) => ((await (await get('/api/customers', u)).json()) as { customers: { id: string }[] }).customers.map((c) => c.id);
+    expect(await ids('wang')).toEqual(['C1']);
+    expect(await ids('li')).toEqual(['C2', 'C3']);
+    expect(await ids('zhao')).toEqual(['C1', 'C2']);
+    expect(await ids('ops')).toEqual(['C1', 'C2', 'C3']);
+  });
+
+  it('has the open month so far, alerts and whether the caller may act', async () => {
+    const body = (await (await get('/api/customers', 'wang')).json()) as { customers: Record<string, unknown>[] };
+    expect(body.customers[0]).toMatchObject({ id: 'C1', period: '2026-10', monthKwh: 600, monthDays: 3, openAlerts: ['demand'], arrearsStage: null, overdue: '0.00', writable: true, projectedBill: null });
+    const ops = (await (await get('/api/customers', 'ops')).json()) as { customers: { writable: boolean }[] };
+    expect(ops.customers.every((c) => !c.writable)).toBe(true);
+  });
+
+  it('refuses another manager\'s customer 360 with 403 and no data, the same as one that does not exist', async () => {
+    const denied = await get('/api/customers/C2', 'wang');
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toBe('{"message":"Forbidden"}');
+    expect((await get('/api/customers/NOPE', 'wang')).status).toBe(403);
+    expect((await get('/api/customers/C3', 'zhao')).status).toBe(403);
+    const ok = await get('/api/customers/C1', 'wang');
+    expect(ok.status).toBe(200);
+    const c = (await ok.json()) as { profile: { customerId: string }; days: unknown[]; profileShares: number[] };
+    expect(c.profile.customerId).toBe('C1');
+    expect(c.days).toHaveLength(3);
+    expect(c.profileShares.slice(8, 18).every((v) => v === 0.1)).toBe(true);
+  });
+});
