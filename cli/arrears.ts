@@ -9,6 +9,10 @@ import type { NoticeJob } from '../domain/use-cases/arrears-ports.ts';
 import { DEFAULTS } from '../contracts/settings.ts';
 import { localDayOf } from '../domain/time/zone.ts';
 import { printJson, table } from './output.ts';
+import { approvalId, decideDisconnection } from '../domain/console/approvals.ts';
+import { Forbidden, type Caller } from '../domain/console/caller.ts';
+import { Conflict } from '../domain/console/ports.ts';
+import { consolePorts } from '../functions/adapters/ports.ts';
 import { type Target, type TargetOptions, withTarget } from './target.ts';
 
 type Json = { json?: boolean };
@@ -154,15 +158,29 @@ export async function releaseCommand(customerId: string, opts: TargetOptions & {
   });
 }
 
-export async function approveCommand(customerId: string, opts: TargetOptions & { statement?: string; by: string }): Promise<number> {
+/**
+ * Records a supervisor's approval from the CLI, through the console's use case (the same four-eyes rules, conditional
+ * write and audit entry): the CLI user acts as a supervisor of the customer's region, identified as `cli:<by>`.
+ */
+export async function approveCommand(customerId: string, opts: TargetOptions & { statement?: string; by: string; reason?: string }): Promise<number> {
   return withTarget(opts, async (t) => {
     const requests = (await t.stores.arrears.notices(customerId)).filter((n) => n.stage === 'disconnection-request' && n.email.state === 'sent');
     const target = opts.statement ? requests.find((r) => r.statementKey === opts.statement) : requests.at(-1);
-    if (!target) {
+    const customer = await t.stores.customers.get(customerId);
+    if (!target || !customer) {
       console.error(`kam: ${customerId} has no disconnection request to approve`);
       return 1;
     }
-    await t.stores.arrears.approveDisconnection(customerId, target.statementKey, opts.by, new Date());
+    const caller: Caller = { sub: `cli:${opts.by}`, email: opts.by.toLowerCase(), groups: ['supervisors'], regions: [customer.region] };
+    try {
+      await decideDisconnection(consolePorts(t.stores, DEFAULTS.timeZone))(caller, approvalId(customerId, target.statementKey), { verdict: 'approved', reason: opts.reason ?? 'approved with kam approve-disconnection' });
+    } catch (err) {
+      if (err instanceof Conflict || err instanceof Forbidden) {
+        console.error(`kam: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
     console.log(`approval recorded for ${customerId} ${target.statementKey} by ${opts.by}. Nothing was disconnected: carry it out under the Supply Business Rules, with the 30-minute advance notice.`);
     return 0;
   });
