@@ -35,7 +35,7 @@ describe('task ids', () => {
 describe('playbook tasks', () => {
   const segment = (asOf: string): Segment =>
     ({
-      customerId: 'C1', asOf, tier: 'A', pattern: 'flat', trend: 'stable', peerGroup: 1, features: {} as Segment['features'], reasons: [], actions: [],
+      customerId: 'C1', asOf, tier: 'A', pattern: 'continuous', trend: 'stable', peerGroup: 1, features: {} as Segment['features'], reasons: [], actions: [],
       playbook: [
         { code: 'dedicated-manager', text: 'Assign a dedicated account manager and a priority service channel.' },
         { code: 'visit', text: 'Visit the customer.' },
