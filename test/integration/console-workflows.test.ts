@@ -11,6 +11,7 @@ import type { Customer } from '../../domain/customers/customer-master.ts';
 import type { StoredNotice } from '../../domain/use-cases/arrears-ports.ts';
 import type { Segment } from '../../domain/classification/classify.ts';
 import { DEFAULTS } from '../../contracts/settings.ts';
+import { approveRequest } from '../../cli/arrears.ts';
 
 const app = localApp();
 
@@ -119,6 +120,16 @@ describe('console workflows on the local table', () => {
     await app.stores.customers.upsert([{ ...customer, customerId: c2, meterIds: [c2] }]);
     await app.clients.doc.send(new PutCommand({ TableName: app.names.table, Item: { pk: `CUST#${c2}`, sk: 'APPROVAL#2026-08#v1', type: 'approval', statementKey: '2026-08#v1', by: 'ops-lead', at: '2026-10-02T01:00:00.000Z' } }));
     expect(await ports.console.approval(c2, '2026-08#v1')).toMatchObject({ decision: { verdict: 'approved', by: { sub: 'ops-lead' }, at: '2026-10-02T01:00:00.000Z' } });
+    // kam approve-disconnection goes through the console's use case: audited, and once only.
+    const c3 = `${id}C`;
+    await app.stores.customers.upsert([{ ...customer, customerId: c3, meterIds: [c3] }]);
+    expect(await approveRequest(app, c3, { by: 'ops-lead' })).toEqual({ refused: `${c3} has no disconnection request to approve` });
+    const req = { ...(await app.stores.arrears.notice({ customerId: c1, statementKey: '2026-08#v1', stage: 'disconnection-request' }))!, customerId: c3 };
+    await app.stores.arrears.createNotice(req);
+    expect(await approveRequest(app, c3, { by: 'ops-lead', reason: 'board decision 12' }, () => new Date('2026-10-23T01:00:00Z'))).toEqual({ approved: '2026-08#v1' });
+    expect((await ports.console.approval(c3, '2026-08#v1'))!.decision).toEqual({ verdict: 'approved', reason: 'board decision 12', by: { sub: 'cli:ops-lead', email: 'ops-lead' }, at: '2026-10-23T01:00:00.000Z' });
+    expect((await customerAudit(ports)(am, c3)).map((e) => [e.action, e.by.sub])).toEqual([['approval.decided', 'cli:ops-lead']]);
+    expect(await approveRequest(app, c3, { by: 'someone-else' })).toEqual({ refused: expect.stringContaining('already approved') });
 
     const segment = { customerId: c2, asOf: '2026-09-30', playbook: [{ code: 'visit', text: 'Visit the site.' }, { code: 'valley-shifting', text: 'Shift load.' }] } as unknown as Segment;
     const run = createPlaybookTasks({ ...ports, segments: { all: async () => [{ customer: { ...customer, customerId: c2 }, segment }] } });
