@@ -1,5 +1,5 @@
 import { canApprove, canRead, canWrite, Forbidden, type Caller } from './caller.ts';
-import { scopeOf } from './tasks.ts';
+import { scopeOf, text } from './tasks.ts';
 import { Conflict, Invalid, NotFound, type ApprovalRecord, type ConsolePorts, type Decision, type Recommendation } from './ports.ts';
 
 /**
@@ -98,7 +98,7 @@ async function load(ports: Ports, caller: Caller, id: string, may: (c: ReturnTyp
 }
 
 const checkReason = (reason: string | undefined) => {
-  const r = (reason ?? '').trim();
+  const r = text(reason, 'reason');
   if (!r) throw new Invalid('a reason is required');
   return r;
 };

@@ -103,20 +103,37 @@ export function createPlaybookTasks(ports: Pick<ConsolePorts, 'console' | 'clock
   };
 }
 
+/** Longest free text (notes, reasons) kept from a request. */
+export const MAX_TEXT = 2000;
+
+/** Trimmed free text, at most MAX_TEXT characters; undefined when empty. */
+export function text(v: unknown, what: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new Invalid(`${what} must be text`);
+  const t = v.trim();
+  if (t.length > MAX_TEXT) throw new Invalid(`${what} is longer than ${MAX_TEXT} characters`);
+  return t || undefined;
+}
+
+/** The outcome as stored: only its known fields (the request body may carry anything), checked. */
 function checkOutcome(o: TaskOutcome, today: string): TaskOutcome {
-  switch (o.kind) {
+  const note = text(o?.note, 'note');
+  const withNote = note ? { note } : {};
+  switch (o?.kind) {
     case 'reached':
     case 'not-reached':
-      return o;
+      return { kind: o.kind, ...withNote };
     case 'promise-to-pay':
-      if (!DAY.test(o.promisedOn ?? '')) throw new Invalid('a promise to pay needs the promised day (yyyy-mm-dd)');
+      if (typeof o.promisedOn !== 'string' || !DAY.test(o.promisedOn)) throw new Invalid('a promise to pay needs the promised day (yyyy-mm-dd)');
       if (o.promisedOn < today) throw new Invalid(`the promised day ${o.promisedOn} is in the past`);
-      return o;
-    case 'dispute':
-      if (!(o.reason ?? '').trim()) throw new Invalid('a dispute needs a reason');
-      return o;
+      return { kind: o.kind, promisedOn: o.promisedOn, ...withNote };
+    case 'dispute': {
+      const reason = text(o.reason, 'reason');
+      if (!reason) throw new Invalid('a dispute needs a reason');
+      return { kind: o.kind, reason, ...withNote };
+    }
     default:
-      throw new Invalid(`unknown outcome ${(o as { kind?: unknown }).kind}`);
+      throw new Invalid(`unknown outcome ${String((o as { kind?: unknown } | undefined)?.kind)}`);
   }
 }
 
@@ -125,7 +142,7 @@ function checkOutcome(o: TaskOutcome, today: string): TaskOutcome {
  * a promise or a dispute creates the matching hold in the same write, with the audit entries of both.
  */
 export function recordOutcome(ports: ConsolePorts) {
-  return async (caller: Caller, id: string, outcome: TaskOutcome): Promise<{ task: Task; hold?: Hold }> => {
+  return async (caller: Caller, id: string, input: TaskOutcome): Promise<{ task: Task; hold?: Hold }> => {
     const { customerId, key } = parseTaskId(id);
     const customer = await ports.customers.get(customerId);
     // Forbidden before NotFound: whether a task exists is itself data about the customer.
@@ -135,7 +152,7 @@ export function recordOutcome(ports: ConsolePorts) {
     if (task.status === 'closed') throw new Conflict(`task ${id} is already closed`);
     const now = ports.clock();
     const today = ports.dayOf(now);
-    checkOutcome(outcome, today);
+    const outcome = checkOutcome(input, today);
 
     const by = { sub: caller.sub, email: caller.email };
     const closed: ClosedOutcome = { outcome, by, at: now.toISOString(), closedOn: today };

@@ -112,7 +112,11 @@ describe('recordOutcome', () => {
     await expect(t.record(AM1, task.id, { kind: 'promise-to-pay', promisedOn: 'soon' })).rejects.toThrow(Invalid);
     await expect(t.record(AM1, task.id, { kind: 'dispute', reason: '  ' })).rejects.toThrow(Invalid);
     await expect(t.record(AM1, task.id, { kind: 'called' } as never)).rejects.toThrow(Invalid);
+    await expect(t.record(AM1, task.id, { kind: 'reached', note: 'x'.repeat(2001) })).rejects.toThrow(Invalid);
     expect(t.mem.tasks.get(task.id)!.status).toBe('open');
+    // Only the outcome's own fields are kept, trimmed.
+    const body = { kind: 'dispute', reason: '  wrong tariff ', note: '', isAdmin: true } as never;
+    expect((await t.record(AM1, task.id, body)).task.closed!.outcome).toEqual({ kind: 'dispute', reason: 'wrong tariff' });
   });
 
   it('closes a task once: a second submission, or two at the same moment, gets Conflict and writes nothing', async () => {
