@@ -20,7 +20,7 @@ import { Conflict, Invalid, NotFound, type AuditEntry, type ClosedOutcome, type 
  *   A task from a playbook action has no statement: its hold covers every statement of the customer.
  */
 
-/** Days from a task's creation to its due date. */
+/** Days from a task's creation to its due date: a call within 3 days of the formal notice leaves the customer about a week before the final notice (15 days overdue). */
 export const DUE_DAYS: Record<TaskKind, number> = { 'phone-call': 3, visit: 14 };
 
 /** Playbook actions that need someone on site; the others are done by phone. */
