@@ -17,7 +17,8 @@ import { Invalid, type ConsolePorts, type SuppressionRecord, type Task } from '.
  *
  * - **Statements delivered on time**: every statement version issued in P (`issuedOn` in P) counts as issued; it is on
  *   time when its email was sent (`email.state` = sent, `email.at` its sending instant) on a local day no later than
- *   `issuedOn` + STATEMENT_GRACE_DAYS — the customer then has the full term until the due date. Share = on time ÷ issued.
+ *   `issuedOn` + STATEMENT_GRACE_DAYS — the customer then has the full term until the due date (a send an operator
+ *   confirmed later, `kam resolve`, keeps the time of the attempt). Share = on time ÷ issued.
  * - **Notices acted on**: tasks created by a notice (phone calls at the formal notice) whose due day is in P; acted on
  *   when closed (any outcome) on or before the due day. Share = acted on ÷ due.
  * - **Arrears recovered within 30 days**: statements (current version) whose due date is in P and that were still
