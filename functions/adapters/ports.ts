@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ConsolePorts } from '../../domain/console/ports.ts';
+import { localDayOf } from '../../domain/time/zone.ts';
 import { now, realTime } from '../commons/clock.ts';
 import type { Clients } from '../commons/clients.ts';
 import type { FunctionConfig } from '../commons/config.ts';
@@ -14,6 +17,7 @@ import { DynamoPeerGroups, DynamoStatements, DynamoTariffs } from './dynamo-stat
 import { DynamoSuppressions } from './dynamo-suppressions.ts';
 import { DynamoPayments } from './dynamo-payments.ts';
 import { DynamoArrears } from './dynamo-arrears.ts';
+import { DynamoConsole } from './dynamo-console.ts';
 import { SesMailer } from './ses-mailer.ts';
 import { SqsJobQueue } from './sqs-job-queue.ts';
 import { SqsDeadLetters } from './sqs-dead-letters.ts';
@@ -45,6 +49,7 @@ export function stores(clients: Clients, tableName: string) {
     suppressions: new DynamoSuppressions(table),
     payments: new DynamoPayments(table),
     arrears: new DynamoArrears(table),
+    console: new DynamoConsole(table),
     fanOuts: new DynamoFanOuts(table),
   };
 }
@@ -64,6 +69,20 @@ export function consoleReadPorts(s: ReturnType<typeof stores>): ConsoleReadPorts
     alerts: new DynamoAlerts(s.table),
     arrears: s.arrears,
     payments: s.payments,
+  };
+}
+
+/** The console workflows' ports (domain/console/): the stores, the clock and the business day of an instant. */
+export function consolePorts(s: ReturnType<typeof stores>, timeZone: string, clock: () => Date = now): ConsolePorts {
+  return {
+    customers: s.customers,
+    console: s.console,
+    arrears: s.arrears,
+    payments: s.payments,
+    statements: s.statements,
+    clock,
+    dayOf: (at) => localDayOf(at, timeZone),
+    newId: () => randomUUID(),
   };
 }
 
