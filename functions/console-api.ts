@@ -5,7 +5,7 @@ import { consoleApi } from './console/app.ts';
 import { tokenVerifier } from './console/auth.ts';
 import { makeClients } from './commons/clients.ts';
 import { now } from './commons/clock.ts';
-import { consoleReadPorts, stores } from './adapters/ports.ts';
+import { consolePorts, consoleReadPorts, stores } from './adapters/ports.ts';
 import { localDayOf } from '../domain/time/zone.ts';
 
 /** The console's HTTP API behind API Gateway (HTTP API, payload 2.0): one function, routed by Hono. */
@@ -16,6 +16,7 @@ const s = stores(makeClients(), config.tableName);
 export const app = consoleApi({
   verify: tokenVerifier(config.console.issuer, config.console.clientId),
   read: consoleReadPorts(s),
+  work: consolePorts(s, config.domain.timeZone),
   today: () => localDayOf(now(), config.domain.timeZone),
 });
 export const handler = handle(app);

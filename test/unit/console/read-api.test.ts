@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { consoleApi } from '../../../functions/console/app.ts';
 import type { ConsoleReadPorts } from '../../../domain/console/read-models.ts';
 import type { Customer } from '../../../domain/customers/customer-master.ts';
+import { memoryPorts } from '../domain/console/fixtures.ts';
+import { taskId } from '../../../domain/console/tasks.ts';
 
 // The console API's read routes with a token check that accepts "token-<name>" (the real check, aws-jwt-verify
 // against the pool's JWKS, is exercised on the local stack): who sees which customer is decided by the domain.
@@ -34,7 +36,9 @@ const USERS: Record<string, Record<string, unknown>> = {
   ops: { sub: 's-ops', email: 'ops@example.com', 'cognito:groups': ['operators'] },
   nobody: { sub: 's-x', email: 'x@example.com' },
 };
+const work = memoryPorts(CUSTOMERS);
 const app = consoleApi({
+  work: work.ports,
   verify: async (token) => {
     const claims = USERS[token.replace(/^token-/, '')];
     if (!claims) throw new Error('bad token');
@@ -82,5 +86,59 @@ describe('console read routes', () => {
     expect(c.profile.customerId).toBe('C1');
     expect(c.days).toHaveLength(3);
     expect(c.profileShares.slice(8, 18).every((v) => v === 0.1)).toBe(true);
+  });
+});
+
+describe('every route × every role', () => {
+  // Open a task for each customer so the write routes have something to act on.
+  beforeAll(async () => {
+    for (const c of CUSTOMERS) {
+      await work.ports.console.createTask({
+        id: taskId(c.customerId, `2026-10-01#playbook:visit#visit`), customerId: c.customerId, kind: 'visit', day: '2026-10-01', dueOn: '2026-10-15',
+        assignee: c.accountManagerEmail, source: { kind: 'playbook', action: 'visit', text: 'Visit', segmentAsOf: '2026-10-01' }, note: '', status: 'open',
+      });
+    }
+  });
+  const send = (method: string, path: string, user: string | undefined, body?: unknown) =>
+    app.request(path, { method, headers: { ...(user ? { authorization: `Bearer token-${user}` } : {}), 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const readable: Record<string, string[]> = { wang: ['C1'], li: ['C2', 'C3'], zhao: ['C1', 'C2'], ops: ['C1', 'C2', 'C3'] };
+  const writable: Record<string, string[]> = { wang: ['C1'], li: ['C2', 'C3'], zhao: ['C1', 'C2'], ops: [] };
+
+  it.each(['wang', 'li', 'zhao', 'ops'])('%s: reads exactly their customers on every customer route and nobody else\'s', async (user) => {
+    for (const c of CUSTOMERS) {
+      const own = readable[user]!.includes(c.customerId);
+      for (const path of [`/api/customers/${c.customerId}`, `/api/tasks?customer=${c.customerId}`, `/api/approvals?customer=${c.customerId}`]) {
+        const r = await send('GET', path, user);
+        expect([path, r.status]).toEqual([path, own ? 200 : 403]);
+        if (r.status === 403) expect(await r.text()).toBe('{"message":"Forbidden"}');
+      }
+    }
+    const listed = ((await (await send('GET', '/api/tasks', user)).json()) as { tasks: { customerId: string }[] }).tasks.map((t) => t.customerId).sort();
+    expect(listed).toEqual(readable[user]);
+    const k = await send('GET', '/api/kpis?period=2026-10', user);
+    expect(k.status).toBe(200);
+    expect(((await k.json()) as { managers: { manager: string }[] }).managers.map((m) => m.manager).sort()).toEqual(
+      [...new Set(CUSTOMERS.filter((c) => readable[user]!.includes(c.customerId)).map((c) => c.accountManagerEmail.toLowerCase()))].sort(),
+    );
+  });
+
+  it.each(['ops', 'wang', 'zhao', 'li'])('%s: writes only where they may act (operators never), and each task closes once', async (user) => {
+    for (const c of CUSTOMERS) {
+      const id = taskId(c.customerId, '2026-10-01#playbook:visit#visit');
+      const r = await send('POST', `/api/tasks/${id}`, user, { kind: 'reached', note: 'met the energy manager' });
+      const mayWrite = writable[user]!.includes(c.customerId);
+      const closedBefore = Object.entries(writable).some(([u, ids]) => ids.includes(c.customerId) && ['ops', 'wang', 'zhao', 'li'].indexOf(u) < ['ops', 'wang', 'zhao', 'li'].indexOf(user));
+      expect([c.customerId, r.status]).toEqual([c.customerId, !mayWrite ? 403 : closedBefore ? 409 : 200]);
+    }
+  });
+
+  it('answers 401 on every route without a token, and 400 on a bad body or period', async () => {
+    for (const [m, path] of [['GET', '/api/me'], ['GET', '/api/customers'], ['GET', '/api/customers/C1'], ['GET', '/api/tasks'], ['POST', '/api/tasks/C1~x'], ['GET', '/api/approvals'], ['POST', '/api/approvals/C1~2026-10~v1'], ['GET', '/api/kpis']] as const) {
+      expect([path, (await send(m, path, undefined, m === 'POST' ? {} : undefined)).status]).toEqual([path, 401]);
+    }
+    expect((await app.request('/api/tasks/C1~x', { method: 'POST', headers: { authorization: 'Bearer token-wang' }, body: 'not json' })).status).toBe(400);
+    expect((await send('GET', '/api/kpis?period=2026-13', 'ops')).status).toBe(400);
+    expect((await send('GET', '/api/tasks?status=maybe', 'ops')).status).toBe(400);
+    expect((await send('POST', '/api/approvals/C1~2026-10~v1', 'zhao', { verdict: 'approve' })).status).toBe(400);
   });
 });
