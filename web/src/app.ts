@@ -4,6 +4,9 @@ import { completeHosted, idToken, signInHosted, signInLocal, signOut, type AuthC
 import { currentLocale, setLocale, t, type Locale } from './locale.ts';
 import { portfolioPage } from './pages/portfolio.ts';
 import { customerPage } from './pages/customer.ts';
+import { tasksPage } from './pages/tasks.ts';
+import { approvalsPage } from './pages/approvals.ts';
+import { kpisPage } from './pages/kpis.ts';
 import type { Me } from './types.ts';
 
 /** The console shell: sign-in, navigation, locale switch and a hash router over the pages. */
@@ -43,6 +46,9 @@ export async function startApp(root: HTMLElement): Promise<void> {
     try {
       const m = /^\/customers\/(.+)$/.exec(hash);
       if (m) await customerPage(main, decodeURIComponent(m[1]!));
+      else if (hash === '/tasks') await tasksPage(main);
+      else if (hash === '/approvals') await approvalsPage(main, me);
+      else if (hash === '/kpis') await kpisPage(main);
       else await portfolioPage(main);
       main.setAttribute('data-ready', hash);
     } catch (err) {

@@ -3,6 +3,7 @@ import { api } from '../api.ts';
 import { dailyChart, profileChart } from '../charts.ts';
 import { formatMoney, formatNumber, label, t } from '../locale.ts';
 import type { Customer360 } from '../types.ts';
+import { taskRow } from './tasks.ts';
 
 const section = (title: string, ...body: (Node | string | null)[]) => h('section', { class: 'card' }, h('h2', {}, title), ...body);
 const list = <T>(items: T[], row: (x: T) => Node[]) =>
@@ -40,6 +41,10 @@ export async function customerPage(root: HTMLElement, id: string): Promise<void>
     h('div', { class: 'columns' },
       section(t('paymentsTitle'), list(c.payments, (x) => [td(x.paidOn), td(formatMoney(x.amount, x.currency)), td(x.reference)])),
       section(t('holdsTitle'), list(c.holds, (x) => [td(x.kind), td(x.from), td(x.released ?? ''), td(x.active ? '●' : '')]))),
+    section(t('tasksTitle'), c.tasks.length
+      ? h('table', { class: 'grid', 'data-testid': 'customer-tasks' }, h('tbody', {}, c.tasks.map((x) => taskRow(x, () => void customerPage(root, id), false))))
+      : h('p', { class: 'muted' }, t('none'))),
+    section(t('auditTitle'), list(c.audit, (x) => [td(x.at.replace('T', ' ').slice(0, 16)), td(x.by.email), td(x.action), td(x.target)])),
     section(t('historyTitle'), list(c.history, (x) => [td(x.asOf), td(x.tier), td(label.pattern(x.pattern)), td(label.trend(x.trend)), td(x.peerGroup)])),
   );
   dailyChart(usage, c.days);
