@@ -9,6 +9,10 @@ import type { NoticeJob } from '../domain/use-cases/arrears-ports.ts';
 import { DEFAULTS } from '../contracts/settings.ts';
 import { localDayOf } from '../domain/time/zone.ts';
 import { printJson, table } from './output.ts';
+import { approvalId, decideDisconnection } from '../domain/console/approvals.ts';
+import { Forbidden, type Caller } from '../domain/console/caller.ts';
+import { Conflict } from '../domain/console/ports.ts';
+import { consolePorts } from '../functions/adapters/ports.ts';
 import { type Target, type TargetOptions, withTarget } from './target.ts';
 
 type Json = { json?: boolean };
@@ -154,16 +158,39 @@ export async function releaseCommand(customerId: string, opts: TargetOptions & {
   });
 }
 
-export async function approveCommand(customerId: string, opts: TargetOptions & { statement?: string; by: string }): Promise<number> {
+/**
+ * Records a supervisor's approval from the CLI, through the console's use case (the same four-eyes rules, conditional
+ * write and audit entry): the CLI user acts as a supervisor of the customer's region, identified as `cli:<by>`.
+ * Returns the statement approved, or why nothing was recorded.
+ */
+export async function approveRequest(
+  t: Pick<Target, 'stores'>,
+  customerId: string,
+  opts: { statement?: string; by: string; reason?: string },
+  clock: () => Date = () => new Date(),
+): Promise<{ approved: string } | { refused: string }> {
+  const requests = (await t.stores.arrears.notices(customerId)).filter((n) => n.stage === 'disconnection-request' && n.email.state === 'sent');
+  const target = opts.statement ? requests.find((r) => r.statementKey === opts.statement) : requests.at(-1);
+  const customer = await t.stores.customers.get(customerId);
+  if (!target || !customer) return { refused: `${customerId} has no disconnection request to approve` };
+  const caller: Caller = { sub: `cli:${opts.by}`, email: opts.by.toLowerCase(), groups: ['supervisors'], regions: [customer.region] };
+  try {
+    await decideDisconnection(consolePorts(t.stores, DEFAULTS.timeZone, clock))(caller, approvalId(customerId, target.statementKey), { verdict: 'approved', reason: opts.reason ?? 'approved with kam approve-disconnection' });
+  } catch (err) {
+    if (err instanceof Conflict || err instanceof Forbidden) return { refused: err.message };
+    throw err;
+  }
+  return { approved: target.statementKey };
+}
+
+export async function approveCommand(customerId: string, opts: TargetOptions & { statement?: string; by: string; reason?: string }): Promise<number> {
   return withTarget(opts, async (t) => {
-    const requests = (await t.stores.arrears.notices(customerId)).filter((n) => n.stage === 'disconnection-request' && n.email.state === 'sent');
-    const target = opts.statement ? requests.find((r) => r.statementKey === opts.statement) : requests.at(-1);
-    if (!target) {
-      console.error(`kam: ${customerId} has no disconnection request to approve`);
+    const r = await approveRequest(t, customerId, opts);
+    if ('refused' in r) {
+      console.error(`kam: ${r.refused}`);
       return 1;
     }
-    await t.stores.arrears.approveDisconnection(customerId, target.statementKey, opts.by, new Date());
-    console.log(`approval recorded for ${customerId} ${target.statementKey} by ${opts.by}. Nothing was disconnected: carry it out under the Supply Business Rules, with the 30-minute advance notice.`);
+    console.log(`approval recorded for ${customerId} ${r.approved} by ${opts.by}. Nothing was disconnected: carry it out under the Supply Business Rules, with the 30-minute advance notice.`);
     return 0;
   });
 }

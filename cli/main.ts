@@ -207,6 +207,7 @@ function registerStateCommands(kam: Command): void {
     .argument('<customer>', 'customer id')
     .requiredOption('--by <name>', 'who approves')
     .option('--statement <key>', 'the statement of the request (default: the latest request)')
+    .option('--reason <text>', 'why (recorded with the approval)')
     .addOption(stack())
     .action(async (customer: string, o) => {
       const { approveCommand } = await import('./arrears.ts');

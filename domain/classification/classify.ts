@@ -42,6 +42,8 @@ export interface PeerGroupProfile extends PeerGroupSummary {
   peakHour: number;
   /** Member medians, for "compared with your peers". */
   median: { avgDailyKwh: number; loadFactor: number; peakShare: number };
+  /** Hour-by-hour median of the members' average-day profiles (24 shares), for a customer's "you against your peers" chart. */
+  medianProfile: number[];
 }
 
 export interface Classification {
@@ -148,11 +150,15 @@ export function segmentChanged(
 
 function groupProfiles(
   groups: readonly PeerGroupSummary[],
-  computed: readonly { features: Features }[],
+  computed: readonly { features: Features; profile: readonly number[] }[],
   assignments: readonly number[],
 ): PeerGroupProfile[] {
   const members: Features[][] = groups.map(() => []);
-  assignments.forEach((g, i) => members[g - 1]!.push(computed[i]!.features));
+  const profiles: (readonly number[])[][] = groups.map(() => []);
+  assignments.forEach((g, i) => {
+    members[g - 1]!.push(computed[i]!.features);
+    profiles[g - 1]!.push(computed[i]!.profile);
+  });
   return groups.map((g, i) => ({
     ...g,
     peakHour: profileShape(g.centroid).peakHour,
@@ -161,6 +167,7 @@ function groupProfiles(
       loadFactor: median(members[i]!.map((f) => f.loadFactor)),
       peakShare: median(members[i]!.map((f) => f.peakShare)),
     },
+    medianProfile: Array.from({ length: 24 }, (_, h) => median(profiles[i]!.map((p) => p[h] ?? 0))),
   }));
 }
 

@@ -61,9 +61,10 @@ export interface ArrearsStore {
   holds(customerId: string): Promise<Hold[]>;
   putHold(customerId: string, hold: Hold): Promise<void>;
   releaseHolds(customerId: string, on: string): Promise<number>;
-  /** A phone-call task for the account manager (at the formal notice). */
-  addTask(customerId: string, task: { day: string; kind: 'phone-call'; statementKey: string; assignee: string; note: string }): Promise<void>;
-  tasks(customerId: string): Promise<{ day: string; kind: string; statementKey: string; assignee: string; note: string }[]>;
-  /** Records a person's approval of a disconnection request; never acts on it. */
-  approveDisconnection(customerId: string, statementKey: string, by: string, at: Date): Promise<'recorded' | 'no-request'>;
+  /**
+   * A phone-call task for the account manager (at the formal notice), created once per notice: an open console task
+   * (domain/console/tasks.ts) due on `dueOn`, from the notice of `stage`.
+   */
+  addTask(customerId: string, task: { day: string; kind: 'phone-call'; statementKey: string; stage: Stage; dueOn: string; assignee: string; note: string }): Promise<void>;
+  tasks(customerId: string): Promise<{ day: string; kind: string; statementKey: string; assignee: string; note: string; dueOn?: string; status?: string }[]>;
 }

@@ -91,28 +91,13 @@ async function billAlert(
   statements: Pick<StatementStore, 'latest'>,
   settings: AlertSettings,
 ): Promise<BillFigures | null> {
-  const range = periodRange(period);
-  // Projection: the days still to come are taken as the average day so far.
+  const projected = projectBill(customer, tariff, period, usage);
+  if (projected === null) return null;
   const n = usage.days.length;
-  const avg = usage.days.reduce(
-    (a, d) => ({
-      kwh: a.kwh + d.kwh / n,
-      bands: { sharp: a.bands.sharp + d.bands.sharp / n, peak: a.bands.peak + d.bands.peak / n, flat: a.bands.flat + d.bands.flat / n, valley: a.bands.valley + d.bands.valley / n },
-      kvarh: d.kvarh === null || a.kvarh === null ? null : a.kvarh + d.kvarh / n,
-    }),
-    { kwh: 0, bands: { sharp: 0, peak: 0, flat: 0, valley: 0 }, kvarh: 0 as number | null },
-  );
-  const have = new Set(usage.days.map((d) => d.day));
-  const projectedDays = [...usage.days];
-  for (let d = new Date(`${range.from}T00:00:00Z`); d.toISOString().slice(0, 10) <= range.to; d = new Date(d.getTime() + 86_400_000)) {
-    const day = d.toISOString().slice(0, 10);
-    if (!have.has(day)) projectedDays.push({ day, kwh: avg.kwh, bands: avg.bands, maxDemandKw: 0, kvarh: avg.kvarh, estimated: 0, missing: 0, hourly: [] });
-  }
-  let projected: string;
+  const range = periodRange(period);
   let previous: string | undefined;
   const lastPeriod = shiftPeriod(period, -1);
   try {
-    projected = computeBill({ customer, tariff, usage: { ...usage, days: projectedDays }, periodDays: range.days }).total;
     previous = (await statements.latest(customer.customerId, lastPeriod))?.bill.total;
     if (previous === undefined) {
       const prevRange = periodRange(lastPeriod);
@@ -136,4 +121,34 @@ async function billAlert(
     daysCovered: n,
     periodDays: range.days,
   };
+}
+
+/**
+ * The period's bill projected to its end: the days still to come are taken as the average day so far. Null when the
+ * tariff cannot bill the customer (a missing contract figure, no version for the period) or there is no day yet.
+ */
+export function projectBill(customer: Customer, tariff: Parameters<typeof computeBill>[0]['tariff'], period: string, usage: PeriodUsage): string | null {
+  const range = periodRange(period);
+  if (usage.days.length === 0) return null;
+  // Projection: the days still to come are taken as the average day so far.
+  const n = usage.days.length;
+  const avg = usage.days.reduce(
+    (a, d) => ({
+      kwh: a.kwh + d.kwh / n,
+      bands: { sharp: a.bands.sharp + d.bands.sharp / n, peak: a.bands.peak + d.bands.peak / n, flat: a.bands.flat + d.bands.flat / n, valley: a.bands.valley + d.bands.valley / n },
+      kvarh: d.kvarh === null || a.kvarh === null ? null : a.kvarh + d.kvarh / n,
+    }),
+    { kwh: 0, bands: { sharp: 0, peak: 0, flat: 0, valley: 0 }, kvarh: 0 as number | null },
+  );
+  const have = new Set(usage.days.map((d) => d.day));
+  const projectedDays = [...usage.days];
+  for (let d = new Date(`${range.from}T00:00:00Z`); d.toISOString().slice(0, 10) <= range.to; d = new Date(d.getTime() + 86_400_000)) {
+    const day = d.toISOString().slice(0, 10);
+    if (!have.has(day)) projectedDays.push({ day, kwh: avg.kwh, bands: avg.bands, maxDemandKw: 0, kvarh: avg.kvarh, estimated: 0, missing: 0, hourly: [] });
+  }
+  try {
+    return computeBill({ customer, tariff, usage: { ...usage, days: projectedDays }, periodDays: range.days }).total;
+  } catch {
+    return null;
+  }
 }

@@ -219,7 +219,7 @@ export function classifyPopulation(ports: Pick<PopulationPorts, 'segments'>, con
     }
     await ports.segments.savePeers({
       asOf,
-      groups: raw.peerGroups.groups.map((g) => ({ group: renumber(g.group), size: g.size, median: g.median })),
+      groups: raw.peerGroups.groups.map((g) => ({ group: renumber(g.group), size: g.size, median: g.median, medianProfile: g.medianProfile })),
     });
     return { asOf, classified: updates.length, moved, counts };
   };

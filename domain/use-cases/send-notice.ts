@@ -4,6 +4,8 @@ import { allocatePayments } from '../arrears/ledger.ts';
 import type { ArrearsPolicy } from '../arrears/policy.ts';
 import type { Customer } from '../customers/customer-master.ts';
 import { renderNotice } from '../notices/render-notice.ts';
+import { DUE_DAYS } from '../console/tasks.ts';
+import { nextDay } from '../time/zone.ts';
 import type { ArrearsStore, NoticeJob, NoticeState, StoredNotice } from './arrears-ports.ts';
 import { leaseUntil, MailOutcomeUnknownError, type Mailer, type SuppressionList } from './mail-ports.ts';
 import type { PaymentStore } from './ports.ts';
@@ -110,6 +112,8 @@ export function sendNotice(
         day: sentOn,
         kind: 'phone-call',
         statementKey: notice.statementKey,
+        stage: notice.stage,
+        dueOn: nextDay(sentOn, DUE_DAYS['phone-call']),
         assignee: customer.accountManagerEmail,
         note: `Call ${customer.customerId} about ${notice.period}: ${notice.currency} ${amountDue} overdue since ${notice.dueDate} (formal notice of ${sentOn}).`,
       });

@@ -42,5 +42,6 @@ export interface TariffStore {
 /** Peer-group figures of the latest classification, for "compared with your peers". */
 export interface PeerGroupFigures {
   asOf: string;
-  groups: { group: number; size: number; median: { avgDailyKwh: number; loadFactor: number; peakShare: number } }[];
+  /** `medianProfile`: the members' hour-by-hour median day (24 shares); absent in figures stored before it existed. */
+  groups: { group: number; size: number; median: { avgDailyKwh: number; loadFactor: number; peakShare: number }; medianProfile?: number[] }[];
 }

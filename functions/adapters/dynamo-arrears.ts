@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Hold } from '../../domain/arrears/decide.ts';
 import type { Receivable } from '../../domain/arrears/ledger.ts';
-import { STAGES } from '../../domain/arrears/policy.ts';
+import { STAGES, type Stage } from '../../domain/arrears/policy.ts';
 import type { ArrearsStore, NoticeEmail, NoticeJob, StoredNotice } from '../../domain/use-cases/arrears-ports.ts';
 import type { StoredStatement } from '../../domain/use-cases/statement-ports.ts';
 import { DynamoOutbox } from './dynamo-outbox.ts';
@@ -15,8 +15,8 @@ const noticeKey = (j: NoticeJob) => ({ pk: `CUST#${j.customerId}`, sk: `NOTICE#$
 
 /**
  * Arrears on the single table: receivables are the current statement versions; NOTICE items (one per statement
- * and stage, created conditionally) are the decisions and, once sent, the proof of notice; HOLD, TASK and APPROVAL
- * items record holds, phone-call tasks and people's approvals.
+ * and stage, created conditionally) are the decisions and, once sent, the proof of notice; HOLD and TASK items record
+ * holds and phone-call tasks (the console's tasks, approvals and audit: dynamo-console.ts).
  */
 export class DynamoArrears implements ArrearsStore {
   private readonly table: Table;
@@ -116,12 +116,24 @@ export class DynamoArrears implements ArrearsStore {
     return n;
   }
 
-  async addTask(customerId: string, task: { day: string; kind: 'phone-call'; statementKey: string; assignee: string; note: string }): Promise<void> {
+  async addTask(customerId: string, task: { day: string; kind: 'phone-call'; statementKey: string; stage: Stage; dueOn: string; assignee: string; note: string }): Promise<void> {
+    const { stage, ...rest } = task;
     await this.table.doc
       .send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { pk: `CUST#${customerId}`, sk: `TASK#${task.day}#${task.statementKey}#${task.kind}`, type: 'task', ...task, [bySegment.pk]: 'TASKS', [bySegment.sk]: `${task.day}#${customerId}` },
+          // The console's task shape (dynamo-console.ts): the key and the fields the CLI shows stay as they were.
+          Item: {
+            pk: `CUST#${customerId}`,
+            sk: `TASK#${task.day}#${task.statementKey}#${task.kind}`,
+            type: 'task',
+            ...rest,
+            customerId,
+            source: { kind: 'notice', statementKey: task.statementKey, stage },
+            status: 'open',
+            [bySegment.pk]: 'TASKS',
+            [bySegment.sk]: `${task.day}#${customerId}`,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       )
@@ -132,12 +144,5 @@ export class DynamoArrears implements ArrearsStore {
 
   async tasks(customerId: string) {
     return (await this.prefix(customerId, 'TASK#')).map((i) => body<{ day: string; kind: string; statementKey: string; assignee: string; note: string }>(i));
-  }
-
-  async approveDisconnection(customerId: string, statementKey: string, by: string, at: Date): Promise<'recorded' | 'no-request'> {
-    const request = await this.notice({ customerId, statementKey, stage: 'disconnection-request' });
-    if (!request || request.email.state !== 'sent') return 'no-request';
-    await this.table.putAll([{ pk: `CUST#${customerId}`, sk: `APPROVAL#${statementKey}`, type: 'approval', statementKey, by, at: at.toISOString() }]);
-    return 'recorded';
   }
 }

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ConsolePorts } from '../../domain/console/ports.ts';
+import { localDayOf } from '../../domain/time/zone.ts';
 import { now, realTime } from '../commons/clock.ts';
 import type { Clients } from '../commons/clients.ts';
 import type { FunctionConfig } from '../commons/config.ts';
@@ -14,6 +17,7 @@ import { DynamoPeerGroups, DynamoStatements, DynamoTariffs } from './dynamo-stat
 import { DynamoSuppressions } from './dynamo-suppressions.ts';
 import { DynamoPayments } from './dynamo-payments.ts';
 import { DynamoArrears } from './dynamo-arrears.ts';
+import { DynamoConsole } from './dynamo-console.ts';
 import { SesMailer } from './ses-mailer.ts';
 import { SqsJobQueue } from './sqs-job-queue.ts';
 import { SqsDeadLetters } from './sqs-dead-letters.ts';
@@ -22,6 +26,9 @@ import { checkAlerts } from '../../domain/use-cases/check-alerts.ts';
 import type { AlertJob } from '../../domain/alerts/alert.ts';
 import { DynamoAlerts } from './dynamo-alerts.ts';
 import { DynamoFanOuts } from './dynamo-fan-outs.ts';
+import type { ConsoleReadPorts } from '../../domain/console/read-models.ts';
+import type { Customer } from '../../domain/customers/customer-master.ts';
+import type { Segment } from '../../domain/classification/classify.ts';
 import { fanOut, type FanOut, type FanOutJob, type FanOutPorts } from '../../domain/use-cases/fan-out.ts';
 
 /** The AWS implementations of the domain's ports, wired once per process. */
@@ -42,7 +49,40 @@ export function stores(clients: Clients, tableName: string) {
     suppressions: new DynamoSuppressions(table),
     payments: new DynamoPayments(table),
     arrears: new DynamoArrears(table),
+    console: new DynamoConsole(table),
     fanOuts: new DynamoFanOuts(table),
+  };
+}
+
+/** What the console's read models read (domain/console/read-models.ts). */
+export function consoleReadPorts(s: ReturnType<typeof stores>): ConsoleReadPorts {
+  return {
+    customers: {
+      list: async () => (await s.customers.profiles()).map((i) => ({ ...(i.customer as Customer), ...(i.segment ? { segment: i.segment as Segment } : {}) })),
+      get: (id) => s.customers.get(id),
+    },
+    segments: s.segments,
+    usage: s.usage,
+    tariffs: s.tariffs,
+    statements: s.statements,
+    peers: s.peers,
+    alerts: new DynamoAlerts(s.table),
+    arrears: s.arrears,
+    payments: s.payments,
+  };
+}
+
+/** The console workflows' ports (domain/console/): the stores, the clock and the business day of an instant. */
+export function consolePorts(s: ReturnType<typeof stores>, timeZone: string, clock: () => Date = now): ConsolePorts {
+  return {
+    customers: s.customers,
+    console: s.console,
+    arrears: s.arrears,
+    payments: s.payments,
+    statements: s.statements,
+    clock,
+    dayOf: (at) => localDayOf(at, timeZone),
+    newId: () => randomUUID(),
   };
 }
 

@@ -129,7 +129,7 @@ describe('arrears notices on the local stack, under faults', () => {
     expect(f.email).toMatchObject({ state: 'sent', to: [email(normal)], cc: [manager] });
     expect(await app.stores.arrears.notice({ customerId: failing, statementKey: '2026-08#v1', stage: 'formal' })).toBeUndefined();
     const tasks = await app.stores.arrears.tasks(normal);
-    expect(tasks).toEqual([expect.objectContaining({ kind: 'phone-call', assignee: manager, day: '2026-09-24', statementKey: '2026-08#v1' })]);
+    expect(tasks).toEqual([expect.objectContaining({ kind: 'phone-call', assignee: manager, day: '2026-09-24', statementKey: '2026-08#v1', dueOn: '2026-09-27', status: 'open' })]);
     const all = (await app.mail()).filter((m) => m.destination.to.some((t) => t === email(normal)));
     expect(all.filter((m) => m.subject.startsWith('Payment reminder'))).toHaveLength(1);
     expect(all.filter((m) => m.subject.startsWith('Formal notice'))).toHaveLength(1);

@@ -40,7 +40,6 @@ export function memoryArrears(receivables: Receivable[]): ArrearsStore & { items
     releaseHolds: async () => 0,
     addTask: async (_c, t) => void tasks_.push(t),
     tasks: async () => tasks_,
-    approveDisconnection: async () => 'no-request',
   };
 }
 

@@ -67,7 +67,7 @@ describe('sendNotice (in-memory ports)', () => {
     expect(await t.send(t.job)).toBe('sent');
     // Final: 15 days overdue (04-30) but at least 5 days after the formal notice actually went out.
     expect(t.stored().email).toMatchObject({ sentOn: '2026-04-27', nextStep: { stage: 'final', date: '2026-05-02' } });
-    expect(t.arrears.tasks_).toEqual([expect.objectContaining({ day: '2026-04-27', kind: 'phone-call' })]);
+    expect(t.arrears.tasks_).toEqual([expect.objectContaining({ day: '2026-04-27', kind: 'phone-call', stage: 'formal', dueOn: '2026-04-30', statementKey: MAR.key })]);
   });
 
   it('cancels a notice about a statement version that has been superseded, and sends nothing', async () => {

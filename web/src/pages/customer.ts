@@ -1,0 +1,53 @@
+import { h, mount } from '../dom.ts';
+import { api } from '../api.ts';
+import { dailyChart, profileChart } from '../charts.ts';
+import { formatMoney, formatNumber, label, t } from '../locale.ts';
+import type { Customer360 } from '../types.ts';
+import { taskRow } from './tasks.ts';
+
+const section = (title: string, ...body: (Node | string | null)[]) => h('section', { class: 'card' }, h('h2', {}, title), ...body);
+const list = <T>(items: T[], row: (x: T) => Node[]) =>
+  items.length ? h('table', { class: 'grid' }, h('tbody', {}, items.map((x) => h('tr', {}, row(x))))) : h('p', { class: 'muted' }, t('none'));
+const td = (...c: (string | number | Node)[]) => h('td', {}, ...c);
+
+/** Customer 360: profile, segment with its reasons and actions, usage and peer charts, money and arrears. */
+export async function customerPage(root: HTMLElement, id: string): Promise<void> {
+  const c = await api.get<Customer360>(`/api/customers/${encodeURIComponent(id)}`);
+  const p = c.profile;
+  const usage = h('div', { class: 'chart', 'data-testid': 'usage-chart' });
+  const peers = h('div', { class: 'chart', 'data-testid': 'peer-chart' });
+  mount(root,
+    h('p', {}, h('a', { href: '#/portfolio' }, t('backToPortfolio'))),
+    h('h1', {}, `${p.customerId} ${p.name}`),
+    h('div', { class: 'columns' },
+      section(t('profileTitle'), h('dl', {},
+        h('dt', {}, t('colRegion')), h('dd', {}, p.region),
+        h('dt', {}, t('tariff')), h('dd', {}, p.tariffId),
+        h('dt', {}, t('colManager')), h('dd', {}, p.accountManagerEmail),
+        h('dt', {}, 'kVA / kW'), h('dd', {}, `${p.contractKva ?? '—'} / ${p.contractKw ?? '—'}`),
+        h('dt', {}, t('colStage')), h('dd', {}, label.stage(c.arrears.stage)),
+        h('dt', {}, t('colOverdue')), h('dd', {}, formatNumber(Number(c.arrears.overdue), 2)))),
+      section(t('segmentTitle'), c.segment
+        ? h('div', {},
+            h('p', { class: 'segment' }, t('segmentLine', { tier: c.segment.tier, pattern: label.pattern(c.segment.pattern), trend: label.trend(c.segment.trend) })),
+            h('h3', {}, t('reasonsTitle')), h('ul', {}, c.segment.reasons.map((r) => h('li', {}, r))),
+            h('h3', {}, t('actionsTitle')), h('ul', { 'data-testid': 'actions' }, c.segment.actions.map((a) => h('li', {}, a))))
+        : h('p', { class: 'muted' }, t('none')))),
+    section(t('usageTitle'), usage),
+    section(t('peerTitle'), peers),
+    h('div', { class: 'columns' },
+      section(t('statementsTitle'), list(c.statements, (s) => [td(s.period), td(`v${s.version}`), td(formatMoney(s.total, s.currency)), td(s.dueDate), td(s.email)])),
+      section(t('noticesTitle'), list(c.notices, (n) => [td(n.statementKey), td(label.stage(n.stage)), td(n.sentOn ?? n.state ?? ''), td(n.disconnectionDate ?? '')]))),
+    h('div', { class: 'columns' },
+      section(t('paymentsTitle'), list(c.payments, (x) => [td(x.paidOn), td(formatMoney(x.amount, x.currency)), td(x.reference)])),
+      section(t('holdsTitle'), list(c.holds, (x) => [td(x.kind), td(x.from), td(x.released ?? ''), td(x.active ? '●' : '')]))),
+    section(t('tasksTitle'), c.tasks.length
+      ? h('table', { class: 'grid', 'data-testid': 'customer-tasks' }, h('tbody', {}, c.tasks.map((x) => taskRow(x, () => void customerPage(root, id), false))))
+      : h('p', { class: 'muted' }, t('none'))),
+    section(t('auditTitle'), list(c.audit, (x) => [td(x.at.replace('T', ' ').slice(0, 16)), td(x.by.email), td(x.action), td(x.target)])),
+    section(t('historyTitle'), list(c.history, (x) => [td(x.asOf), td(x.tier), td(label.pattern(x.pattern)), td(label.trend(x.trend)), td(x.peerGroup)])),
+  );
+  dailyChart(usage, c.days);
+  if (c.profileShares) profileChart(peers, c.profileShares, c.peerProfile, { customer: t('peerCustomer'), peer: t('peerMedian') });
+  else mount(peers, h('p', { class: 'muted' }, t('none')));
+}
