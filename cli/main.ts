@@ -81,6 +81,25 @@ function registerStateCommands(kam: Command): void {
       process.exitCode = await runLocal(o);
     });
 
+  const consoleCmd = kam
+    .command('console')
+    .description("the account managers' web console on the local stack: UI and API on 127.0.0.1 over the state of the last `kam local`\n" +
+      '(run first on the sample data when there is none), with one local user per account manager, a supervisor and an operator')
+    .option('--port <port>', 'port on 127.0.0.1', number('--port'), 8787)
+    .option('--data <dir>', 'data for the first `kam local` when there is no local state yet (default: the samples)')
+    .action(async (o) => {
+      const { runConsole } = await import('./console.ts');
+      process.exitCode = await runConsole(o);
+    });
+  consoleCmd
+    .command('token')
+    .description('print an ID token of a local console user (needs a running `kam console`), e.g. for curl -H "Authorization: Bearer $(kam console token EMAIL)"')
+    .argument('<email>', 'the user')
+    .action(async (email: string) => {
+      const { consoleToken } = await import('./console.ts');
+      process.exitCode = await consoleToken(email);
+    });
+
   kam
     .command('upload')
     .description('upload files to the ingest bucket under a prefix and wait until they are processed')

@@ -54,6 +54,7 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     classifyDlq: stateful.classifyDlq,
     userPool: stateful.userPool,
     userPoolClient: stateful.userPoolClient,
+    userPoolDomain: stateful.userPoolDomain,
     console: config,
     statements: config,
     arrears: config,

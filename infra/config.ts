@@ -92,8 +92,17 @@ export interface AppConfig {
   consoleThrottleRate: number;
   /** Burst of requests of the console API's default stage. */
   consoleThrottleBurst: number;
-  /** A WAF web ACL for the console (`-c consoleWaf=true`): HTTP APIs cannot be associated with one; it belongs on the console's CloudFront distribution. */
+  /**
+   * A WAF web ACL for the console: HTTP APIs cannot be associated with one, so it goes on the console's CloudFront
+   * distribution, which takes an existing CLOUDFRONT-scope web ACL (created in us-east-1): `-c consoleWebAclArn=<arn>`.
+   * `-c consoleWaf=true` without an ARN is refused with that explanation.
+   */
   consoleWaf: boolean;
+  consoleWebAclArn?: string;
+  /** Prefix of the Cognito domain of the managed login (`<prefix>.auth.<region>.amazoncognito.com`), `-c consoleDomainPrefix=…`; default `<stack prefix>-console-<account>`. */
+  consoleDomainPrefix?: string;
+  /** A custom domain for the console (`-c consoleDomain=console.example.com -c consoleCertificateArn=<ACM arn in us-east-1>`): TLS 1.2 minimum. */
+  consoleDomain?: { names: string[]; certificateArn: string };
 }
 
 export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -231,6 +240,7 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     consoleThrottleRate,
     consoleThrottleBurst,
     consoleWaf: flag('consoleWaf'),
+    ...consoleSiteSettings((k) => context(k as keyof AppConfig)),
   };
 }
 
@@ -247,4 +257,31 @@ function isSchedulerCron(expression: string): boolean {
   const fields = /^cron\((.+)\)$/.exec(expression)?.[1]?.trim().split(/\s+/);
   if (!fields || fields.length !== 6 || !fields.every((f) => /^[0-9A-Za-z*?,\-\/#]+$/.test(f))) return false;
   return (fields[2] === '?') !== (fields[4] === '?');
+}
+
+/** The console site's deployment settings from CDK context (see AppConfig). */
+function consoleSiteSettings(context: (key: string) => unknown): Pick<AppConfig, 'consoleWebAclArn' | 'consoleDomainPrefix' | 'consoleDomain'> {
+  const text = (key: string): string | undefined => {
+    const raw = context(key);
+    return raw === undefined || raw === '' ? undefined : String(raw).trim();
+  };
+  const webAcl = text('consoleWebAclArn');
+  if (webAcl !== undefined && !/^arn:aws[\w-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[\w-]+$/.test(webAcl)) {
+    throw new Error(`consoleWebAclArn must be a CLOUDFRONT-scope WAFv2 web ACL ARN (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>), got ${webAcl}`);
+  }
+  const prefix = text('consoleDomainPrefix');
+  if (prefix !== undefined && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix) || /aws|amazon|cognito/.test(prefix))) {
+    throw new Error(`consoleDomainPrefix must be lower-case letters, digits and hyphens without aws, amazon or cognito, got ${prefix}`);
+  }
+  const domain = text('consoleDomain');
+  const certificateArn = text('consoleCertificateArn');
+  if ((domain === undefined) !== (certificateArn === undefined)) throw new Error('consoleDomain and consoleCertificateArn go together');
+  if (certificateArn !== undefined && !/^arn:aws[\w-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
+    throw new Error(`consoleCertificateArn must be an ACM certificate in us-east-1 (CloudFront's region), got ${certificateArn}`);
+  }
+  return {
+    ...(webAcl ? { consoleWebAclArn: webAcl } : {}),
+    ...(prefix ? { consoleDomainPrefix: prefix } : {}),
+    ...(domain && certificateArn ? { consoleDomain: { names: domain.split(',').map((d) => d.trim()).filter(Boolean), certificateArn } } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AccountRecovery, FeaturePlan, Mfa, OAuthScope, StandardThreatProtectionMode, StringAttribute, UserPool, UserPoolClient, UserPoolClientIdentityProvider } from 'aws-cdk-lib/aws-cognito';
+import { AccountRecovery, FeaturePlan, Mfa, OAuthScope, StandardThreatProtectionMode, StringAttribute, UserPool, UserPoolClient, UserPoolClientIdentityProvider, ManagedLoginVersion, UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
@@ -12,7 +12,7 @@ import { pinLogicalId } from './constructs/logical-ids.ts';
 import { DeadLetterQueue, WorkQueue } from './constructs/work-queue.ts';
 
 /** The console sign-in settings of AppConfig. */
-export type ConsoleSignInSettings = Pick<AppConfig, 'consoleCallbackUrls' | 'consolePasswordAuth' | 'consoleAdvancedSecurity'>;
+export type ConsoleSignInSettings = Pick<AppConfig, 'consoleCallbackUrls' | 'consolePasswordAuth' | 'consoleAdvancedSecurity' | 'consoleDomainPrefix'>;
 
 export interface StatefulStackProps extends StackProps {
   console: ConsoleSignInSettings;
@@ -46,6 +46,8 @@ export class StatefulStack extends Stack {
   readonly userPool: UserPool;
   /** The console's app client: no secret (a browser app), hosted-UI code flow with PKCE. */
   readonly userPoolClient: UserPoolClient;
+  /** The managed login's domain (`<prefix>.auth.<region>.amazoncognito.com`), where the console signs in in AWS. */
+  readonly userPoolDomain: UserPoolDomain;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -116,6 +118,12 @@ export class StatefulStack extends Stack {
     this.acknowledgeNotificationsHandler();
 
     ({ userPool: this.userPool, client: this.userPoolClient } = this.consoleUsers(props.console));
+    // Authorization code + PKCE through Cognito's managed login needs a domain; the prefix is global per region.
+    this.userPoolDomain = this.userPool.addDomain('ConsoleDomain', {
+      cognitoDomain: { domainPrefix: props.console.consoleDomainPrefix ?? `${this.stackName.replace(/Stateful$/, '').toLowerCase()}-console-${this.account}` },
+      managedLoginVersion: ManagedLoginVersion.CLASSIC_HOSTED_UI,
+    });
+    pinLogicalId(this.userPoolDomain, 'ConsoleDomain');
 
     new CfnOutput(this, STATEFUL_OUTPUTS.bucketName, { value: this.bucket.bucketName, description: 'Upload customers/, readings/, payments/, tariffs/ files here' });
     new CfnOutput(this, STATEFUL_OUTPUTS.tableName, { value: this.table.tableName });

@@ -3,7 +3,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, type HttpStage, HttpMethod, LogGroupLogDestination, PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { IUserPoolClient, UserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IUserPoolClient, UserPool, UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -24,6 +24,7 @@ import { type EmailSender, type ItemGrant, KamFunction } from './constructs/kam-
 import { appMetric, errorRateMetric, OperationsDashboard, rateMetric } from './constructs/operations-dashboard.ts';
 import { QueueWorker } from './constructs/queue-worker.ts';
 import { ScheduledJob } from './constructs/scheduled-job.ts';
+import { ConsoleSite } from './constructs/console-site.ts';
 import type { IWorkQueue } from './constructs/work-queue.ts';
 import { APP_ALARMS, RATE_ALARMS } from './dashboard-spec.ts';
 
@@ -43,7 +44,7 @@ export type StatementSettings = Pick<
 >;
 
 /** The console API settings of AppConfig. */
-export type ConsoleApiSettings = Pick<AppConfig, 'consoleThrottleRate' | 'consoleThrottleBurst' | 'consoleWaf'>;
+export type ConsoleApiSettings = Pick<AppConfig, 'consoleThrottleRate' | 'consoleThrottleBurst' | 'consoleWaf' | 'consoleWebAclArn' | 'consoleDomain'>;
 
 /** The arrears settings of AppConfig. */
 export type ArrearsSettings = Pick<AppConfig, 'arrearsSchedule' | 'arrearsTimeZone' | 'noticeConcurrency'>;
@@ -70,6 +71,8 @@ export interface StatelessStackProps extends StackProps {
   /** The console's user pool and app client (stateful stack): the API's token issuer and audience. */
   userPool: UserPool;
   userPoolClient: IUserPoolClient;
+  /** The managed login's domain: the web UI signs in there (authorization code + PKCE). */
+  userPoolDomain: UserPoolDomain;
   console: ConsoleApiSettings;
   statements: StatementSettings;
   arrears: ArrearsSettings;
@@ -104,6 +107,8 @@ export class StatelessStack extends Stack {
   readonly consoleApi: KamFunction;
   readonly consoleHttpApi: HttpApi;
   readonly consoleStage: HttpStage;
+  /** The console's web UI (S3 + CloudFront), which also fronts the API under /api/. */
+  readonly consoleSite: ConsoleSite;
   readonly configurationSet: ConfigurationSet;
   readonly sesFeedbackTopic: Topic;
   readonly alarmTopic: Topic;
@@ -382,6 +387,12 @@ export class StatelessStack extends Stack {
       });
 
     ({ fn: this.consoleApi, api: this.consoleHttpApi, stage: this.consoleStage } = this.console(props));
+    this.consoleSite = new ConsoleSite(this, 'ConsoleSite', {
+      apiEndpoint: this.consoleHttpApi.apiEndpoint,
+      auth: { mode: 'hosted', clientId: props.userPoolClient.userPoolClientId, domain: `${props.userPoolDomain.domainName}.auth.${this.region}.amazoncognito.com` },
+      ...(props.console.consoleDomain ? { customDomain: props.console.consoleDomain } : {}),
+      ...(props.console.consoleWebAclArn ? { webAclArn: props.console.consoleWebAclArn } : {}),
+    });
 
     this.configurationSet = mail.configurationSet;
     this.sesFeedbackTopic = mail.feedbackTopic;
@@ -441,6 +452,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
     new CfnOutput(this, 'ConsoleApiFunctionName', { value: this.consoleApi.function.functionName });
     new CfnOutput(this, STATELESS_OUTPUTS.consoleApiUrl, { value: this.consoleStage.url, description: 'The console API (routes under /api/)' });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: props.console.consoleDomain ? `https://${props.console.consoleDomain.names[0]}/` : `https://${this.consoleSite.distribution.distributionDomainName}/`,
+      description: 'The console web UI (add it to -c consoleCallbackUrls for the managed login)',
+    });
   }
 
   /**
@@ -450,10 +465,11 @@ export class StatelessStack extends Stack {
    * same origin (CloudFront) later. Access logs and throttling on the default stage.
    */
   private console(props: StatelessStackProps): { fn: KamFunction; api: HttpApi; stage: HttpStage } {
-    if (props.console.consoleWaf) {
+    if (props.console.consoleWaf && !props.console.consoleWebAclArn) {
       // Not faked: AWS WAF associates with REST API stages, CloudFront, ALB, AppSync and a few others, not HTTP APIs.
       throw new Error(
-        'consoleWaf: an API Gateway HTTP API cannot be associated with a WAF web ACL; the console\'s web ACL belongs on its CloudFront distribution, which does not exist yet',
+        'consoleWaf: an API Gateway HTTP API cannot be associated with a WAF web ACL; the console\'s web ACL belongs on its CloudFront distribution: ' +
+          'create a CLOUDFRONT-scope web ACL in us-east-1 and pass -c consoleWebAclArn=<arn>',
       );
     }
     // In AWS ProviderURL is cognito-idp.<region>.amazonaws.com/<pool id>: the issuer of the pool's tokens after https://.
@@ -469,8 +485,13 @@ export class StatelessStack extends Stack {
         [ENV.consoleClientId]: props.userPoolClient.userPoolClientId,
       },
     }).bindTable(props.table, {
-      // Read-only until the console's routes land: customers and what hangs under them.
-      items: [{ actions: ['GetItem', 'Query', 'BatchGetItem'], keys: ['CUST#'] }],
+      items: [
+        // Customers and what hangs under them, the tariffs (projected bills) and the peer groups' medians.
+        { actions: ['GetItem', 'Query', 'BatchGetItem'], keys: ['CUST#', 'TARIFF#', 'PEERS'] },
+        // A person's writes, each one conditional transaction with its audit items: a task's outcome and the hold it
+        // makes, a recommendation, a decision (TASK#, HOLD#, APPROVAL#, AUDIT# under the customer).
+        { actions: ['PutItem', 'UpdateItem', 'ConditionCheckItem'], keys: ['CUST#'] },
+      ],
       // The portfolio lists customers through the general listing index.
       indexes: [TABLE.indexes.bySegment.name],
     });

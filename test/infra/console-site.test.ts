@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { CONSOLE_CSP, ConsoleSite, consoleSiteConfig } from '../../infra/constructs/console-site.ts';
 import { type Json, NO_BUNDLING, resourcesOfType } from './template-helpers.ts';
+import { readAppConfig } from '../../infra/config.ts';
 
 const values = (rs: [string, Json][]): any[] => rs.map(([, r]) => r);
 
@@ -68,5 +69,21 @@ describe('console web UI on S3 behind CloudFront', () => {
     expect(d!.Properties.DistributionConfig.ViewerCertificate.MinimumProtocolVersion).toBe('TLSv1.2_2021');
     expect(d!.Properties.DistributionConfig.WebACLId).toContain('webacl/kam');
     expect(d!.Properties.DistributionConfig.Aliases).toEqual(['console.example.com']);
+  });
+});
+
+describe('console site settings from CDK context', () => {
+  const config = (context: Record<string, string>) => readAppConfig(new App({ context }));
+  it('takes a CloudFront-scope web ACL, a custom domain with its us-east-1 certificate and a managed-login prefix, and refuses wrong ones', () => {
+    expect(config({})).not.toHaveProperty('consoleWebAclArn');
+    expect(config({ consoleWebAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/kam/abc-1' }).consoleWebAclArn).toBe('arn:aws:wafv2:us-east-1:123456789012:global/webacl/kam/abc-1');
+    expect(() => config({ consoleWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/kam/abc' })).toThrow(/CLOUDFRONT-scope/);
+    expect(config({ consoleDomain: 'console.example.com', consoleCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-1' }).consoleDomain).toEqual({
+      names: ['console.example.com'], certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-1',
+    });
+    expect(() => config({ consoleDomain: 'console.example.com' })).toThrow('consoleDomain and consoleCertificateArn go together');
+    expect(() => config({ consoleDomain: 'c.example.com', consoleCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/x' })).toThrow(/us-east-1/);
+    expect(config({ consoleDomainPrefix: 'state-grid-kam' }).consoleDomainPrefix).toBe('state-grid-kam');
+    expect(() => config({ consoleDomainPrefix: 'my-cognito-login' })).toThrow(/without aws, amazon or cognito/);
   });
 });

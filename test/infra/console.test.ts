@@ -107,13 +107,17 @@ describe('the console API (stateless stack)', () => {
     expect(s.render(env.TABLE_NAME)).toBe('<UsageTable>');
   });
 
-  it('lets ConsoleApi only read customer items and query the listing index', () => {
+  it('lets ConsoleApi read customers, tariffs and peer medians, write only under customers, and query the listing index', () => {
     const s = synth.defaults;
     const statements = s.statementsOf('ConsoleApi');
     const dynamo = allowedActions(statements).filter((a) => a.startsWith('dynamodb:')).sort();
-    expect([...new Set(dynamo)]).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect([...new Set(dynamo)]).toEqual(['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(dynamo).not.toContain('dynamodb:DeleteItem');
+    expect(dynamo).not.toContain('dynamodb:Scan');
     const items = statements.filter((st) => list(st.Action).includes('dynamodb:GetItem'));
-    expect(items.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUST#*'] } }]);
+    expect(items.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUST#*', 'TARIFF#*', 'PEERS'] } }]);
+    const writes = statements.filter((st) => list(st.Action).includes('dynamodb:PutItem'));
+    expect(writes.map((st) => st.Condition)).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CUST#*'] } }]);
     expect(resourcesFor(s.render, statements, 'dynamodb:Query')).toEqual(['<UsageTable.Arn>', '<UsageTable.Arn>/index/bySegment']);
     expect(allowedActions(statements).filter((a) => !a.startsWith('dynamodb:')).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });

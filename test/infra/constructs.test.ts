@@ -142,6 +142,8 @@ describe('logical ids', () => {
         'ClassifyDlq', 'ClassifyDlqPolicyA19C8B8D',
         // Added with the console (issue 10): its user pool, pinned, as it holds the staff's accounts.
         'ConsoleUserPool', 'ConsoleGroupManagers', 'ConsoleGroupSupervisors', 'ConsoleGroupOperators', 'ConsoleClient',
+        // and the managed login's domain, where the web UI signs in.
+        'ConsoleDomain',
       ].sort(),
     );
   });

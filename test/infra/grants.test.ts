@@ -108,8 +108,8 @@ const GRANTS: Record<string, Record<string, string>> = {
     [ON_FAILURE('ClassifyDlq')]: 'async invocation failures are kept',
   },
   ConsoleApi: {
-    // Read-only until the console's routes land (issue 10); the routes' use cases adjust it.
-    [ITEMS('dynamodb:GetItem,dynamodb:Query,dynamodb:BatchGetItem', 'CUST#*')]: "reads the caller's customers and what hangs under them",
+    [ITEMS('dynamodb:GetItem,dynamodb:Query,dynamodb:BatchGetItem', 'CUST#*,TARIFF#*,PEERS')]: "reads the caller's customers and what hangs under them, tariffs for projected bills, the peer medians",
+    [ITEMS('dynamodb:PutItem,dynamodb:UpdateItem,dynamodb:ConditionCheckItem', 'CUST#*')]: 'a person\'s writes under the customer (task outcome, hold, recommendation, decision, audit), each one conditional transaction',
     [INDEX('bySegment')]: 'lists the customers of a portfolio',
   },
   SendDigest: {

@@ -82,7 +82,7 @@ describe('cdk-nag (AwsSolutions)', () => {
     }
     // The acknowledged set, with cross-stack ARNs reduced to the attribute they name.
     const readable = acks
-      .map((a) => `${a.path.replace(/BucketNotificationsHandler\w+/, 'BucketNotificationsHandler')} ${a.id.replace(/\{"Fn::GetStackOutput".*?"OutputName":"PublishOutputFnGetAtt(\w+?)Arn\w{8}"\}\}/, '<$1.Arn>')}`)
+      .map((a) => `${a.path.replace(/BucketNotificationsHandler\w+/, 'BucketNotificationsHandler').replace(/CDKBucketDeployment\w+/, 'CDKBucketDeployment')} ${a.id.replace(/ConsoleSiteAssets\w{8}/, 'ConsoleSiteAssets').replace(/\{"Fn::GetStackOutput".*?"OutputName":"PublishOutputFnGetAtt(\w+?)Arn\w{8}"\}\}/, '<$1.Arn>')}`)
       .sort();
     expect(readable).toEqual([
       'KamStateful/BucketNotificationsHandler/Role/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -95,6 +95,20 @@ describe('cdk-nag (AwsSolutions)', () => {
       'KamStateful/SesFeedbackDlq/Resource AwsSolutions-SQS3',
       'KamStateless/ClassifyPopulation/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/ConsoleApi/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      // The console site (issue 10): no geo restriction, WAF and TLS 1.2 by context, and CDK's own BucketDeployment provider.
+      'KamStateless/ConsoleSite/Distribution/Resource AwsSolutions-CFR1',
+      'KamStateless/ConsoleSite/Distribution/Resource AwsSolutions-CFR2',
+      'KamStateless/ConsoleSite/Distribution/Resource AwsSolutions-CFR4',
+      'KamStateless/Custom::CDKBucketDeployment/Resource AwsSolutions-L1',
+      'KamStateless/Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Action::s3:Abort*]',
+      'KamStateless/Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+      'KamStateless/Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Action::s3:GetBucket*]',
+      'KamStateless/Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Action::s3:GetObject*]',
+      'KamStateless/Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Action::s3:List*]',
+      'KamStateless/Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+      'KamStateless/Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<ConsoleSiteAssets.Arn>/*]',
+      'KamStateless/Custom::CDKBucketDeployment/ServiceRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+      'KamStateless/Custom::CDKBucketDeployment/ServiceRole/Resource AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'KamStateless/IngestChunks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'KamStateless/IngestChunks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/customers/*]',
       'KamStateless/IngestChunks/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<IngestBucket.Arn>/payments/*]',
