@@ -52,7 +52,7 @@ export async function runConsole(opts: { port: number; data?: string }): Promise
     Object.assign(process.env, app.env());
     const customers = await stores(makeClients(), app.names.table).customers.all();
     consoleServer = await startLocalConsole(app, customers, { port: opts.port });
-    const password = consoleServer.users[0]!.password;
+    const password = consoleServer.password;
     const session: ConsoleSession = { pid: process.pid, url: consoleServer.url, pool: consoleServer.pool, password, users: consoleServer.users.map((u) => ({ email: u.email, groups: u.groups })) };
     writeFileSync(CONSOLE_FILE, JSON.stringify(session, null, 2));
     chmodSync(CONSOLE_FILE, 0o600);

@@ -21,6 +21,8 @@ export interface LocalConsole {
   pool: LocalConsolePool;
   /** The users created for local use (one per account manager, a supervisor of every region, an operator). */
   users: (ConsoleUser & { sub?: string })[];
+  /** The local users' password (local use only). */
+  password: string;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,8 @@ export interface LocalConsoleOptions {
   port?: number;
   /** The password of every local user (default: a fresh random one that meets the pool's policy). */
   password?: string;
+  /** The users to create instead of those of `customers` (tests create their own; [] = none). */
+  users?: ConsoleUser[];
   log?: (msg: string) => void;
 }
 
@@ -57,7 +61,7 @@ export async function startLocalConsole(app: LocalApp, customers: readonly Custo
   await buildConsoleAssets();
   const pool = consolePool(app);
   const password = opts.password ?? localPassword();
-  const users = localUsers(customers, password);
+  const users = opts.users ?? localUsers(customers, password);
   const subs = await createConsoleUsers(pool, users);
   const api = await startLocalHttpApi(app, { log });
   const config = JSON.stringify({ auth: { mode: 'local', clientId: pool.clientId, cognitoUrl: '/cognito/' } });
@@ -96,6 +100,7 @@ export async function startLocalConsole(app: LocalApp, customers: readonly Custo
     api,
     pool,
     users: users.map((u) => ({ ...u, ...(subs.get(u.email) ? { sub: subs.get(u.email)! } : {}) })),
+    password,
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

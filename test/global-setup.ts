@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLocalApp, type LocalApp } from '../local/app.ts';
 import { startSesFaultProxy } from './helpers/ses-fault-proxy.ts';
+import { startLocalConsole, type LocalConsole } from '../local/console-server.ts';
+import type { LocalConsolePool } from '../local/console-users.ts';
 
 /** What integration tests receive (through inject('localApp')) to reach the one local stack of this test run. */
 export interface LocalAppHandle {
@@ -20,6 +22,8 @@ export interface LocalAppHandle {
    * simulated day, and removes the file to give them the real time again.
    */
   clockFile: string;
+  /** The console (UI, /api/* through the HTTP API emulator, /cognito/) and its user pool; tests create their users. */
+  console: { url: string; pool: LocalConsolePool };
 }
 
 declare module 'vitest' {
@@ -30,6 +34,7 @@ declare module 'vitest' {
 
 let app: LocalApp | undefined;
 let server: Server | undefined;
+let consoleServer: LocalConsole | undefined;
 
 // The local AWS stack and the functions start once per test run, from the synthesized CDK templates.
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -55,6 +60,7 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     beforeFunctions: (aws) => (sesTarget = aws.endpoints.ses),
   });
   const local = app;
+  consoleServer = await startLocalConsole(app, [], { users: [] });
   server = createServer((req, res) => {
     const invoke = /^\/invoke\/([A-Za-z0-9]+)$/.exec(req.url ?? '');
     if (invoke && req.method === 'POST') {
@@ -95,10 +101,17 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const address = server.address() as { port: number };
-  project.provide('localApp', { env: app.env(), names: app.names, control: `http://127.0.0.1:${address.port}`, clockFile });
+  project.provide('localApp', {
+    env: app.env(),
+    names: app.names,
+    control: `http://127.0.0.1:${address.port}`,
+    clockFile,
+    console: { url: consoleServer.url, pool: consoleServer.pool },
+  });
   return async () => {
     await proxy.close();
     server?.close();
+    await consoleServer?.stop();
     await app?.stop();
   };
 }

@@ -5,8 +5,9 @@ import type { Approval, Me } from '../types.ts';
 
 const STATE = { requested: 'approvalRequested', recommended: 'approvalRecommended', approved: 'approvalApproved', rejected: 'approvalRejected' } as const;
 
+const VERDICT = { approve: 'recommendApprove', reject: 'recommendReject', approved: 'approvalApproved', rejected: 'approvalRejected' } as const;
 const verdictText = (v: { verdict: string; reason: string; by: { email: string }; at: string } | undefined) =>
-  v ? t('verdictBy', { verdict: v.verdict, who: v.by.email, day: v.at.slice(0, 10), reason: v.reason }) : '—';
+  v ? t('verdictBy', { verdict: t(VERDICT[v.verdict as keyof typeof VERDICT] ?? 'none'), who: v.by.email, day: v.at.slice(0, 10), reason: v.reason }) : '—';
 
 /**
  * Disconnection requests. The customer's manager recommends, a supervisor of the region decides (never on their own
@@ -27,8 +28,8 @@ export async function approvalsPage(root: HTMLElement, me: Me): Promise<void> {
             h('td', {}, a.disconnectionDate ?? '—'),
             h('td', {}, a.requestedOn),
             h('td', { 'data-state': a.state }, t(STATE[a.state])),
-            h('td', {}, verdictText(a.recommendation)),
-            h('td', {}, verdictText(a.decision)),
+            h('td', { class: 'wrap' }, verdictText(a.recommendation)),
+            h('td', { class: 'wrap' }, verdictText(a.decision)),
             h('td', {}, a.decision ? '' : decisionForm(a, supervisor, () => void load()))))))
       : h('p', { class: 'muted' }, t('none')));
   };
