@@ -7,11 +7,16 @@ import { instrumented } from './commons/handler.ts';
 import { stores } from './adapters/ports.ts';
 import { realTime } from './commons/clock.ts';
 import { runPopulationJob } from '../domain/use-cases/classify-customers.ts';
+import { createPlaybookTasks } from '../domain/console/tasks.ts';
+import { localDayOf } from '../domain/time/zone.ts';
+import { now } from './commons/clock.ts';
 
 const config = loadConfig();
 const clients = makeClients();
 const s = stores(clients, config.tableName);
 const job = runPopulationJob({ segments: s.segments, population: s.population, clock: realTime }, config.domain);
+// A segment move turns its playbook actions into tasks for the account manager (console, issue 10).
+const playbookTasks = createPlaybookTasks({ segments: s.segments, console: s.console, clock: now, dayOf: (at) => localDayOf(at, config.domain.timeZone) });
 
 /**
  * A feature written by ingest is seen through the customers' GSI, which is eventually consistent (typically well
@@ -33,6 +38,8 @@ export const handler = instrumented(async (event: { force?: boolean } | null, co
     logger.info(r.reason === 'busy' ? 'another classification run holds the lease; nothing done' : 'population unchanged since the last run; nothing done', { version: r.version });
     return r;
   }
+  const tasks = r.moved.length ? await playbookTasks(new Set(r.moved)) : { created: 0, existing: 0 };
+  metrics.addMetric('PlaybookTasksCreated', MetricUnit.Count, tasks.created);
   metrics.addMetric('CustomersClassified', MetricUnit.Count, r.classified);
   metrics.addMetric('SegmentMoves', MetricUnit.Count, r.moved.length);
   for (const [tier, n] of Object.entries(r.counts?.tiers ?? {})) {
@@ -45,6 +52,6 @@ export const handler = instrumented(async (event: { force?: boolean } | null, co
     m.addDimension('pattern', pattern);
     m.addMetric('CustomersByPattern', MetricUnit.Count, n);
   }
-  logger.info('customers classified', { version: r.version, asOf: r.asOf, classified: r.classified, moved: r.moved.length });
+  logger.info('customers classified', { version: r.version, asOf: r.asOf, classified: r.classified, moved: r.moved.length, playbookTasks: tasks.created });
   return { ran: true, version: r.version, asOf: r.asOf, classified: r.classified, moved: r.moved.length, counts: r.counts };
 });

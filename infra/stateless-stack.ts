@@ -379,6 +379,8 @@ export class StatelessStack extends Stack {
           { actions: ['GetItem', 'UpdateItem'], keys: ['POPULATION'] },
           // Each changed segment on its customer's profile.
           { actions: ['UpdateItem'], keys: ['CUST#'] },
+          // A moved customer's playbook actions as tasks for its manager (conditional puts: once per segment move).
+          { actions: ['PutItem'], keys: ['CUST#'] },
           // Segment history items and the peer-group figures.
           { actions: ['BatchWriteItem'], keys: ['CUST#', 'PEERS'] },
         ],

@@ -73,14 +73,16 @@ export function listTasks(ports: Pick<ConsolePorts, 'customers' | 'console'>) {
 /**
  * Turns every stored segment's playbook actions into tasks for the customer's account manager (idempotent: the task
  * key is the segment as-of and the action, so a re-run, or a run on another day, finds them and changes nothing).
+ * `only`: just these customers (the population job passes the customers whose segment moved in its run, so a
+ * segment move makes its actions tasks once, and a run that moved nobody writes nothing).
  */
 export function createPlaybookTasks(ports: Pick<ConsolePorts, 'console' | 'clock' | 'dayOf'> & { segments: { all(): Promise<SegmentState[]> } }) {
-  return async (): Promise<{ created: number; existing: number }> => {
+  return async (only?: ReadonlySet<string>): Promise<{ created: number; existing: number }> => {
     const today = ports.dayOf(ports.clock());
     let created = 0;
     let existing = 0;
     for (const { customer, segment } of await ports.segments.all()) {
-      if (!segment) continue;
+      if (!segment || (only !== undefined && !only.has(customer.customerId))) continue;
       for (const action of segment.playbook) {
         const kind: TaskKind = VISIT_ACTIONS.has(action.code) ? 'visit' : 'phone-call';
         const key = playbookTaskKey(segment.asOf, action.code, kind);

@@ -103,6 +103,7 @@ const GRANTS: Record<string, Record<string, string>> = {
   ClassifyPopulation: {
     [ITEMS('dynamodb:GetItem,dynamodb:UpdateItem', 'POPULATION')]: 'reads the population marker, takes and gives back its lease, records the version classified',
     [ITEMS('dynamodb:UpdateItem', 'CUST#*')]: "writes each changed segment on its customer's profile",
+    [ITEMS('dynamodb:PutItem', 'CUST#*')]: "a moved customer's playbook actions as its manager's tasks (conditional puts, once per move)",
     [ITEMS('dynamodb:BatchWriteItem', 'CUST#*,PEERS')]: 'appends segment history and writes the peer-group figures',
     [INDEX('bySegment')]: "reads every customer's profile: master data, stored features, current segment",
     [ON_FAILURE('ClassifyDlq')]: 'async invocation failures are kept',

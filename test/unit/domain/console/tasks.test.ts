@@ -58,7 +58,9 @@ describe('playbook tasks', () => {
     expect(t.mem.tasks.size).toBe(2);
     // A new classification (new as-of) is new work.
     seg = segment('2026-10-31');
-    expect(await run()).toEqual({ created: 2, existing: 0 });
+    // The population job passes only the customers that moved: C1 did not move this time, so nothing is written.
+    expect(await run(new Set(['C2']))).toEqual({ created: 0, existing: 0 });
+    expect(await run(new Set(['C1']))).toEqual({ created: 2, existing: 0 });
   });
 });
 
