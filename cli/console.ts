@@ -2,7 +2,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalApp } from '../local/app.ts';
-import { startLocalConsole } from '../local/console-server.ts';
+import { startLocalConsole, type LocalConsole } from '../local/console-server.ts';
 import { signIn, type LocalConsolePool } from '../local/console-users.ts';
 import { makeClients } from '../functions/commons/clients.ts';
 import { stores } from '../functions/adapters/ports.ts';
@@ -52,11 +52,7 @@ export async function runConsole(opts: { port: number; data?: string }): Promise
     Object.assign(process.env, app.env());
     const customers = await stores(makeClients(), app.names.table).customers.all();
     consoleServer = await startLocalConsole(app, customers, { port: opts.port });
-    const password = consoleServer.password;
-    const session: ConsoleSession = { pid: process.pid, url: consoleServer.url, pool: consoleServer.pool, password, users: consoleServer.users.map((u) => ({ email: u.email, groups: u.groups })) };
-    writeFileSync(CONSOLE_FILE, JSON.stringify(session, null, 2));
-    chmodSync(CONSOLE_FILE, 0o600);
-    printConsole(consoleServer.url, session);
+    printConsole(consoleServer.url, writeConsoleSession(consoleServer));
   } catch (err) {
     await stop();
     throw err;
@@ -67,6 +63,14 @@ export async function runConsole(opts: { port: number; data?: string }): Promise
   });
   await stop();
   return 0;
+}
+
+/** What `kam console token` needs, readable by this user only (local use; removed when the console stops). */
+export function writeConsoleSession(c: LocalConsole): ConsoleSession {
+  const session: ConsoleSession = { pid: process.pid, url: c.url, pool: c.pool, password: c.password, users: c.users.map((u) => ({ email: u.email, groups: u.groups })) };
+  writeFileSync(CONSOLE_FILE, JSON.stringify(session, null, 2), { mode: 0o600 });
+  chmodSync(CONSOLE_FILE, 0o600);
+  return session;
 }
 
 export function printConsole(url: string, session: Pick<ConsoleSession, 'password' | 'users'>): void {

@@ -139,8 +139,15 @@ export async function runLocal(opts: LocalOptions): Promise<number> {
       printSummary(summary, skipped, Date.now() - t0, dlq);
       const drawn = board.summary.filter((w) => w.status === 'drawn').length;
       console.log(`\nDashboard: ${board.path} (${board.widgets} widgets, ${drawn} drawn from the functions' metrics, the rest not recorded locally or without data; rebuild with kam dashboard)`);
+      if (!opts.keep) console.log('\nConsole (account managers\' web UI) on this state: npm run console, then open http://127.0.0.1:8787/ (it prints the local users and their password)');
     }
     if (opts.keep) {
+      // The console on the same servers: UI and API on 127.0.0.1:8787, users from the customer master.
+      const { startLocalConsole } = await import('../local/console-server.ts');
+      const { printConsole, writeConsoleSession } = await import('./console.ts');
+      const consoleServer = await startLocalConsole(app, await s.customers.all(), { port: 8787 });
+      writeConsoleSession(consoleServer);
+      if (!opts.json) printConsole(consoleServer.url, { password: consoleServer.password, users: consoleServer.users });
       const session: Session = { pid: process.pid, env: app.env(), names: app.names };
       writeFileSync(SESSION_FILE, JSON.stringify(session, null, 2));
       const e = app.aws.endpoints;
