@@ -73,7 +73,7 @@ export const WIDGETS: readonly WidgetSpec[] = [
   },
   { id: 'tiers', section: 'Business', title: 'Customers by tier', stat: 'Maximum', kind: 'gauge', metrics: [app('CustomersByTier', { dimension: 'tier', values: TIERS })] },
   { id: 'patterns', section: 'Business', title: 'Customers by load pattern', stat: 'Maximum', kind: 'gauge', metrics: [app('CustomersByPattern', { dimension: 'pattern', values: PATTERNS })] },
-  { id: 'moves', section: 'Business', title: 'Customers classified / segment moves', stat: 'Sum', kind: 'count', metrics: [app('CustomersClassified'), app('SegmentMoves')] },
+  { id: 'moves', section: 'Business', title: 'Customers classified / segment moves / playbook tasks created', stat: 'Sum', kind: 'count', metrics: [app('CustomersClassified'), app('SegmentMoves'), app('PlaybookTasksCreated')] },
   { id: 'kwh', section: 'Business', title: 'kWh ingested by region', stat: 'Sum', kind: 'count', metrics: [app('KwhIngested', { dimension: 'region', values: [] })] },
   { id: 'billed', section: 'Business', title: 'Amount billed', stat: 'Sum', kind: 'count', metrics: [app('AmountBilled')] },
   {
