@@ -7,7 +7,7 @@ import { signIn, type LocalConsolePool } from '../local/console-users.ts';
 import { makeClients } from '../functions/commons/clients.ts';
 import { stores } from '../functions/adapters/ports.ts';
 import { table } from './output.ts';
-import { DATA_DIR, LOG_DIR, SESSION_FILE, STATE_DIR } from './target.ts';
+import { alive, DATA_DIR, LOG_DIR, SESSION_FILE, STATE_DIR } from './target.ts';
 
 /** Where a running `kam console` leaves what `kam console token` needs (local use only; removed when it stops). */
 export const CONSOLE_FILE = join(STATE_DIR, 'console.json');
@@ -97,13 +97,4 @@ export async function consoleToken(email: string): Promise<number> {
   }
   console.log(await signIn(session.pool, user.email, session.password));
   return 0;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

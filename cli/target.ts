@@ -40,7 +40,8 @@ async function quiet(clients: Clients, names: Target['names'], timeoutMs: number
   await drain({ sqs: clients.sqs, queueUrls: urls, timeoutMs, intervalMs: 1000 });
 }
 
-function alive(pid: number): boolean {
+/** Whether a process (a `kam local --keep`, a `kam console`) is still running. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -146,7 +146,7 @@ export interface Customer360 {
   profileShares: number[] | null;
   peerProfile: number[] | null;
   statements: { period: string; version: number; total: string; currency: string; dueDate: string; email: string; sentAt: string | null }[];
-  notices: Pick<StoredNotice, 'statementKey' | 'stage' | 'disconnectionDate'>[] & { sentOn?: string | null; state?: string }[];
+  notices: (Pick<StoredNotice, 'statementKey' | 'stage' | 'disconnectionDate'> & { state: string; sentOn: string | null })[];
   payments: Payment[];
   holds: (Hold & { active: boolean })[];
   arrears: { stage: Stage | null; overdue: string };

@@ -29,7 +29,8 @@ export function taskRow(task: Task, onDone: () => void, showCustomer = true): HT
   ];
   if (task.status === 'closed' && task.closed) {
     const o = task.closed.outcome;
-    cells.push(h('td', {}, `${outcomeLabel(o.kind)}${o.promisedOn ? ` ${o.promisedOn}` : ''}${o.reason ? ` — ${o.reason}` : ''} (${task.closed.closedOn})`));
+    const detail = o.kind === 'promise-to-pay' ? ` ${o.promisedOn}` : o.kind === 'dispute' ? ` — ${o.reason}` : '';
+    cells.push(h('td', {}, `${outcomeLabel(o.kind)}${detail} (${task.closed.closedOn})`));
   } else cells.push(h('td', {}, outcomeForm(task, onDone)));
   return h('tr', { 'data-task': task.id }, cells);
 }
