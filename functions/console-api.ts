@@ -18,5 +18,6 @@ export const app = consoleApi({
   read: consoleReadPorts(s),
   work: consolePorts(s, config.domain.timeZone),
   today: () => localDayOf(now(), config.domain.timeZone),
+  render: { utilityName: config.utilityName },
 });
 export const handler = handle(app);

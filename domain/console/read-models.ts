@@ -15,6 +15,7 @@ import { periodRange, periodUsage } from '../statements/compose-statement.ts';
 import { projectBill } from '../use-cases/check-alerts.ts';
 import { dayKeyOfEpochDay, epochDayOf } from '../time/zone.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
+import { renderStatementEmail, type RenderOptions } from '../statements/render-email.ts';
 import { canRead, canWrite, Forbidden, type Caller, type CustomerScope } from './caller.ts';
 
 /** What the console's read models read; each is an existing store's method (functions/adapters). */
@@ -146,7 +147,7 @@ export interface Customer360 {
   profileShares: number[] | null;
   peerProfile: number[] | null;
   statements: { period: string; version: number; total: string; currency: string; dueDate: string; email: string; sentAt: string | null }[];
-  notices: (Pick<StoredNotice, 'statementKey' | 'stage' | 'disconnectionDate'> & { state: string; sentOn: string | null })[];
+  notices: (Pick<StoredNotice, 'statementKey' | 'stage' | 'disconnectionDate'> & { state: string; sentOn: string | null; messageId: string | null })[];
   payments: Payment[];
   holds: (Hold & { active: boolean })[];
   arrears: { stage: Stage | null; overdue: string };
@@ -188,7 +189,11 @@ export async function customer360(ports: ConsoleReadPorts, caller: Caller, custo
       email: s.email.state,
       sentAt: s.email.at ?? null,
     })),
-    notices: notices.map((n) => ({ statementKey: n.statementKey, stage: n.stage, ...(n.disconnectionDate ? { disconnectionDate: n.disconnectionDate } : {}), state: n.email.state, sentOn: n.email.sentOn ?? null })),
+    // The proof of notice: when it went out and SES's message id.
+    notices: notices.map((n) => ({
+      statementKey: n.statementKey, stage: n.stage, ...(n.disconnectionDate ? { disconnectionDate: n.disconnectionDate } : {}),
+      state: n.email.state, sentOn: n.email.sentOn ?? null, messageId: n.email.messageId ?? null,
+    })),
     payments: [...payments].sort((a, b) => (a.paidAt < b.paidAt ? 1 : -1)),
     holds: holds.map((h) => {
       const end = holdEnd(h, payments, DEFAULT_ARREARS_POLICY.planGraceDays);
@@ -207,3 +212,24 @@ function latestVersions(statements: readonly StoredStatement[]): StoredStatement
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 const round4 = (v: number) => Math.round(v * 10000) / 10000;
+
+/**
+ * A statement's email HTML as it was sent: rendered again from the stored statement by the renderer that sent it
+ * (pure, so the same statement gives the same HTML). The latest version of the period unless `version` is given.
+ */
+export async function statementHtml(
+  ports: Pick<ConsoleReadPorts, 'customers' | 'statements'>,
+  caller: Caller,
+  customerId: string,
+  period: string,
+  version: number | undefined,
+  opts: RenderOptions,
+): Promise<{ html: string; fileName: string } | null> {
+  const c = await ports.customers.get(customerId);
+  if (!c || !canRead(caller, scope(c))) throw new Forbidden(`customer ${customerId}`);
+  const versions = (await ports.statements.history(customerId)).filter((s) => s.period === period);
+  const s = version === undefined ? latestVersions(versions)[0] : versions.find((x) => x.version === version);
+  if (!s) return null;
+  const email = renderStatementEmail(s, { name: c.name, email: c.email, locale: c.locale, accountManagerEmail: c.accountManagerEmail }, opts);
+  return { html: email.html, fileName: `${customerId}-${period}-v${s.version}.html` };
+}

@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { callerFromClaims, Forbidden, type Caller } from '../../domain/console/caller.ts';
 import type { TokenVerifier } from './auth.ts';
-import { customer360, portfolio, type ConsoleReadPorts } from '../../domain/console/read-models.ts';
+import { customer360, portfolio, statementHtml, type ConsoleReadPorts } from '../../domain/console/read-models.ts';
+import type { RenderOptions } from '../../domain/statements/render-email.ts';
 import { Conflict, Invalid, NotFound, type ConsolePorts, type TaskOutcome } from '../../domain/console/ports.ts';
 import { listTasks, recordOutcome } from '../../domain/console/tasks.ts';
 import { decideDisconnection, listApprovals, recommendDisconnection } from '../../domain/console/approvals.ts';
@@ -32,6 +33,8 @@ export interface ConsoleDeps {
   work: ConsolePorts;
   /** Today's local day in the utility's zone (the "as of" of arrears figures). */
   today: () => string;
+  /** How statements were rendered for email (the utility's name in both locales). */
+  render: RenderOptions;
 }
 
 /**
@@ -83,6 +86,19 @@ export function consoleApi(deps: ConsoleDeps): Hono<Env> {
     const view = await customer360(deps.read, caller, id, deps.today());
     const [customerTasks, customerApprovals, changes] = await Promise.all([tasks(caller, { customerId: id }), approvals(caller, { customerId: id }), audit(caller, id)]);
     return c.json({ ...view, tasks: customerTasks, approvals: customerApprovals, audit: changes });
+  });
+  app.get('/api/customers/:id/statements/:period/html', async (c) => {
+    const v = c.req.query('version');
+    if (v !== undefined && !/^[1-9]\d{0,3}$/.test(v)) throw new BadRequest('version must be a positive integer');
+    const found = await statementHtml(deps.read, c.get('caller'), c.req.param('id'), c.req.param('period'), v === undefined ? undefined : Number(v), deps.render);
+    if (!found) throw new NotFound(`no statement ${c.req.param('period')}${v ? ` version ${v}` : ''}`);
+    // Served as a download: the email's inline styles need no script, and nothing of it runs in the console's origin.
+    return c.body(found.html, 200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-disposition': `attachment; filename="${found.fileName}"`,
+      'content-security-policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+      'x-content-type-options': 'nosniff',
+    });
   });
   app.get('/api/tasks', async (c) => {
     const status = c.req.query('status');

@@ -4,6 +4,12 @@ import type { ConsoleReadPorts } from '../../../domain/console/read-models.ts';
 import type { Customer } from '../../../domain/customers/customer-master.ts';
 import { memoryPorts } from '../domain/console/fixtures.ts';
 import { taskId } from '../../../domain/console/tasks.ts';
+import { loadFixture } from '../domain/statements/fixtures.ts';
+import type { StoredStatement } from '../../../domain/use-cases/statement-ports.ts';
+
+// C1's October statement, as stored after it was emailed (the zh-CN statement fixture, under C1's id).
+const zh = loadFixture('zh');
+const STORED: StoredStatement = { ...zh.statement, customerId: 'C1', period: '2026-10', version: 2, email: { state: 'sent', messageId: 'ses-1', at: '2026-11-02T06:00:00Z' }, createdAt: '2026-11-02T06:00:00Z' };
 
 // The console API's read routes with a token check that accepts "token-<name>" (the real check, aws-jwt-verify
 // against the pool's JWKS, is exercised on the local stack): who sees which customer is decided by the domain.
@@ -23,7 +29,7 @@ const ports: ConsoleReadPorts = {
   segments: { history: async () => [], latestDay: async (id) => (id === 'C1' ? '2026-10-03' : undefined) },
   usage: { range: async (id, from, to) => (id === 'C1' ? [day('2026-10-01', 100), day('2026-10-02', 200), day('2026-10-03', 300)].filter((d) => d.day >= from && d.day <= to) : []) } as ConsoleReadPorts['usage'],
   tariffs: { get: async () => undefined },
-  statements: { history: async () => [] },
+  statements: { history: async (id) => (id === 'C1' ? [{ ...STORED, version: 1 }, STORED] : []) },
   peers: { get: async () => undefined },
   alerts: { get: async (id, _p, kind) => (id === 'C1' && kind === 'demand' ? { customerId: id, period: '2026-10', kind, figures: {} as never, raisedAt: '', email: { state: 'sent' } } : undefined) },
   arrears: { receivables: async () => [], notices: async () => [], holds: async () => [], tasks: async () => [] },
@@ -46,6 +52,7 @@ const app = consoleApi({
   },
   read: ports,
   today: () => '2026-11-30',
+  render: { utilityName: { en: 'Utility', 'zh-CN': '供电公司' } },
 });
 const get = (path: string, user?: string) => app.request(path, user ? { headers: { authorization: `Bearer token-${user}` } } : {});
 
@@ -140,5 +147,23 @@ describe('every route × every role', () => {
     expect((await send('GET', '/api/kpis?period=2026-13', 'ops')).status).toBe(400);
     expect((await send('GET', '/api/tasks?status=maybe', 'ops')).status).toBe(400);
     expect((await send('POST', '/api/approvals/C1~2026-10~v1', 'zhao', { verdict: 'approve' })).status).toBe(400);
+  });
+});
+
+describe('a statement as emailed', () => {
+  it('is the email HTML of the latest version (or the one asked for), as a download that runs nothing, and only for those who may see the customer', async () => {
+    const r = await get('/api/customers/C1/statements/2026-10/html', 'wang');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-disposition')).toBe('attachment; filename="C1-2026-10-v2.html"');
+    expect(r.headers.get('content-security-policy')).toMatch(/^sandbox; default-src 'none'/);
+    const html = await r.text();
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).not.toMatch(/<script/i);
+    expect((await get('/api/customers/C1/statements/2026-10/html?version=1', 'wang')).headers.get('content-disposition')).toContain('-v1.html');
+    expect((await get('/api/customers/C1/statements/2026-09/html', 'wang')).status).toBe(404);
+    expect((await get('/api/customers/C1/statements/2026-10/html?version=x', 'wang')).status).toBe(400);
+    expect((await get('/api/customers/C1/statements/2026-10/html', 'li')).status).toBe(403);
+    const c = (await (await get('/api/customers/C1', 'ops')).json()) as { statements: { period: string; version: number; email: string }[] };
+    expect(c.statements).toEqual([expect.objectContaining({ period: '2026-10', version: 2, email: 'sent' })]);
   });
 });

@@ -36,8 +36,11 @@ export async function customerPage(root: HTMLElement, id: string): Promise<void>
     section(t('usageTitle'), usage),
     section(t('peerTitle'), peers),
     h('div', { class: 'columns' },
-      section(t('statementsTitle'), list(c.statements, (s) => [td(s.period), td(`v${s.version}`), td(formatMoney(s.total, s.currency)), td(s.dueDate), td(s.email)])),
-      section(t('noticesTitle'), list(c.notices, (n) => [td(n.statementKey), td(label.stage(n.stage)), td(n.sentOn ?? n.state ?? ''), td(n.disconnectionDate ?? '')]))),
+      section(t('statementsTitle'), list(c.statements, (s) => [
+        td(s.period), td(`v${s.version}`), td(formatMoney(s.total, s.currency)), td(s.dueDate), td(s.email),
+        td(h('button', { type: 'button', class: 'link', onclick: () => void api.download(`/api/customers/${encodeURIComponent(p.customerId)}/statements/${s.period}/html?version=${s.version}`) }, t('openHtml'))),
+      ])),
+      section(t('noticesTitle'), list(c.notices, (n) => [td(n.statementKey), td(label.stage(n.stage)), td(n.sentOn ?? n.state), td(n.disconnectionDate ?? ''), td(h('code', {}, n.messageId ?? ''))]))),
     h('div', { class: 'columns' },
       section(t('paymentsTitle'), list(c.payments, (x) => [td(x.paidOn), td(formatMoney(x.amount, x.currency)), td(x.reference)])),
       section(t('holdsTitle'), list(c.holds, (x) => [td(x.kind), td(x.from), td(x.released ?? ''), td(x.active ? '●' : '')]))),
