@@ -408,6 +408,14 @@ export class StatelessStack extends Stack {
       'SendNotice failed at least once in 5 minutes; notices are being retried and may reach the notice dead-letter queue',
     );
 
+    // The console's API as its users see it: server errors API Gateway answered (a failed or timed-out invocation).
+    this.alarmOn(
+      'ConsoleApiServerErrorsAlarm',
+      this.consoleHttpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'The console API answered at least 5 server errors (5xx) in 5 minutes; see the ConsoleApi log group and the API access log',
+      5,
+    );
+
     // Every function of this stack, found rather than listed, so a new one is on the dashboard and alarmed on.
     const functions = this.node.findAll().filter((construct): construct is KamFunction => construct instanceof KamFunction);
     this.dashboard = new OperationsDashboard(this, 'OperationsDashboard', {

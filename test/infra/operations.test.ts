@@ -236,8 +236,10 @@ describe('alarms', () => {
   it('sends every alarm, and its all-clear, to the alarm topic only', () => {
     const topic = alarmTopicId(synth.custom);
     const all = alarms(synth.custom);
-    // 10 DLQs, SendNotice errors, the application alarms, the bounce rate, one error rate per function.
-    expect(all).toHaveLength(10 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
+    // 10 DLQs, SendNotice errors, the console API's 5xx, the application alarms, the bounce rate, one error rate per function.
+    expect(all).toHaveLength(10 + 1 + 1 + APP_ALARMS.length + RATE_ALARMS.length + functionIds(synth.custom).length);
+    const [, serverErrors] = all.find(([id]) => id.startsWith('ConsoleApiServerErrorsAlarm'))!;
+    expect(serverErrors.Properties).toMatchObject({ MetricName: '5xx', Namespace: 'AWS/ApiGateway', Threshold: 5 });
     for (const [id, alarm] of all) {
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topic }]);
