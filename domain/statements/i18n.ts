@@ -199,6 +199,17 @@ const en = {
   kpiRegions: 'By region',
   kpiManagers: 'By account manager',
   kpiRatio: '{done}/{of} ({share})',
+  // Playbook actions for the account manager, by code (the segment's own text keeps the figures; shown beside it).
+  actionDedicatedManager: 'Dedicated account manager and priority service channel',
+  actionVisit: 'Visit the customer: consumption has fallen markedly',
+  actionReviewContractDemand: 'Review the contract demand: maximum demand above the contracted limit',
+  actionValleyShifting: 'Advise shifting load to valley hours',
+  actionReactiveCompensation: 'Recommend reactive compensation: power factor below standard',
+  actionCheckProductionPlans: 'Check production plans and metering: consumption is volatile',
+  actionConfirmValleyTariff: 'Confirm a time-of-use tariff with valley prices',
+  actionReliabilityCheck: 'Check supply reliability (dual supply, backup)',
+  actionMeterCheck: 'Check data quality and the meter',
+  actionReviewCapacity: 'Review capacity and supply needs',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
@@ -397,6 +408,16 @@ const zhCN: Messages = {
   kpiRegions: '按区域',
   kpiManagers: '按客户经理',
   kpiRatio: '{done}/{of}（{share}）',
+  actionDedicatedManager: '配备专属客户经理，开通优先服务通道',
+  actionVisit: '上门走访：用电量明显下降',
+  actionReviewContractDemand: '复核合同需量：最大需量超出合同限值',
+  actionValleyShifting: '建议移峰填谷',
+  actionReactiveCompensation: '建议加装无功补偿：功率因数低于考核标准',
+  actionCheckProductionPlans: '核实生产计划与计量：用电波动大',
+  actionConfirmValleyTariff: '确认执行含谷电价的分时电价',
+  actionReliabilityCheck: '核查供电可靠性（双电源、备用电源）',
+  actionMeterCheck: '核查数据质量与电能表',
+  actionReviewCapacity: '复核容量与用电需求',
 };
 
 export const MESSAGES: Record<Locale, Messages> = { en, 'zh-CN': zhCN };

@@ -27,12 +27,19 @@ const PATTERN: Record<string, MessageKey> = {
 const TREND: Record<string, MessageKey> = { growing: 'trendGrowing', declining: 'trendDeclining', volatile: 'trendVolatile', stable: 'trendStable', unknown: 'trendUnknown' };
 const STAGE: Record<string, MessageKey> = { reminder: 'stageReminder', formal: 'stageFormal', final: 'stageFinal', 'disconnection-request': 'stageDisconnectionRequest' };
 const ALERT: Record<string, MessageKey> = { demand: 'alertDemand', bill: 'alertBill' };
+const ACTION: Record<string, MessageKey> = {
+  'dedicated-manager': 'actionDedicatedManager', visit: 'actionVisit', 'review-contract-demand': 'actionReviewContractDemand',
+  'valley-shifting': 'actionValleyShifting', 'reactive-compensation': 'actionReactiveCompensation', 'check-production-plans': 'actionCheckProductionPlans',
+  'confirm-valley-tariff': 'actionConfirmValleyTariff', 'reliability-check': 'actionReliabilityCheck', 'meter-check': 'actionMeterCheck', 'review-capacity': 'actionReviewCapacity',
+};
 
 export const label = {
   pattern: (p: string | null) => (p && PATTERN[p] ? t(PATTERN[p]) : '—'),
   trend: (p: string | null) => (p && TREND[p] ? t(TREND[p]) : '—'),
   stage: (p: string | null) => (p && STAGE[p] ? t(STAGE[p]) : t('stageNone')),
   alert: (p: string) => (ALERT[p] ? t(ALERT[p]) : p),
+  /** A playbook action by its code, in the current locale (the English text with its figures goes beside it). */
+  action: (code: string, fallback: string) => (ACTION[code] ? t(ACTION[code]) : fallback),
 };
 
 export function formatNumber(v: number, digits = 0): string {

@@ -31,7 +31,8 @@ export async function customerPage(root: HTMLElement, id: string): Promise<void>
         ? h('div', {},
             h('p', { class: 'segment' }, t('segmentLine', { tier: c.segment.tier, pattern: label.pattern(c.segment.pattern), trend: label.trend(c.segment.trend) })),
             h('h3', {}, t('reasonsTitle')), h('ul', {}, c.segment.reasons.map((r) => h('li', {}, r))),
-            h('h3', {}, t('actionsTitle')), h('ul', { 'data-testid': 'actions' }, c.segment.actions.map((a) => h('li', {}, a))))
+            h('h3', {}, t('actionsTitle')),
+            h('ul', { 'data-testid': 'actions' }, c.segment.playbook.map((a) => h('li', {}, h('strong', {}, label.action(a.code, a.text)), h('br'), h('span', { class: 'muted' }, a.text)))))
         : h('p', { class: 'muted' }, t('none')))),
     section(t('usageTitle'), usage),
     section(t('peerTitle'), peers),
