@@ -72,6 +72,7 @@ describe('console access through HTTP on the local stack', () => {
     ['GET', `/api/customers/${k}`],
     ['GET', `/api/tasks?customer=${k}`],
     ['GET', `/api/approvals?customer=${k}`],
+    ['GET', `/api/customers/${k}/statements/2026-06/html`],
     ['POST', `/api/tasks/${taskId(k, `2026-06-30#playbook:visit#${u}`)}`, { kind: 'not-reached', note: 'no answer' }],
   ] as const;
 
@@ -89,7 +90,9 @@ describe('console access through HTTP on the local stack', () => {
       for (const k of Object.keys(CUSTOMERS)) {
         for (const [method, path, body] of ROUTES(k, u)) {
           const r = await call(u, method, path, body);
-          const expected = u === 'nobody' ? 403 : method === 'POST' ? (writable(u, k) ? 200 : 403) : readable(u, k) ? 200 : 403;
+          // No statement is stored for these customers: a reader learns that (404), anyone else only 403.
+          const found = path.endsWith('/html') ? 404 : 200;
+          const expected = u === 'nobody' ? 403 : method === 'POST' ? (writable(u, k) ? 200 : 403) : readable(u, k) ? found : 403;
           expect(`${u} ${method} ${path} → ${r.status}`).toBe(`${u} ${method} ${path} → ${expected}`);
           if (r.status === 403) expect(r.text).toBe('{"message":"Forbidden"}');
         }
