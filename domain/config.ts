@@ -89,3 +89,41 @@ export const DEFAULT_CONFIG: DomainConfig = {
   },
   bands: DEFAULT_BANDS,
 };
+
+/**
+ * Next month's forecast (domain/forecast/forecast.ts, issue 11 §1). Kept outside DomainConfig for now so this
+ * increment changes no existing configuration literal; the wiring increment adds it there.
+ */
+export interface ForecastConfig {
+  /** Days (ending on the last day of data) the weekly rhythm, trend, hourly shape and demand distribution come from. */
+  fitDays: number;
+  /** At least this many days of data inside the fit window, or no forecast ('too-little-history'). */
+  minDays: number;
+  /** History older than this (before the target month) is not read. */
+  maxHistoryDays: number;
+  /** Daily damping of the trend (Gardner's damped trend): the trend's effect stops growing after about 1/(1−φ) days. */
+  damping: number;
+  /** Central coverage of the interval, e.g. 0.8 for 10%..90%. */
+  coverage: number;
+  /** Held-out 28-day blocks at the end of the history whose forecast errors calibrate the interval (at most). */
+  holdouts: number;
+  /** Year-ago seasonal ratio is bounded to [1/x, x] so a year-ago step change cannot run away with a forecast. */
+  maxSeasonalRatio: number;
+}
+
+export const DEFAULT_FORECAST: ForecastConfig = { fitDays: 84, minDays: 42, maxHistoryDays: 400, damping: 0.98, coverage: 0.8, holdouts: 6, maxSeasonalRatio: 2 };
+
+/** Throws on a forecast setting that cannot work (validated once where configuration is loaded). */
+export function validateForecastConfig(c: ForecastConfig): ForecastConfig {
+  const bad = (what: string) => {
+    throw new Error(`forecast config: ${what}`);
+  };
+  if (!Number.isInteger(c.fitDays) || c.fitDays < 28 || c.fitDays > 366) bad(`fitDays must be an integer in 28..366, got ${c.fitDays}`);
+  if (!Number.isInteger(c.minDays) || c.minDays < 14 || c.minDays > c.fitDays) bad(`minDays must be an integer in 14..fitDays, got ${c.minDays}`);
+  if (!Number.isInteger(c.maxHistoryDays) || c.maxHistoryDays < c.fitDays) bad(`maxHistoryDays must be an integer ≥ fitDays, got ${c.maxHistoryDays}`);
+  if (!(c.damping > 0 && c.damping <= 1)) bad(`damping must be in (0, 1], got ${c.damping}`);
+  if (!(c.coverage > 0 && c.coverage < 1)) bad(`coverage must be in (0, 1), got ${c.coverage}`);
+  if (!Number.isInteger(c.holdouts) || c.holdouts < 0 || c.holdouts > 12) bad(`holdouts must be an integer in 0..12, got ${c.holdouts}`);
+  if (!(c.maxSeasonalRatio >= 1)) bad(`maxSeasonalRatio must be ≥ 1, got ${c.maxSeasonalRatio}`);
+  return c;
+}
