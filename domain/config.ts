@@ -111,7 +111,7 @@ export interface ForecastConfig {
   maxSeasonalRatio: number;
 }
 
-export const DEFAULT_FORECAST: ForecastConfig = { fitDays: 84, minDays: 42, maxHistoryDays: 400, damping: 0.98, coverage: 0.8, holdouts: 6, maxSeasonalRatio: 2 };
+export const DEFAULT_FORECAST: ForecastConfig = { fitDays: 84, minDays: 42, maxHistoryDays: 400, damping: 0.95, coverage: 0.8, holdouts: 6, maxSeasonalRatio: 2 };
 
 /** Throws on a forecast setting that cannot work (validated once where configuration is loaded). */
 export function validateForecastConfig(c: ForecastConfig): ForecastConfig {

@@ -215,21 +215,29 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
   // Year-ago ratio (same weekdays 364 days back) when both year-ago stretches are covered.
   const ratio = yearAgoRatio(s, end, targets, z, cfg);
   const phi = cfg.damping;
-  const lastLevel = fitted(end);
   let recent = 0;
   let recentN = 0;
+  let recentT = 0;
   for (let i = end - 27; i <= end; i++) {
     const v = i >= 0 ? z(i) : Number.NaN;
     if (!Number.isNaN(v)) {
       recent += v;
       recentN++;
+      recentT += i;
     }
   }
+  // The trend projected is the smaller of the window's slope and the last 6 weeks' slope when they agree in sign,
+  // none when they do not: a ramp that has ended (or a step) is not run on, a steady trend is. The level starts
+  // from the mean of the last 4 weeks (moved to the last day by that trend), not from the line's end, so a level
+  // that moved recently is taken as it is now.
+  const bRecent = slope(z, Math.max(start, end - 41), end);
+  const trend = Math.sign(b) === Math.sign(bRecent) ? Math.sign(b) * Math.min(Math.abs(b), Math.abs(bRecent)) : 0;
+  const lastLevel = recentN > 0 ? recent / recentN + trend * (end - recentT / recentN) : fitted(end);
   const level = targets.map((t) => {
     if (ratio !== null && recentN > 0) return Math.max(0, (recent / recentN) * ratio);
     const h = t - end;
     const damped = phi >= 1 ? h : (phi * (1 - phi ** h)) / (1 - phi);
-    return Math.max(0, lastLevel + b * damped);
+    return Math.max(0, lastLevel + trend * damped);
   });
   const daily = targets.map((t, k) => level[k]! * dowFactor[dowIndex(s, t)]!);
   const total = daily.reduce((a, x) => a + x, 0);
@@ -249,6 +257,30 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
   const variance = sf2 * sr * sr + sf * sf * levelVar;
   const sigma = total > 0 ? Math.sqrt(variance) / total : 0;
   return { daily, level, dowFactor, fitted, sigma, start, n, yearAgo: ratio !== null && recentN > 0 };
+}
+
+/** OLS slope of z over [from, to] (days without a value skipped); 0 with fewer than two values. */
+function slope(z: (i: number) => number, from: number, to: number): number {
+  let m = 0;
+  let st = 0;
+  let sz = 0;
+  for (let i = from; i <= to; i++) {
+    const v = z(i);
+    if (Number.isNaN(v)) continue;
+    m++;
+    st += i;
+    sz += v;
+  }
+  if (m < 2) return 0;
+  let sxx = 0;
+  let sxz = 0;
+  for (let i = from; i <= to; i++) {
+    const v = z(i);
+    if (Number.isNaN(v)) continue;
+    sxx += (i - st / m) ** 2;
+    sxz += (i - st / m) * (v - sz / m);
+  }
+  return sxx > 0 ? sxz / sxx : 0;
 }
 
 /** Day of week (0 = Monday) of a series index, also beyond the series' end. */
