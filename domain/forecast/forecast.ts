@@ -15,8 +15,10 @@ import { BANDS, type Band, type BandSchedule, type DailyUsage } from '../usage/d
  * no ML service and no library:
  * - Weekly rhythm: one multiplicative factor per day of the week (mean of that weekday / mean of the weekday means)
  *   over the fit window (`fitDays`, 12 weeks). A weekday-only plant gets factors ≈ 0 for its weekend days.
- * - Level and trend: ordinary least squares on the de-seasonalised daily kWh of the fit window, extrapolated with
- *   Gardner's damped trend (φ per day, `damping`), so a trend is followed but not run out for ever.
+ * - Level and trend: the level is the mean de-seasonalised kWh of the last 4 weeks (what the customer does now). The
+ *   trend is the least-squares slope of the fit window, projected with Gardner's damped trend (φ per day, `damping`)
+ *   so it is followed but not run out for ever, and only when the last 6 weeks' slope agrees in sign (the smaller
+ *   of the two then): a ramp or step that has ended is not run on, which the backtest on the samples showed matters.
  * - Annual season: when the history holds the same weeks a year earlier (400 days are read), the year-ago ratio
  *   "target month / the 4 weeks before the forecast" (same weekdays, 364 days back), bounded by `maxSeasonalRatio`,
  *   replaces the linear trend on the mean of the last 4 weeks: it carries the season and last year's trend at once.
@@ -24,7 +26,8 @@ import { BANDS, type Band, type BandSchedule, type DailyUsage } from '../usage/d
  *   banded with the given schedule (weekday/weekend rows, month columns), so bands add up to kWh by construction.
  * - Interval: log-normal with σ pooled from the model's own errors on held-out recent 28-day blocks (refit without
  *   them, forecast them, compare; up to `holdouts`) and, as two pseudo-observations, the analytic σ from the fit's
- *   daily residuals and the trend's parameter uncertainty (so a short history still gets a sensible width).
+ *   daily residuals and the trend's parameter uncertainty (so a short history still gets a sensible width); the
+ *   quantile is Student's t with (blocks + 2) degrees of freedom, as σ comes from few blocks.
  * - Maximum demand: the daily maxima of the fit window divided by the fitted (de-seasonalised) level of their day
  *   give a distribution of "peak per unit of level"; the month's maximum is the maximum of its N days drawn from
  *   it (expected value, and its 10%/90% quantiles in closed form: P(max ≤ q₍ᵢ₎) = (i/M)ᴺ), times the forecast level.
