@@ -214,6 +214,16 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
     if (!Number.isNaN(v)) rss += (v - fitted(i)) ** 2;
   }
   const sr = m > 2 ? Math.sqrt(rss / (m - 2)) : 0;
+  // Day-to-day load is autocorrelated (a busy week stays busy): the lag-1 correlation of the residuals inflates the
+  // variance of a sum by (1 + ρ) / (1 − ρ) (the effective sample size), which independent noise would understate.
+  let lag = 0;
+  for (let i = start + 1; i <= end; i++) {
+    const u = z(i - 1);
+    const v = z(i);
+    if (!Number.isNaN(u) && !Number.isNaN(v)) lag += (u - fitted(i - 1)) * (v - fitted(i));
+  }
+  const rho = rss > 0 ? Math.min(0.9, Math.max(0, lag / rss)) : 0;
+  const inflate = (1 + rho) / (1 - rho);
 
   // Year-ago ratio (same weekdays 364 days back) when both year-ago stretches are covered.
   const ratio = yearAgoRatio(s, end, targets, z, cfg);
@@ -257,7 +267,7 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
   }
   tEff /= Math.max(targets.length, 1);
   const levelVar = sr * sr * (1 / Math.max(m, 1) + (sxx > 0 ? (tEff - tBar) ** 2 / sxx : 0));
-  const variance = sf2 * sr * sr + sf * sf * levelVar;
+  const variance = inflate * (sf2 * sr * sr + sf * sf * levelVar);
   const sigma = total > 0 ? Math.sqrt(variance) / total : 0;
   return { daily, level, dowFactor, fitted, sigma, start, n, yearAgo: ratio !== null && recentN > 0 };
 }
