@@ -1,0 +1,242 @@
+import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from '../config.ts';
+import { coveredHours } from '../classification/features.ts';
+import { Zone, epochDayOf } from '../time/zone.ts';
+import type { DailyUsage } from '../usage/daily-usage.ts';
+import type { MeterDay } from '../usage/meter-day.ts';
+import type { Anomaly, AnomalyKind, Severity } from './anomaly.ts';
+import { projectDemand } from './demand-trend.ts';
+import { findFlatLines } from './flat-line.ts';
+import { type ClosedRun, type Hit, RunTracker } from './runs.ts';
+
+export interface DetectInput {
+  /** The customer's days over the window, any order; with `meters` (DayWithMeters) the flat-line check runs too. */
+  days: readonly (DailyUsage & { meters?: Record<string, MeterDay> })[];
+  contractKva: number | null;
+  contractKw: number | null;
+  /** The segment's or peer group's median hourly profile (24 shares summing to 1), when known: quoted in evidence. */
+  peerProfile?: readonly number[] | null;
+  config?: AnomalyConfig;
+}
+
+/** A day's figures normalised to a whole day (kWh per covered hour × 24), so partial days compare with whole ones. */
+interface DayFigures {
+  epochDay: number;
+  weekend: boolean;
+  total: number;
+  /** kWh per hour in the night window, and outside it. */
+  nightPerHour: number;
+  dayPerHour: number;
+  dayPart: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/**
+ * Anomalies of one customer over a window of days (issue 11 §3). Every behaviour check compares a day with the same
+ * kind of day (weekday or weekend) in the customer's own trailing baseline, hour window by hour window, so a plant
+ * idle every weekend, a short holiday dip and a stable night shift raise nothing. Detection is causal: a day is
+ * judged only by the days before it, which keeps episode keys stable as days are added (see `Anomaly.episodeKey`).
+ * Days flagged by a behaviour check stay out of the baseline until the shift lasted `rebaseDays`; then the episode
+ * ends and the new level is the customer's normal. Pure: no clock, no I/O.
+ */
+export function detectAnomalies(input: DetectInput): Anomaly[] {
+  const cfg = input.config ?? DEFAULT_ANOMALY_CONFIG;
+  const days = [...input.days].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  if (days.length === 0) return [];
+  const epochs = days.map((d) => epochDayOf(d.day));
+  const lastDay = days[days.length - 1]!.day;
+  const out: Anomaly[] = [];
+  const emit = (kind: AnomalyKind, from: string, to: string, severity: Severity, evidence: string, figures: Anomaly['figures'], ongoing: boolean, keyExtra = ''): void => {
+    out.push({ kind, from, to, severity, evidence, figures, ongoing, episodeKey: `${kind}:${from}${keyExtra}` });
+  };
+
+  // Flat lines, from the meters' intervals.
+  const flat = findFlatLines(days.map((d, i) => ({ day: d.day, epochDay: epochs[i]!, meters: d.meters })), cfg.flatLineIntervals);
+  const flatDays = new Set<string>();
+  for (const f of flat) {
+    for (const d of f.days) flatDays.add(d);
+    const hours = (f.intervals * f.minutes) / 60;
+    emit('flat-line', f.fromDay, f.toDay, hours >= 24 ? 'high' : 'medium',
+      `Meter ${f.meterId} repeated the same reading of ${f.value} kWh for ${f.intervals} consecutive intervals (${r1(hours)} h) from ${f.fromDay}; a stuck register or a fill-in, not real usage.`,
+      { meterId: f.meterId, intervals: f.intervals, value: f.value, hours: r1(hours) }, f.open && f.toDay === lastDay, `:${f.meterId}`);
+  }
+
+  const nightFrom = cfg.nightHours.from;
+  const nightTo = cfg.nightHours.to;
+  const nightH = nightTo - nightFrom;
+  const figures = (d: DailyUsage, i: number): DayFigures => {
+    const cover = Math.max(coveredHours(d), 1e-9) / 24;
+    let night = 0;
+    for (let h = nightFrom; h < nightTo; h++) night += d.hourly[h] ?? 0;
+    const total = d.kwh / cover;
+    const nightN = night / cover;
+    return { epochDay: epochs[i]!, weekend: Zone.weekday(d.day) >= 6, total, nightPerHour: nightN / nightH, dayPerHour: (total - nightN) / (24 - nightH), dayPart: total - nightN };
+  };
+
+  const accepted: DayFigures[] = [];
+  /** Median figures of the accepted days of one kind in the trailing baseline, or null with too few of them. */
+  const baseline = (weekend: boolean, epochDay: number): DayFigures | null => {
+    const xs = accepted.filter((a) => a.weekend === weekend && a.epochDay < epochDay && a.epochDay >= epochDay - cfg.baselineDays);
+    if (xs.length < cfg.minBaselineDays) return null;
+    return {
+      epochDay,
+      weekend,
+      total: median(xs.map((x) => x.total)),
+      nightPerHour: median(xs.map((x) => x.nightPerHour)),
+      dayPerHour: median(xs.map((x) => x.dayPerHour)),
+      dayPart: median(xs.map((x) => x.dayPart)),
+    };
+  };
+
+  const contractKva = input.contractKva ?? input.contractKw;
+  const contractKw = input.contractKw ?? input.contractKva;
+  const gap = cfg.gapDays;
+  const t = {
+    zero: new RunTracker(0),
+    spike: new RunTracker(0),
+    est: new RunTracker(0),
+    drop: new RunTracker(gap),
+    rise: new RunTracker(gap),
+    night: new RunTracker(gap),
+    weekend: new RunTracker(gap + 2),
+    demand: new RunTracker(gap + 2),
+  };
+  const behaviour = [t.drop, t.rise, t.night, t.weekend] as const;
+  const figuresOf = new Map<number, DayFigures>();
+  const demandPoints: { x: number; y: number }[] = [];
+
+  days.forEach((d, i) => {
+    const e = epochs[i]!;
+    const f = figures(d, i);
+    figuresOf.set(i, f);
+    const base = baseline(f.weekend, e);
+    const other = baseline(!f.weekend, e);
+    const idle = base !== null && other !== null && base.total < cfg.idleShare * other.total;
+    const { actual, estimated, missing } = d.intervals;
+    const slots = actual + estimated + missing;
+
+    const spiky = contractKva !== null && contractKva > 0 && d.maxDemandKw > cfg.spikeFactor * contractKva;
+    if (spiky) t.spike.hit({ index: i, epochDay: e, value: d.maxDemandKw, base: contractKva });
+    else t.spike.miss();
+    const estShare = slots > 0 ? estimated / slots : 0;
+    if (estShare > cfg.estimatedShare) t.est.hit({ index: i, epochDay: e, value: estShare, base: cfg.estimatedShare });
+    else t.est.miss();
+    const zero = actual + estimated > 0 && d.kwh <= 0 && base !== null && !idle && base.total >= cfg.zeroBusyKwh;
+    if (zero) t.zero.hit({ index: i, epochDay: e, value: 0, base: base.total });
+    else t.zero.miss();
+
+    // Days with a data problem say nothing about behaviour: they are neither judged nor part of the baseline.
+    const dataIssue = spiky || zero || flatDays.has(d.day) || estShare > cfg.estimatedShare || (slots > 0 && (actual + estimated) / slots < 0.5);
+    if (dataIssue) return;
+    if (base === null) {
+      accepted.push(f);
+      return;
+    }
+
+    const hits: RunTracker[] = [];
+    const judge = (tr: RunTracker, hit: boolean | null, value: number, b: number): void => {
+      if (hit === null) return;
+      if (hit) {
+        tr.hit({ index: i, epochDay: e, value, base: b });
+        hits.push(tr);
+      } else tr.miss();
+    };
+
+    // New weekend load: a weekend that is normally idle against weekdays now runs.
+    if (f.weekend && idle) judge(t.weekend, f.total >= cfg.appearShare * other!.total, f.total, other!.total);
+    const nightIdle = !idle && base.nightPerHour < cfg.noneShare * base.dayPerHour;
+    if (nightIdle) judge(t.night, f.nightPerHour >= cfg.appearShare * base.dayPerHour, f.nightPerHour, base.dayPerHour);
+    if (!idle) {
+      // A customer without night load is judged on its day hours, so new night load is not also a level rise.
+      const v = nightIdle ? f.dayPart : f.total;
+      const b = nightIdle ? base.dayPart : base.total;
+      if (b > 0) {
+        judge(t.drop, v < (1 - cfg.levelChange) * b, v, b);
+        judge(t.rise, v > (1 + cfg.levelChange) * b, v, b);
+      }
+      if (contractKw !== null && contractKw > 0) {
+        demandPoints.push({ x: e, y: d.maxDemandKw });
+        const pts = demandPoints.filter((p) => p.x > e - cfg.trendDays);
+        const proj = pts.length >= cfg.trendDays / 2 ? projectDemand(pts.map((p) => p.x), pts.map((p) => p.y), cfg.trendHorizonDays) : null;
+        const hit = proj !== null && proj.projected >= cfg.nearContractShare * contractKw && proj.risePerHorizon >= cfg.trendMinRise * contractKw;
+        if (hit) t.demand.hit({ index: i, epochDay: e, value: proj.projected, base: proj.current });
+        else t.demand.miss();
+      }
+    }
+    if (hits.length === 0) accepted.push(f);
+    // A shift that lasted rebaseDays is the new normal: its days join the baseline and the episode ends.
+    for (const tr of behaviour) if (tr.span() >= cfg.rebaseDays) for (const h of tr.close(true)) if (!accepted.includes(figuresOf.get(h.index)!)) accepted.push(figuresOf.get(h.index)!);
+  });
+
+  const dayOf = (h: Hit): string => days[h.index]!.day;
+  const runs = (tr: RunTracker, minHits: number, minSpan = 1): ClosedRun[] =>
+    tr.finish().filter((r) => r.hits.length >= minHits && r.hits[r.hits.length - 1]!.epochDay - r.hits[0]!.epochDay + 1 >= minSpan);
+  const ongoing = (r: ClosedRun): boolean => r.open && dayOf(r.hits[r.hits.length - 1]!) === lastDay;
+
+  for (const r of runs(t.zero, 1)) {
+    const from = dayOf(r.hits[0]!);
+    const to = dayOf(r.hits[r.hits.length - 1]!);
+    const base = r.hits[0]!.base;
+    emit('zero-reads', from, to, r.hits.length >= 2 ? 'high' : 'medium',
+      `The meters read zero on ${r.hits.length} day(s) from ${from} to ${to}, where the same kind of day normally uses ${Math.round(base)} kWh.`,
+      { days: r.hits.length, baselineKwh: r1(base) }, ongoing(r));
+  }
+  for (const r of runs(t.spike, 1)) {
+    const peak = Math.max(...r.hits.map((h) => h.value));
+    const c = r.hits[0]!.base;
+    emit('spike', dayOf(r.hits[0]!), dayOf(r.hits[r.hits.length - 1]!), peak > 2 * c ? 'high' : 'medium',
+      `An interval demand of ${r1(peak)} kW is ${r1(peak / c)}× the contract of ${c} kVA, beyond what the connection can carry: a metering or scaling error.`,
+      { maxDemandKw: r1(peak), contractKva: c, ratio: r3(peak / c) }, ongoing(r));
+  }
+  for (const r of runs(t.est, 1)) {
+    const share = Math.max(...r.hits.map((h) => h.value));
+    const from = dayOf(r.hits[0]!);
+    emit('estimated-share', from, dayOf(r.hits[r.hits.length - 1]!), share > 0.5 ? 'high' : share > 2 * cfg.estimatedShare ? 'medium' : 'low',
+      `Up to ${pct(share)} of the intervals on ${r.hits.length} day(s) from ${from} are estimated, above the ${pct(cfg.estimatedShare)} threshold.`,
+      { days: r.hits.length, maxEstimatedShare: r3(share) }, ongoing(r));
+  }
+  for (const [tr, kind] of [[t.drop, 'level-drop'], [t.rise, 'level-rise']] as const) {
+    for (const r of runs(tr, 1, cfg.levelMinDays)) {
+      const change = median(r.hits.map((h) => h.value / h.base - 1));
+      const from = dayOf(r.hits[0]!);
+      const to = dayOf(r.hits[r.hits.length - 1]!);
+      const base = median(r.hits.map((h) => h.base));
+      const size = Math.abs(change);
+      emit(kind, from, to, size >= 0.6 ? 'high' : size >= 0.45 ? 'medium' : 'low',
+        `Usage was ${pct(size)} ${change < 0 ? 'below' : 'above'} the customer's own rhythm (median ${Math.round(base)} kWh for the same kind of day) on ${r.hits.length} days from ${from} to ${to}${r.rebased ? '; it has lasted long enough to be the new normal' : ''}.`,
+        { days: r.hits.length, change: r3(change), baselineKwh: r1(base) }, ongoing(r));
+    }
+  }
+  const peerNight = input.peerProfile ? input.peerProfile.slice(nightFrom, nightTo).reduce((a, b) => a + b, 0) : null;
+  for (const r of runs(t.night, cfg.appearMinDays)) {
+    const ratio = median(r.hits.map((h) => h.value / h.base));
+    const from = dayOf(r.hits[0]!);
+    emit('new-night-load', from, dayOf(r.hits[r.hits.length - 1]!), ratio >= 0.6 ? 'high' : 'medium',
+      `Night load (${nightFrom}:00–${nightTo}:00) appeared on ${r.hits.length} nights from ${from} at ${pct(ratio)} of the usual day-hours load, where the customer had none` +
+        (peerNight !== null ? `; its peer group puts ${pct(peerNight)} of its usage in those hours.` : '.'),
+      { nights: r.hits.length, nightToDayRatio: r3(ratio), ...(peerNight !== null ? { peerNightShare: r3(peerNight) } : {}) }, ongoing(r));
+  }
+  for (const r of runs(t.weekend, cfg.appearMinDays)) {
+    const ratio = median(r.hits.map((h) => h.value / h.base));
+    const from = dayOf(r.hits[0]!);
+    emit('new-weekend-load', from, dayOf(r.hits[r.hits.length - 1]!), ratio >= 0.6 ? 'high' : 'medium',
+      `Weekend usage appeared on ${r.hits.length} weekend days from ${from} at ${pct(ratio)} of a usual weekday, where weekends were idle.`,
+      { weekendDays: r.hits.length, weekendToWeekdayRatio: r3(ratio) }, ongoing(r));
+  }
+  for (const r of runs(t.demand, cfg.appearMinDays)) {
+    const last = r.hits[r.hits.length - 1]!;
+    const peak = Math.max(...r.hits.map((h) => h.value));
+    const from = dayOf(r.hits[0]!);
+    emit('demand-near-contract', from, dayOf(last), peak >= contractKw! ? 'high' : 'medium',
+      `Maximum demand is rising (${r1(last.base)} kW now) on a trend that reaches ${r1(peak)} kW, ${pct(peak / contractKw!)} of the ${contractKw} kW contract, within ${cfg.trendHorizonDays} days.`,
+      { currentKw: r1(last.base), projectedKw: r1(peak), contractKw: contractKw!, projectedShare: r3(peak / contractKw!) }, ongoing(r));
+  }
+  return out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+}
