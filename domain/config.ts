@@ -113,7 +113,7 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
   levelChange: 0.3,
   levelMinDays: 8,
   gapDays: 1,
-  rebaseDays: 28,
+  rebaseDays: 42,
   nightHours: { from: 0, to: 6 },
   noneShare: 0.1,
   appearShare: 0.3,

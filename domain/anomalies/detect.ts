@@ -21,7 +21,8 @@ export interface DetectInput {
 /** A day's figures normalised to a whole day (kWh per covered hour × 24), so partial days compare with whole ones. */
 interface DayFigures {
   epochDay: number;
-  weekend: boolean;
+  /** 0 Monday–Friday, 1 Saturday, 2 Sunday: a six-day plant's Saturday is not its Sunday. */
+  kind: number;
   total: number;
   /** kWh per hour in the night window, and outside it. */
   nightPerHour: number;
@@ -40,7 +41,7 @@ const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 /**
  * Anomalies of one customer over a window of days (issue 11 §3). Every behaviour check compares a day with the same
- * kind of day (weekday or weekend) in the customer's own trailing baseline, hour window by hour window, so a plant
+ * kind of day (Monday–Friday, Saturday, Sunday) in the customer's own trailing baseline, hour window by hour window, so a plant
  * idle every weekend, a short holiday dip and a stable night shift raise nothing. Detection is causal: a day is
  * judged only by the days before it, which keeps episode keys stable as days are added (see `Anomaly.episodeKey`).
  * Days flagged by a behaviour check stay out of the baseline until the shift lasted `rebaseDays`; then the episode
@@ -77,17 +78,28 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
     for (let h = nightFrom; h < nightTo; h++) night += d.hourly[h] ?? 0;
     const total = d.kwh / cover;
     const nightN = night / cover;
-    return { epochDay: epochs[i]!, weekend: Zone.weekday(d.day) >= 6, total, nightPerHour: nightN / nightH, dayPerHour: (total - nightN) / (24 - nightH), dayPart: total - nightN };
+    const wd = Zone.weekday(d.day);
+    return { epochDay: epochs[i]!, kind: wd <= 5 ? 0 : wd - 5, total, nightPerHour: nightN / nightH, dayPerHour: (total - nightN) / (24 - nightH), dayPart: total - nightN };
   };
 
   const accepted: DayFigures[] = [];
-  /** Median figures of the accepted days of one kind in the trailing baseline, or null with too few of them. */
-  const baseline = (weekend: boolean, epochDay: number): DayFigures | null => {
-    const xs = accepted.filter((a) => a.weekend === weekend && a.epochDay < epochDay && a.epochDay >= epochDay - cfg.baselineDays);
+  /**
+   * Median figures of the latest accepted days of one kind: as many as `baselineDays` holds of that kind, looked for
+   * up to `rebaseDays` further back, so days left out (a holiday, a shift under way) are replaced by older normal ones.
+   * Null with fewer than `minBaselineDays` of them.
+   */
+  const baseline = (kind: number, epochDay: number): DayFigures | null => {
+    const want = Math.max(cfg.minBaselineDays, Math.round((cfg.baselineDays * (kind === 0 ? 5 : 1)) / 7));
+    const xs: DayFigures[] = [];
+    for (let j = accepted.length - 1; j >= 0 && xs.length < want; j--) {
+      const a = accepted[j]!;
+      if (a.epochDay < epochDay - cfg.baselineDays - cfg.rebaseDays) break;
+      if (a.kind === kind && a.epochDay < epochDay) xs.push(a);
+    }
     if (xs.length < cfg.minBaselineDays) return null;
     return {
       epochDay,
-      weekend,
+      kind,
       total: median(xs.map((x) => x.total)),
       nightPerHour: median(xs.map((x) => x.nightPerHour)),
       dayPerHour: median(xs.map((x) => x.dayPerHour)),
@@ -116,9 +128,10 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
     const e = epochs[i]!;
     const f = figures(d, i);
     figuresOf.set(i, f);
-    const base = baseline(f.weekend, e);
-    const other = baseline(!f.weekend, e);
-    const idle = base !== null && other !== null && base.total < cfg.idleShare * other.total;
+    const base = baseline(f.kind, e);
+    // A weekend day is judged against weekdays for idleness: a plant closed on Sundays has idle Sundays.
+    const weekdays = f.kind === 0 ? base : baseline(0, e);
+    const idle = f.kind !== 0 && base !== null && weekdays !== null && base.total < cfg.idleShare * weekdays.total;
     const { actual, estimated, missing } = d.intervals;
     const slots = actual + estimated + missing;
 
@@ -150,18 +163,21 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
     };
 
     // New weekend load: a weekend that is normally idle against weekdays now runs.
-    if (f.weekend && idle) judge(t.weekend, f.total >= cfg.appearShare * other!.total, f.total, other!.total);
+    if (idle) judge(t.weekend, f.total >= cfg.appearShare * weekdays!.total, f.total, weekdays!.total);
     const nightIdle = !idle && base.nightPerHour < cfg.noneShare * base.dayPerHour;
     if (nightIdle) judge(t.night, f.nightPerHour >= cfg.appearShare * base.dayPerHour, f.nightPerHour, base.dayPerHour);
     if (!idle) {
       // A customer without night load is judged on its day hours, so new night load is not also a level rise.
       const v = nightIdle ? f.dayPart : f.total;
       const b = nightIdle ? base.dayPart : base.total;
+      const dropped = b > 0 && v < (1 - cfg.levelChange) * b;
       if (b > 0) {
-        judge(t.drop, v < (1 - cfg.levelChange) * b, v, b);
+        judge(t.drop, dropped, v, b);
         judge(t.rise, v > (1 + cfg.levelChange) * b, v, b);
       }
-      if (contractKw !== null && contractKw > 0) {
+      // The demand trend is read on Monday–Friday, the days that set the month's maximum, leaving out dips (a
+      // holiday's recovery is no trend).
+      if (f.kind === 0 && !dropped && contractKw !== null && contractKw > 0) {
         demandPoints.push({ x: e, y: d.maxDemandKw });
         const pts = demandPoints.filter((p) => p.x > e - cfg.trendDays);
         const proj = pts.length >= cfg.trendDays / 2 ? projectDemand(pts.map((p) => p.x), pts.map((p) => p.y), cfg.trendHorizonDays) : null;
@@ -172,7 +188,11 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
     }
     if (hits.length === 0) accepted.push(f);
     // A shift that lasted rebaseDays is the new normal: its days join the baseline and the episode ends.
-    for (const tr of behaviour) if (tr.span() >= cfg.rebaseDays) for (const h of tr.close(true)) if (!accepted.includes(figuresOf.get(h.index)!)) accepted.push(figuresOf.get(h.index)!);
+    for (const tr of behaviour) {
+      if (tr.span() < cfg.rebaseDays) continue;
+      for (const h of tr.close(true)) if (!accepted.includes(figuresOf.get(h.index)!)) accepted.push(figuresOf.get(h.index)!);
+      accepted.sort((x, y) => x.epochDay - y.epochDay);
+    }
   });
 
   const dayOf = (h: Hit): string => days[h.index]!.day;
