@@ -8,8 +8,9 @@ import { RHYTHMS, type Rhythm, rhythmShare, syntheticDay } from './anomaly-serie
 
 /**
  * A generated population with injected, labelled anomalies (issue 11 §3 acceptance): customers of varied weekly
- * rhythms (continuous, day shift idle at weekends, six-day week, two shifts, night shift) with day-to-day and
- * interval noise and holiday weeks that are not anomalies; about a third get one or two anomalies of the nine kinds.
+ * rhythms (continuous, day shift idle at weekends, six-day week, two shifts, night shift; shift start varied by
+ * customer) with day-to-day noise of 3–12%, interval noise, a slow drift of up to ±10%, communication gaps and
+ * holidays of 3–7 days that are not anomalies; about a third get one or two anomalies of the nine kinds.
  * Deterministic for a seed. The generator is written from what each anomaly is, not from how the detectors work.
  */
 
@@ -44,34 +45,40 @@ export function generateAnomalySet(customers = 300, nDays = 120, seed = 11): { c
 
   for (let c = 0; c < customers; c++) {
     const customerId = `C${String(c + 1).padStart(4, '0')}`;
-    const rhythm = RHYTHMS[c % RHYTHMS.length]!;
+    // A third of the customers get anomalies, the nine kinds in turn; night and weekend load can only appear at a
+    // customer without it, so those go to day-shift (or six-day) plants.
+    const primary = c % 3 === 0 ? ANOMALY_KINDS[(c / 3) % ANOMALY_KINDS.length]! : null;
+    const rhythm: Rhythm =
+      primary === 'new-weekend-load' ? 'day-shift' : primary === 'new-night-load' ? (rnd() < 0.5 ? 'day-shift' : 'six-day') : RHYTHMS[c % RHYTHMS.length]!;
     const peakKw = uni(200, 2000);
     const meterIds = rnd() < 0.5 ? ['M1'] : ['M1', 'M2'];
     const split = meterIds.length === 1 ? [1] : [0.6, 0.4];
-    const nightIdle = rhythm === 'day-shift' || rhythm === 'six-day';
-    const weekendIdle = rhythm === 'day-shift';
+    // Customers differ: how noisy their days are, when their shifts start, and a slow drift over the months.
+    const noise = uni(0.03, 0.12);
+    const offset = rhythm === 'continuous' || rhythm === 'night-shift' ? 0 : int(-2, 1);
+    const drift = uni(-0.1, 0.1);
 
     // kW per slot per day before injections: [day][slot].
     const load: number[][] = [];
     for (let i = 0; i < nDays; i++) {
-      const dayNoise = 1 + 0.05 * gauss();
+      const dayNoise = (1 + noise * gauss()) * (1 + (drift * i) / nDays);
       const row: number[] = [];
-      for (let s = 0; s < SLOTS; s++) row.push(Math.max(0, peakKw * rhythmShare(rhythm, weekday(i), s / 4) * dayNoise * (1 + 0.04 * gauss())));
+      for (let s = 0; s < SLOTS; s++) row.push(Math.max(0, peakKw * rhythmShare(rhythm, weekday(i), (s / 4 - offset + 24) % 24) * dayNoise * (1 + 0.04 * gauss())));
       load.push(row);
     }
-    // Holiday weeks are normal: a week at a fraction of the usual load for a third of customers.
+    // Holidays are normal: 3 to 7 days at a fraction of the usual load for a third of customers.
     if (rnd() < 0.33) {
       const h = int(30, nDays - 10);
-      const f = uni(0.1, 0.4);
-      for (let i = h; i < Math.min(nDays, h + 7); i++) for (let s = 0; s < SLOTS; s++) load[i]![s]! *= f;
+      const f = uni(0.1, 0.5);
+      const len = int(3, 7);
+      for (let i = h; i < Math.min(nDays, h + len); i++) for (let s = 0; s < SLOTS; s++) load[i]![s]! *= f;
     }
     const baseMax = Math.max(...load.map((r) => Math.max(...r)));
 
     // Anomalies: the kinds that make sense for this rhythm.
     const kinds: AnomalyKind[] = [];
-    if (c % 3 === 0) {
-      const pool = ANOMALY_KINDS.filter((k) => (k !== 'new-night-load' || nightIdle) && (k !== 'new-weekend-load' || weekendIdle));
-      const first = pool[int(0, pool.length - 1)]!;
+    if (primary) {
+      const first = primary;
       kinds.push(first);
       if (rnd() < 0.4) {
         const data = (['flat-line', 'zero-reads', 'spike', 'estimated-share'] as const).filter((k) => k !== first);
@@ -190,8 +197,20 @@ export function generateAnomalySet(customers = 300, nDays = 120, seed = 11): { c
     }
     const days: DayWithMeters[] = [];
     for (let i = 0; i < nDays; i++) {
-      const meters: Record<string, { kwh: number[]; quality: string }> = {};
-      meterIds.forEach((id, m) => (meters[id] = { kwh: values[m]![i]!, quality: quality[i]!.join('') }));
+      const meters: Record<string, { kwh: (number | null)[]; quality: string }> = {};
+      meterIds.forEach((id, m) => {
+        const kwh: (number | null)[] = values[m]![i]!;
+        const q = [...quality[i]!];
+        // Communication gaps: one meter-day in twenty misses 1 to 8 intervals.
+        if (rnd() < 0.05) {
+          const at = int(0, SLOTS - 8);
+          for (let s = at; s < at + int(1, 8); s++) {
+            kwh[s] = null;
+            q[s] = '-';
+          }
+        }
+        meters[id] = { kwh, quality: q.join('') };
+      });
       days.push(syntheticDay(customerId, dayKey(i), meters, MINUTES));
     }
     out.push({ customerId, rhythm, contractKva, contractKw, days });
