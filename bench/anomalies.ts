@@ -81,13 +81,24 @@ export function generateAnomalySet(customers = 300, nDays = 120, seed = 11): { c
       const first = primary;
       kinds.push(first);
       if (rnd() < 0.4) {
-        const data = (['flat-line', 'zero-reads', 'spike', 'estimated-share'] as const).filter((k) => k !== first);
+        // A second, data anomaly. Flat line, spike and zero reads would overwrite each other's intervals (a label
+        // the data no longer holds), so those pair only with estimated intervals.
+        const clash = first === 'flat-line' || first === 'spike' || first === 'zero-reads';
+        const data = clash ? (['estimated-share'] as const) : (['flat-line', 'zero-reads', 'spike', 'estimated-share'] as const).filter((k) => k !== first);
         kinds.push(data[int(0, data.length - 1)]!);
       }
     }
     const behaviour = kinds.find((k) => !['flat-line', 'zero-reads', 'spike', 'estimated-share'].includes(k));
-    // Contract: usual maximum demand at 35–65% of contract kVA, 70–80% of contract kW for a demand-trend customer.
-    const contractKva = Math.round(behaviour === 'demand-near-contract' ? baseMax / uni(0.63, 0.72) / 0.9 : baseMax / uni(0.35, 0.65));
+    // Contract: usual maximum demand at 35–65% of contract kVA, 70–80% of contract kW for a demand-trend customer;
+    // a level rise keeps its maximum demand below 80% of contract kW (or it would also be an unlabelled demand anomaly).
+    const riseFactor = uni(1.45, 1.9);
+    const contractKva = Math.round(
+      behaviour === 'demand-near-contract'
+        ? baseMax / uni(0.63, 0.72) / 0.9
+        : behaviour === 'level-rise'
+          ? Math.max(baseMax / uni(0.35, 0.65), (baseMax * riseFactor) / uni(0.6, 0.8) / 0.9)
+          : baseMax / uni(0.35, 0.65),
+    );
     const contractKw = Math.round(contractKva * 0.9);
     const label = (kind: AnomalyKind, from: number, to: number): void => {
       injected.push({ customerId, kind, from: dayKey(from), to: dayKey(Math.min(to, nDays - 1)) });
@@ -102,7 +113,7 @@ export function generateAnomalySet(customers = 300, nDays = 120, seed = 11): { c
         case 'level-rise': {
           const from = int(40, 100);
           const to = rnd() < 0.3 ? nDays - 1 : Math.min(nDays - 1, from + int(10, 40));
-          const f = kind === 'level-drop' ? uni(0.35, 0.6) : uni(1.45, 1.9);
+          const f = kind === 'level-drop' ? uni(0.35, 0.6) : riseFactor;
           for (let i = from; i <= to; i++) for (let s = 0; s < SLOTS; s++) load[i]![s]! *= f;
           label(kind, from, to);
           break;

@@ -1,7 +1,8 @@
 /**
  * Runs of flagged days. A detector says of each day, in order, hit / miss / skip (not judgeable: a data problem, an
  * idle kind of day); a run is the hits until more than `gap` consecutive misses. Skips neither extend nor end a run,
- * so a weekend-idle plant's weekends do not split a weekday episode.
+ * so a weekend-idle plant's weekends do not split a weekday episode. A hit right after a miss counts only once a
+ * further hit confirms it: a holiday followed by one noisy day is not a longer dip.
  */
 
 export interface Hit {
@@ -22,6 +23,8 @@ export interface ClosedRun {
 
 export class RunTracker {
   private hits: Hit[] = [];
+  /** The last hit came right after a miss and is not confirmed yet. */
+  private tentative = false;
   private misses = 0;
   readonly closed: ClosedRun[] = [];
 
@@ -32,8 +35,14 @@ export class RunTracker {
   }
 
   hit(h: Hit): void {
+    this.tentative = this.hits.length > 0 && this.misses > 0;
     this.hits.push(h);
     this.misses = 0;
+  }
+
+  /** The run's hits without an unconfirmed last one. */
+  private confirmed(): Hit[] {
+    return this.tentative ? this.hits.slice(0, -1) : this.hits;
   }
 
   miss(): void {
@@ -44,19 +53,22 @@ export class RunTracker {
 
   /** Calendar span of the current run so far, in days (0 without one). */
   span(): number {
-    return this.hits.length ? this.hits[this.hits.length - 1]!.epochDay - this.hits[0]!.epochDay + 1 : 0;
+    const hits = this.confirmed();
+    return hits.length ? hits[hits.length - 1]!.epochDay - hits[0]!.epochDay + 1 : 0;
   }
 
   close(rebased: boolean): Hit[] {
-    const hits = this.hits;
+    const hits = this.confirmed();
     if (hits.length) this.closed.push({ hits, open: false, rebased });
     this.hits = [];
+    this.tentative = false;
     this.misses = 0;
     return hits;
   }
 
   /** All runs, the current one (if any) last and marked open. */
   finish(): ClosedRun[] {
-    return this.hits.length ? [...this.closed, { hits: this.hits, open: true, rebased: false }] : this.closed;
+    const hits = this.confirmed();
+    return hits.length ? [...this.closed, { hits, open: true, rebased: false }] : this.closed;
   }
 }
