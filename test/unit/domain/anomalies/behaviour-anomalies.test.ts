@@ -18,6 +18,14 @@ describe('series that must raise nothing', () => {
     expect(detect(series(weekdayPlant, { edit: holiday }))).toEqual([]);
   });
 
+  it('a holiday week followed, after one normal day, by one low day', () => {
+    const edit = (i: number, _wd: number, _s: number, kw: number) => (i >= 49 && i < 56 ? kw * 0.2 : i === 57 ? kw * 0.6 : kw);
+    expect(detect(series(continuous, { edit }))).toEqual([]);
+    // The same low day inside a longer dip does extend it.
+    const longer = (i: number, _wd: number, _s: number, kw: number) => (i >= 49 && i < 56 ? kw * 0.2 : i === 57 || i === 58 ? kw * 0.6 : kw);
+    expect(detect(series(continuous, { edit: longer })).map((a) => [a.kind, a.from, a.to])).toEqual([['level-drop', day(49), day(58)]]);
+  });
+
   it('a stable night-shift customer', () => {
     for (const seed of [1, 2, 3]) expect(detect(series(nightShift, { seed }))).toEqual([]);
   });
