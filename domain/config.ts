@@ -81,7 +81,9 @@ export interface AnomalyConfig {
   levelMinDays: number;
   /** A run of flagged days ends after more than this many consecutive unflagged days (one noisy day does not split it). */
   gapDays: number;
-  /** After this many days a shift (level, night, weekend) is the new normal: the episode ends, the baseline takes it. */
+  /** A level shift (reported) that stopped resumes as the same episode when it comes back within this many days (a week-long holiday inside it: last day before, 7 days off, next day 8 days later). */
+  mergeDays: number;
+  /** After this many days (two months) a shift (level, night, weekend) is the new normal: the episode ends, the baseline takes it. */
   rebaseDays: number;
   /** Local hours [from, to) that count as night. */
   nightHours: { from: number; to: number };
@@ -113,7 +115,8 @@ export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
   levelChange: 0.3,
   levelMinDays: 8,
   gapDays: 1,
-  rebaseDays: 42,
+  mergeDays: 8,
+  rebaseDays: 60,
   nightHours: { from: 0, to: 6 },
   noneShare: 0.1,
   appearShare: 0.3,
@@ -144,6 +147,7 @@ export function validateAnomalyConfig(c: AnomalyConfig): AnomalyConfig {
   int('levelMinDays', 1, 90);
   int('gapDays', 0, 14);
   int('rebaseDays', 7, 365);
+  int('mergeDays', 0, 60);
   int('appearMinDays', 1, 30);
   int('trendDays', 7, 180);
   int('trendHorizonDays', 1, 366);

@@ -63,6 +63,13 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
   const flatDays = new Set<string>();
   for (const f of flat) {
     for (const d of f.days) flatDays.add(d);
+    // Two stuck runs of one meter starting the same day are one episode (one key): the later one extends it.
+    const same = out.find((a) => a.episodeKey === `flat-line:${f.fromDay}:${f.meterId}`);
+    if (same) {
+      same.to = f.toDay;
+      same.ongoing = f.open && f.toDay === lastDay;
+      continue;
+    }
     const hours = (f.intervals * f.minutes) / 60;
     emit('flat-line', f.fromDay, f.toDay, hours >= 24 ? 'high' : 'medium',
       `Meter ${f.meterId} repeated the same reading of ${f.value} kWh for ${f.intervals} consecutive intervals (${r1(hours)} h) from ${f.fromDay}; a stuck register or a fill-in, not real usage.`,
@@ -114,8 +121,8 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
     zero: new RunTracker(0),
     spike: new RunTracker(0),
     est: new RunTracker(0),
-    drop: new RunTracker(gap),
-    rise: new RunTracker(gap),
+    drop: new RunTracker(gap, cfg.mergeDays, cfg.levelMinDays),
+    rise: new RunTracker(gap, cfg.mergeDays, cfg.levelMinDays),
     night: new RunTracker(gap),
     weekend: new RunTracker(gap + 2),
     demand: new RunTracker(gap + 2),
@@ -123,6 +130,8 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
   const behaviour = [t.drop, t.rise, t.night, t.weekend] as const;
   const figuresOf = new Map<number, DayFigures>();
   const demandPoints: { x: number; y: number }[] = [];
+  /** Judged days of the level checks, in order: for the median of three and for dating a shift's start. */
+  const levelDays: Hit[] = [];
 
   days.forEach((d, i) => {
     const e = epochs[i]!;
@@ -170,18 +179,37 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
       // A customer without night load is judged on its day hours, so new night load is not also a level rise.
       const v = nightIdle ? f.dayPart : f.total;
       const b = nightIdle ? base.dayPart : base.total;
-      const dropped = b > 0 && v < (1 - cfg.levelChange) * b;
+      // A day is beyond the threshold when it and the median of it and the two judged days before it are: one noisy
+      // day does not start a shift. A shift starts on the first of those days already beyond the threshold.
+      // Days below the threshold on their own stay out of the demand trend (a holiday's recovery is no trend).
+      const low = b > 0 && v / b < 1 - cfg.levelChange;
       if (b > 0) {
-        judge(t.drop, dropped, v, b);
-        judge(t.rise, v > (1 + cfg.levelChange) * b, v, b);
+        levelDays.push({ index: i, epochDay: e, value: v, base: b });
+        const recent = levelDays.slice(-3);
+        const level = median(recent.map((h) => h.value / h.base));
+        const r = v / b;
+        const dropped = level < 1 - cfg.levelChange && r < 1 - cfg.levelChange;
+        const level3 = (tr: RunTracker, hit: boolean, beyond: (r: number) => boolean): void => {
+          if (hit && !tr.active) {
+            let k = recent.length - 1;
+            while (k > 0 && beyond(recent[k - 1]!.value / recent[k - 1]!.base)) k--;
+            for (const h of recent.slice(k, -1)) tr.hit(h);
+          }
+          judge(tr, hit, v, b);
+        };
+        level3(t.drop, dropped, (x) => x < 1 - cfg.levelChange);
+        level3(t.rise, level > 1 + cfg.levelChange && r > 1 + cfg.levelChange, (x) => x > 1 + cfg.levelChange);
       }
       // The demand trend is read on Monday–Friday, the days that set the month's maximum, leaving out dips (a
       // holiday's recovery is no trend).
-      if (f.kind === 0 && !dropped && contractKw !== null && contractKw > 0) {
+      if (f.kind === 0 && !low && contractKw !== null && contractKw > 0) {
         demandPoints.push({ x: e, y: d.maxDemandKw });
         const pts = demandPoints.filter((p) => p.x > e - cfg.trendDays);
-        const proj = pts.length >= cfg.trendDays / 2 ? projectDemand(pts.map((p) => p.x), pts.map((p) => p.y), cfg.trendHorizonDays) : null;
-        const hit = proj !== null && proj.projected >= cfg.nearContractShare * contractKw && proj.risePerHorizon >= cfg.trendMinRise * contractKw;
+        // Hysteresis as for levels: a trend already reported goes on at 2 standard errors and 90% of the share.
+        const on = t.demand.active;
+        const proj = pts.length >= cfg.trendDays / 2 ? projectDemand(pts.map((p) => p.x), pts.map((p) => p.y), cfg.trendHorizonDays, on ? 2 : 3) : null;
+        const share = on ? cfg.nearContractShare * 0.9 : cfg.nearContractShare;
+        const hit = proj !== null && proj.projected >= share * contractKw && proj.risePerHorizon >= cfg.trendMinRise * contractKw;
         if (hit) t.demand.hit({ index: i, epochDay: e, value: proj.projected, base: proj.current });
         else t.demand.miss();
       }

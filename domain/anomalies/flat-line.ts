@@ -15,7 +15,7 @@ export interface FlatRun {
 
 /**
  * A meter repeating the same non-zero reading for at least `minIntervals` consecutive intervals (across midnight
- * when the days are consecutive). Only file readings (A, E) count; a gap ends a run. Zero is left out: an idle
+ * when the days are consecutive). Only file readings (A, E) count; missing slots are passed over. Zero is left out: an idle
  * plant reads zero for hours, which is the zero-reads detector's business, not a stuck register.
  */
 export function findFlatLines(
@@ -39,7 +39,9 @@ export function findFlatLines(
       for (let s = 0; s < m.kwh.length; s++) {
         const v = m.kwh[s];
         const q = m.quality[s];
-        if (v === null || v === undefined || v <= 0 || (q !== 'A' && q !== 'E')) {
+        // A missing slot neither extends nor ends a run: a register stuck across a communication gap is one run.
+        if (v === null || v === undefined || (q !== 'A' && q !== 'E')) continue;
+        if (v <= 0) {
           close(id, false);
           continue;
         }

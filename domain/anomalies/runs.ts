@@ -29,12 +29,28 @@ export class RunTracker {
   readonly closed: ClosedRun[] = [];
 
   private readonly gap: number;
+  private readonly merge: number;
+  private readonly mergeMinSpan: number;
 
-  constructor(gap: number) {
+  /**
+   * `gap`: misses that end a run. `merge`: a run ended by misses that had lasted `mergeMinSpan` days (one that was
+   * reported) is taken up again (same first day, same episode) by a hit at most this many days after its last one,
+   * so a holiday inside a long shift does not make two; short runs are not, so noise and a holiday make no shift.
+   */
+  constructor(gap: number, merge = 0, mergeMinSpan = 1) {
     this.gap = gap;
+    this.merge = merge;
+    this.mergeMinSpan = mergeMinSpan;
   }
 
   hit(h: Hit): void {
+    const prev = this.closed[this.closed.length - 1];
+    const prevEnd = prev ? prev.hits[prev.hits.length - 1]!.epochDay : 0;
+    if (this.hits.length === 0 && prev && !prev.rebased && h.epochDay - prevEnd <= this.merge && prevEnd - prev.hits[0]!.epochDay + 1 >= this.mergeMinSpan) {
+      this.closed.pop();
+      this.hits = prev.hits;
+      this.misses = 1;
+    }
     this.tentative = this.hits.length > 0 && this.misses > 0;
     this.hits.push(h);
     this.misses = 0;
@@ -49,6 +65,11 @@ export class RunTracker {
     if (this.hits.length === 0) return;
     this.misses++;
     if (this.misses > this.gap) this.close(false);
+  }
+
+  /** A run is under way (a detector may hold it on a looser threshold than it takes to start one). */
+  get active(): boolean {
+    return this.hits.length > 0;
   }
 
   /** Calendar span of the current run so far, in days (0 without one). */
