@@ -52,6 +52,12 @@ describe('level shifts against the customer’s own rhythm', () => {
     expect(found[0]).toMatchObject({ from: day(60), to: day(83), ongoing: true });
   });
 
+  it('keeps a rise interrupted by a holiday week one episode', () => {
+    const edit = (i: number, _wd: number, _s: number, kw: number) => (i >= 50 && i < 57 ? kw * 0.2 : i >= 30 ? kw * 1.6 : kw);
+    const found = detect(series(continuous, { edit }), { contractKva: 3000, contractKw: 2700 });
+    expect(found.map((a) => [a.kind, a.from, a.to])).toEqual([['level-rise', day(30), day(83)]]);
+  });
+
   it('does not raise a shift of 20%', () => {
     expect(detect(series(continuous, { edit: (i, _wd, _s, kw) => (i >= 45 ? kw * 0.8 : kw) }))).toEqual([]);
   });
