@@ -1,6 +1,6 @@
 import { DEFAULT_ANOMALY_CONFIG, type AnomalyConfig } from '../config.ts';
 import { coveredHours } from '../classification/features.ts';
-import { Zone, epochDayOf } from '../time/zone.ts';
+import { Zone, epochDayOf, nextDay } from '../time/zone.ts';
 import type { DailyUsage } from '../usage/daily-usage.ts';
 import type { MeterDay } from '../usage/meter-day.ts';
 import type { Anomaly, AnomalyKind, Severity } from './anomaly.ts';
@@ -16,6 +16,12 @@ export interface DetectInput {
   /** The segment's or peer group's median hourly profile (24 shares summing to 1), when known: quoted in evidence. */
   peerProfile?: readonly number[] | null;
   config?: AnomalyConfig;
+  /**
+   * Episodes already recorded (from earlier runs), when the window slides: a detection of the same kind (and meter)
+   * that overlaps one or follows it within `mergeDays` continues it, keeping its key and first day, even where the
+   * window no longer reaches back to that day.
+   */
+  known?: readonly Pick<Anomaly, 'kind' | 'episodeKey' | 'from' | 'to'>[];
 }
 
 /** A day's figures normalised to a whole day (kWh per covered hour × 24), so partial days compare with whole ones. */
@@ -285,6 +291,15 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
     emit('demand-near-contract', from, dayOf(last), peak >= contractKw! ? 'high' : 'medium',
       `Maximum demand is rising (${r1(last.base)} kW now) on a trend that reaches ${r1(peak)} kW, ${pct(peak / contractKw!)} of the ${contractKw} kW contract, within ${cfg.trendHorizonDays} days.`,
       { currentKw: r1(last.base), projectedKw: r1(peak), contractKw: contractKw!, projectedShare: r3(peak / contractKw!) }, ongoing(r));
+  }
+  for (const a of out) {
+    const k = (input.known ?? []).find(
+      (k) => k.kind === a.kind && (a.kind !== 'flat-line' || k.episodeKey.endsWith(`:${a.figures.meterId}`)) && k.from <= a.to && nextDay(k.to, cfg.mergeDays + 1) >= a.from,
+    );
+    if (k) {
+      a.episodeKey = k.episodeKey;
+      if (k.from < a.from) a.from = k.from;
+    }
   }
   return out.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
 }

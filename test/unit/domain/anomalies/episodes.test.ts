@@ -38,6 +38,20 @@ describe('episodes: one key per episode as detection re-runs day by day', () => 
     expect(after).toMatchObject({ ongoing: false, to: day(49), episodeKey: during.episodeKey });
   });
 
+  it('keeps a recorded episode’s key and first day when a sliding window no longer reaches its start', () => {
+    // Estimated intervals on days 30–33; a later window starts on day 32.
+    const est = series(continuous, { quality: (i) => (i >= 30 && i <= 33 ? 'E'.repeat(60) + 'A'.repeat(36) : undefined) });
+    const first = detectAnomalies({ days: est.slice(0, 32), ...contract }).find((a) => a.kind === 'estimated-share')!;
+    expect(first).toMatchObject({ episodeKey: `estimated-share:${day(30)}`, to: day(31), ongoing: true });
+    const window = est.slice(32, 60);
+    expect(detectAnomalies({ days: window, ...contract })[0]).toMatchObject({ episodeKey: `estimated-share:${day(32)}` });
+    expect(detectAnomalies({ days: window, ...contract, known: [first] })[0]).toMatchObject({ episodeKey: first.episodeKey, from: day(30), to: day(33) });
+    // An episode that ended long before, or of another kind, is not continued.
+    const old = { ...first, from: day(1), to: day(5), episodeKey: `estimated-share:${day(1)}` };
+    const other = { ...first, kind: 'spike' as const };
+    expect(detectAnomalies({ days: window, ...contract, known: [old, other] })[0]!.episodeKey).toBe(`estimated-share:${day(32)}`);
+  });
+
   it('gives the same result whatever order the days come in', () => {
     const shuffled = [...days].reverse();
     expect(detectAnomalies({ days: shuffled, ...contract })).toEqual(detectAnomalies({ days, ...contract }));
