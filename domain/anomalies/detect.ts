@@ -185,10 +185,10 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
       // A customer without night load is judged on its day hours, so new night load is not also a level rise.
       const v = nightIdle ? f.dayPart : f.total;
       const b = nightIdle ? base.dayPart : base.total;
-      // A day is beyond the threshold when it and the median of it and the two judged days before it are: one noisy
-      // day does not start a shift. A shift starts on the first of those days already beyond the threshold.
       // Days below the threshold on their own stay out of the demand trend (a holiday's recovery is no trend).
       const low = b > 0 && v / b < 1 - cfg.levelChange;
+      // A day is beyond the threshold when it and the median of it and the two judged days before it are: one noisy
+      // day does not start a shift. A shift starts on the first of those days already beyond the threshold.
       if (b > 0) {
         levelDays.push({ index: i, epochDay: e, value: v, base: b });
         const recent = levelDays.slice(-3);
@@ -206,12 +206,11 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
         level3(t.drop, dropped, (x) => x < 1 - cfg.levelChange);
         level3(t.rise, level > 1 + cfg.levelChange && r > 1 + cfg.levelChange, (x) => x > 1 + cfg.levelChange);
       }
-      // The demand trend is read on Monday–Friday, the days that set the month's maximum, leaving out dips (a
-      // holiday's recovery is no trend).
+      // The demand trend is read on Monday–Friday, the days that set the month's maximum.
       if (f.kind === 0 && !low && contractKw !== null && contractKw > 0) {
         demandPoints.push({ x: e, y: d.maxDemandKw });
         const pts = demandPoints.filter((p) => p.x > e - cfg.trendDays);
-        // Hysteresis as for levels: a trend already reported goes on at 2 standard errors and 90% of the share.
+        // Hysteresis: a trend under way goes on at 2 standard errors and 90% of the share, so a noisy day does not cut it.
         const on = t.demand.active;
         const proj = pts.length >= cfg.trendDays / 2 ? projectDemand(pts.map((p) => p.x), pts.map((p) => p.y), cfg.trendHorizonDays, on ? 2 : 3) : null;
         const share = on ? cfg.nearContractShare * 0.9 : cfg.nearContractShare;
