@@ -8,7 +8,7 @@ import { V8_FLAGS } from '../infra/runtime-flags.ts';
 import { buildBundle } from '../bin/cli-bundle.js';
 
 const HELP = `npm run bench [-- --meters N --days N --repeat N --statements N --local-statements N --classify-customers N
-                  --fanout-mb N --fanout-customers N --fanout-minutes N --only parse|statements|classify|fanout|backtest]
+                  --fanout-mb N --fanout-customers N --fanout-minutes N --only parse|statements|classify|fanout|backtest|anomalies]
 
 Parse: generates (under bench/out/, not committed) four files of --meters meters (default 1,000) over --days days
 (default 52, so 5 M rows in each long CSV): a canonical long CSV in customer-major order (one meter after another),
@@ -28,7 +28,8 @@ for populations of 1,000 and 5,000, against what the old classify-on-every-file 
 Fan-out (issue 9 §3, only with --only fanout; minutes): a long CSV of --fanout-mb MB (default 2,048) for
 --fanout-customers customers (default 100) at --fanout-minutes-minute intervals (default 1) is uploaded with kam
 upload's code to the local stack, processed through the byte-range fan-out, and compared with kam validate.
-Backtest (issue 11 §2, only with --only backtest; seconds): next-month forecast vs seasonal-naive MAPE on a generated set (--backtest-customers N, default 200, × 2 years) and on the samples.`;
+Backtest (issue 11 §2, only with --only backtest; seconds): next-month forecast vs seasonal-naive MAPE on a generated set (--backtest-customers N, default 200, × 2 years) and on the samples.
+Anomalies (issue 11 §3, only with --only anomalies; seconds): 300 generated customers × 120 days with injected anomalies, precision and recall per kind.`;
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -40,6 +41,12 @@ const opt = (name: string, dflt: number): number => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 
+// Anomaly detection on a generated set with injected, labelled anomalies (issue 11 §3).
+if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'anomalies') {
+  const { benchAnomalies, formatAnomalyTable } = await import('./anomalies.ts');
+  console.log(formatAnomalyTable(benchAnomalies({ customers: opt('--customers', 300), days: opt('--days', 120) })));
+  process.exit(0);
+}
 // The fan-out of one large file on the local stack (issue 9 §3): on its own, it takes minutes.
 if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'fanout') {
   const { benchFanOut } = await import('./fanout.ts');

@@ -11,6 +11,8 @@ export interface DomainConfig {
   /** Gaps of at most this many intervals are filled by linear interpolation (counted as estimated). */
   maxInterpolatedGap: number;
   classification: ClassificationConfig;
+  /** Anomaly detection thresholds (issue 11 §3); see domain/anomalies/detect.ts. */
+  anomalies: AnomalyConfig;
   /** Band schedule used for daily band totals until a customer's tariff says otherwise. */
   bands: BandSchedule;
   /** Extra reading-file header aliases (logical column → header texts), merged over the built-in ones. */
@@ -53,6 +55,118 @@ export interface ClassificationConfig {
   peerGroups: { minK: number; maxK: number; seed: number };
 }
 
+/**
+ * Anomaly thresholds. Behaviour is judged against the customer's own weekly rhythm: each day against the median of
+ * the same kind of day (weekday or weekend) over the trailing baseline, so idle weekends and night shifts are normal.
+ */
+export interface AnomalyConfig {
+  /** Trailing days whose same-kind days form the baseline (median). */
+  baselineDays: number;
+  /** Same-kind baseline days needed before a day is judged at all. */
+  minBaselineDays: number;
+  /** A meter repeating the same non-zero value for at least this many consecutive intervals is flat-lining. */
+  flatLineIntervals: number;
+  /** A zero day is an anomaly only when the same kind of day normally uses at least this many kWh. */
+  zeroBusyKwh: number;
+  /** An interval demand above this multiple of contract kVA is beyond physical sense. */
+  spikeFactor: number;
+  /** Share of a day's intervals that are estimated (E or interpolated) above which the day is flagged. */
+  estimatedShare: number;
+  /** Relative change of a day's usage against its baseline that counts as a level shift (0.3 = ±30%). */
+  levelChange: number;
+  /**
+   * Calendar span a level shift must last. Above a week so a holiday week (5–7 days) does not raise one; the
+   * issue's "≥ 5 days" is the lower bound this can be set to.
+   */
+  levelMinDays: number;
+  /** A run of flagged days ends after more than this many consecutive unflagged days (one noisy day does not split it). */
+  gapDays: number;
+  /** A level shift (reported) that stopped resumes as the same episode when it comes back within this many days (a week-long holiday inside it: last day before, 7 days off, next day 8 days later). */
+  mergeDays: number;
+  /** After this many days (two months) a shift (level, night, weekend) is the new normal: the episode ends, the baseline takes it. */
+  rebaseDays: number;
+  /** Local hours [from, to) that count as night. */
+  nightHours: { from: number; to: number };
+  /** Baseline night load per hour below this share of the day-hours load per hour: the customer has no night load. */
+  noneShare: number;
+  /** Night (or weekend) load per hour at or above this share of the usual day-hours (weekday) load: it appeared. */
+  appearShare: number;
+  /** Nights (or weekend days) of new load needed before it is reported. */
+  appearMinDays: number;
+  /** A kind of day whose baseline is below this share of the other kind's is idle (e.g. a plant closed at weekends). */
+  idleShare: number;
+  /** Trailing days of daily maximum demand the trend line is fitted over. */
+  trendDays: number;
+  /** Days ahead the trend line is projected. */
+  trendHorizonDays: number;
+  /** Projected maximum demand at or above this share of the contract is "near contract". */
+  nearContractShare: number;
+  /** The trend must rise by at least this share of the contract over the horizon (a flat high customer is not a trend). */
+  trendMinRise: number;
+}
+
+export const DEFAULT_ANOMALY_CONFIG: AnomalyConfig = {
+  baselineDays: 28,
+  minBaselineDays: 3,
+  flatLineIntervals: 16,
+  zeroBusyKwh: 1,
+  spikeFactor: 1.5,
+  estimatedShare: 0.25,
+  levelChange: 0.3,
+  levelMinDays: 8,
+  gapDays: 1,
+  mergeDays: 8,
+  rebaseDays: 60,
+  nightHours: { from: 0, to: 6 },
+  noneShare: 0.1,
+  appearShare: 0.3,
+  appearMinDays: 2,
+  idleShare: 0.15,
+  trendDays: 28,
+  trendHorizonDays: 30,
+  nearContractShare: 0.95,
+  trendMinRise: 0.05,
+};
+
+/** Refuses nonsense anomaly thresholds by name (configuration is validated once where it is loaded). */
+export function validateAnomalyConfig(c: AnomalyConfig): AnomalyConfig {
+  const bad = (name: string, why: string): never => {
+    throw new Error(`anomalies.${name} ${why}`);
+  };
+  const int = (name: keyof AnomalyConfig, min: number, max: number): void => {
+    const v = c[name] as number;
+    if (!Number.isInteger(v) || v < min || v > max) bad(name, `must be an integer from ${min} to ${max}, not ${v}`);
+  };
+  const share = (name: keyof AnomalyConfig, min: number, max: number): void => {
+    const v = c[name] as number;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= min || v > max) bad(name, `must be above ${min} and at most ${max}, not ${v}`);
+  };
+  int('baselineDays', 7, 180);
+  int('minBaselineDays', 1, 60);
+  int('flatLineIntervals', 2, 2880);
+  int('levelMinDays', 1, 90);
+  int('gapDays', 0, 14);
+  int('rebaseDays', 7, 365);
+  int('mergeDays', 0, 60);
+  int('appearMinDays', 1, 30);
+  int('trendDays', 7, 180);
+  int('trendHorizonDays', 1, 366);
+  share('zeroBusyKwh', 0, 1e9);
+  share('spikeFactor', 1, 100);
+  share('estimatedShare', 0, 1);
+  share('levelChange', 0, 10);
+  share('noneShare', 0, 1);
+  share('appearShare', 0, 10);
+  share('idleShare', 0, 1);
+  share('nearContractShare', 0, 10);
+  share('trendMinRise', 0, 10);
+  const { from, to } = c.nightHours;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > 24 || from >= to) bad('nightHours', `must be whole hours 0 ≤ from < to ≤ 24, not ${from}–${to}`);
+  if (c.minBaselineDays > Math.floor((c.baselineDays * 2) / 7)) bad('minBaselineDays', `cannot be met by the weekend days of a ${c.baselineDays}-day baseline`);
+  if (c.noneShare >= c.appearShare) bad('noneShare', 'must be below appearShare');
+  return c;
+}
+
 function grid(rows: Record<number, Band>[]): Band[][] {
   return Array.from({ length: 12 }, (_, m) => Array.from({ length: 24 }, (_, h) => rows[m === 6 || m === 7 ? 1 : 0]![h]!));
 }
@@ -87,6 +201,7 @@ export const DEFAULT_CONFIG: DomainConfig = {
     visitDecline: 0.2,
     peerGroups: { minK: 2, maxK: 8, seed: 42 },
   },
+  anomalies: DEFAULT_ANOMALY_CONFIG,
   bands: DEFAULT_BANDS,
 };
 
