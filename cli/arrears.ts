@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SqsJobQueue } from '../functions/adapters/sqs-job-queue.ts';
 import { scanArrears } from '../domain/use-cases/scan-arrears.ts';
-import { DEFAULT_ARREARS_POLICY, STAGES } from '../domain/arrears/policy.ts';
+import { DEFAULT_ARREARS_POLICY, furthestNotice } from '../domain/arrears/policy.ts';
 import { allocatePayments } from '../domain/arrears/ledger.ts';
 import { lateCharge } from '../domain/arrears/late-charge.ts';
 import { holdEnd, type Hold } from '../domain/arrears/decide.ts';
@@ -64,7 +64,7 @@ export async function arrearsRows(t: Pick<Target, 'stores'>, asOf: string): Prom
     for (const r of ledger.receivables) {
       const outstanding = r.outstandingOn(asOf);
       if (outstanding.lte(0) || r.receivable.dueDate >= asOf) continue;
-      const last = notices.filter((n) => n.statementKey === r.receivable.key && n.email.state !== 'cancelled').sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage)).at(-1);
+      const last = furthestNotice(notices, r.receivable.key);
       const email = r.receivable.delivered === false ? (await t.stores.statements.latest(c.customerId, r.receivable.period))?.email.state ?? 'missing' : undefined;
       const hold = holds.find((h) => {
         const end = holdEnd(h, payments, DEFAULT_ARREARS_POLICY.planGraceDays);

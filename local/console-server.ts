@@ -6,7 +6,7 @@ import type { LocalApp } from './app.ts';
 import { startLocalHttpApi, type LocalHttpApi } from './http-api.ts';
 import { consolePool, createConsoleUsers, localPassword, type ConsoleUser, type LocalConsolePool } from './console-users.ts';
 import { buildConsoleAssets, DIST_DIR } from '../web/build.ts';
-import { CONSOLE_CSP } from '../infra/constructs/console-site.ts';
+import { consoleCsp } from '../infra/constructs/console-site.ts';
 import type { Customer } from '../domain/customers/customer-master.ts';
 
 /**
@@ -38,7 +38,8 @@ export interface LocalConsoleOptions {
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8' };
 const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': CONSOLE_CSP.replace('https://*.amazoncognito.com', "'self'"),
+  // Locally the sign-in page calls the pool through this origin's /cognito/.
+  'content-security-policy': consoleCsp([]),
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',

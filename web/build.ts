@@ -29,17 +29,26 @@ function finish(outdir: string): { outdir: string; bytes: Record<string, number>
   return { outdir, bytes: Object.fromEntries(['app.js', 'index.html', 'styles.css'].map((f) => [f, statSync(join(outdir, f)).size])) };
 }
 
+/** Built once per process and directory: every synthesis of the app (tests synthesize it dozens of times) and the local console share it. */
+const built = new Map<string, { outdir: string; bytes: Record<string, number> }>();
+
 export async function buildConsoleAssets(outdir = DIST_DIR): Promise<{ outdir: string; bytes: Record<string, number> }> {
+  const done = built.get(outdir);
+  if (done) return done;
   mkdirSync(outdir, { recursive: true });
   await build(options(outdir));
-  return finish(outdir);
+  built.set(outdir, finish(outdir));
+  return built.get(outdir)!;
 }
 
 /** The same, synchronously: for the CDK app, whose synthesis is synchronous. */
 export function buildConsoleAssetsSync(outdir = DIST_DIR): { outdir: string; bytes: Record<string, number> } {
+  const done = built.get(outdir);
+  if (done) return done;
   mkdirSync(outdir, { recursive: true });
   buildSync(options(outdir));
-  return finish(outdir);
+  built.set(outdir, finish(outdir));
+  return built.get(outdir)!;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

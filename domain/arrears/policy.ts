@@ -11,6 +11,15 @@ export type Stage = 'reminder' | 'formal' | 'final' | 'disconnection-request';
 
 export const STAGES: readonly Stage[] = ['reminder', 'formal', 'final', 'disconnection-request'];
 
+/** The furthest stage a statement has reached: its latest notice that was not cancelled, or undefined. */
+export function furthestNotice<N extends { statementKey: string; stage: Stage; email: { state: string } }>(notices: readonly N[], statementKey: string): N | undefined {
+  let best: N | undefined;
+  for (const n of notices) {
+    if (n.statementKey === statementKey && n.email.state !== 'cancelled' && (!best || STAGES.indexOf(n.stage) > STAGES.indexOf(best.stage))) best = n;
+  }
+  return best;
+}
+
 export const TIERS: readonly Tier[] = ['A', 'B', 'C'];
 
 /**

@@ -1,6 +1,8 @@
 import { canApprove, canRead, canWrite, Forbidden, type Caller } from './caller.ts';
 import { scopeOf, text } from './tasks.ts';
 import { Conflict, Invalid, NotFound, type ApprovalRecord, type ConsolePorts, type Decision, type Recommendation } from './ports.ts';
+import type { Customer } from '../customers/customer-master.ts';
+import { mapConcurrent } from '../util/concurrency.ts';
 
 /**
  * Disconnection requests (the final stage of the arrears ladder, sent to the account manager) and the people's
@@ -77,10 +79,14 @@ async function requestsOf(ports: Ports, customer: { customerId: string; name: st
 /** Every request the caller may see, undecided first, then oldest request first. */
 export function listApprovals(ports: Ports) {
   return async (caller: Caller, filter: { customerId?: string } = {}): Promise<ApprovalView[]> => {
-    const visible = (await ports.customers.all()).filter((c) => canRead(caller, scopeOf(c)) && (filter.customerId === undefined || c.customerId === filter.customerId));
-    if (filter.customerId !== undefined && visible.length === 0) throw new Forbidden(`no access to ${filter.customerId}`);
-    const out: ApprovalView[] = [];
-    for (const c of visible) out.push(...(await requestsOf(ports, c)));
+    let visible: Customer[];
+    if (filter.customerId !== undefined) {
+      // One customer (its 360): that customer's access only, not the whole customer list.
+      const c = await ports.customers.get(filter.customerId);
+      if (!c || !canRead(caller, scopeOf(c))) throw new Forbidden(`no access to ${filter.customerId}`);
+      visible = [c];
+    } else visible = (await ports.customers.all()).filter((c) => canRead(caller, scopeOf(c)));
+    const out = (await mapConcurrent(visible, 8, (c) => requestsOf(ports, c))).flat();
     const open = (v: ApprovalView) => (v.decision ? 1 : 0);
     return out.sort((a, b) => open(a) - open(b) || (a.requestedOn < b.requestedOn ? -1 : a.requestedOn > b.requestedOn ? 1 : a.id < b.id ? -1 : 1));
   };

@@ -7,8 +7,9 @@ import type { Hold } from '../arrears/decide.ts';
 import { holdEnd } from '../arrears/decide.ts';
 import { allocatePayments } from '../arrears/ledger.ts';
 import { DEFAULT_ARREARS_POLICY } from '../arrears/policy.ts';
-import { STAGES, type Stage } from '../arrears/policy.ts';
+import { furthestNotice, STAGES, type Stage } from '../arrears/policy.ts';
 import type { ArrearsStore, StoredNotice } from '../use-cases/arrears-ports.ts';
+import type { ConsoleStore } from './ports.ts';
 import type { UsageRepository } from '../use-cases/ports.ts';
 import type { PeerGroupFigures, StatementStore, StoredStatement, TariffStore } from '../use-cases/statement-ports.ts';
 import { periodRange, periodUsage } from '../statements/compose-statement.ts';
@@ -31,7 +32,8 @@ export interface ConsoleReadPorts {
   statements: Pick<StatementStore, 'history'>;
   peers: { get(): Promise<PeerGroupFigures | undefined> };
   alerts: { get(customerId: string, period: string, kind: Alert['kind']): Promise<(Alert & { email: { state: string } }) | undefined> };
-  arrears: Pick<ArrearsStore, 'receivables' | 'notices' | 'holds' | 'tasks'>;
+  arrears: Pick<ArrearsStore, 'receivables' | 'notices' | 'holds'>;
+  tasks: Pick<ConsoleStore, 'tasksOf'>;
   payments: { forCustomer(customerId: string): Promise<Payment[]> };
 }
 
@@ -89,7 +91,7 @@ export async function portfolio(ports: ConsoleReadPorts, caller: Caller, asOf: s
       tariff(c.tariffId),
       period ? Promise.all((['demand', 'bill'] as const).map((k) => ports.alerts.get(c.customerId, period, k))) : Promise.resolve([]),
       arrearsOf(ports, c.customerId, asOf),
-      ports.arrears.tasks(c.customerId),
+      ports.tasks.tasksOf(c.customerId),
     ]);
     let projectedBill: PortfolioRow['projectedBill'] = null;
     if (period && t && days.length) {
@@ -112,7 +114,7 @@ export async function portfolio(ports: ConsoleReadPorts, caller: Caller, asOf: s
       openAlerts: alerts.filter((a) => a !== undefined).map((a) => a.kind),
       arrearsStage: arrears.stage,
       overdue: arrears.overdue,
-      openTasks: tasks.filter((x) => !('status' in x) || (x as { status?: string }).status !== 'closed').length,
+      openTasks: tasks.filter((x) => x.status === 'open').length,
       writable: canWrite(caller, scope(c)),
     };
   });
@@ -130,7 +132,8 @@ async function arrearsOf(ports: Pick<ConsoleReadPorts, 'arrears' | 'payments'>, 
     const outstanding = r.outstandingOn(asOf);
     if (outstanding.lte(0) || r.receivable.dueDate >= asOf) continue;
     overdue = overdue.plus(outstanding);
-    for (const n of notices) if (n.statementKey === r.receivable.key && n.email.state !== 'cancelled') stage = Math.max(stage, STAGES.indexOf(n.stage));
+    const n = furthestNotice(notices, r.receivable.key);
+    if (n) stage = Math.max(stage, STAGES.indexOf(n.stage));
   }
   return { stage: stage >= 0 ? STAGES[stage]! : null, overdue: overdue.toFixed(2) };
 }

@@ -55,17 +55,21 @@ export function scopeOf(c: { customerId: string; region: string; accountManagerE
 /** The caller's tasks: every task of every customer they may see, open ones first, then by due date. */
 export function listTasks(ports: Pick<ConsolePorts, 'customers' | 'console'>) {
   return async (caller: Caller, filter: { status?: 'open' | 'closed'; customerId?: string } = {}): Promise<Task[]> => {
-    const customers = new Map((await ports.customers.all()).map((c) => [c.customerId, c]));
+    let tasks: Task[];
     if (filter.customerId !== undefined) {
-      const c = customers.get(filter.customerId);
+      // One customer (its 360): that customer's access and partition only, not the whole customer list.
+      const c = await ports.customers.get(filter.customerId);
       if (!c || !canRead(caller, scopeOf(c))) throw new Forbidden(`no access to ${filter.customerId}`);
-    }
-    const tasks = filter.customerId !== undefined ? await ports.console.tasksOf(filter.customerId) : await ports.console.allTasks();
-    return tasks
-      .filter((t) => {
+      tasks = await ports.console.tasksOf(filter.customerId);
+    } else {
+      const customers = new Map((await ports.customers.all()).map((c) => [c.customerId, c]));
+      tasks = (await ports.console.allTasks()).filter((t) => {
         const c = customers.get(t.customerId);
-        return c !== undefined && canRead(caller, scopeOf(c)) && (filter.status === undefined || t.status === filter.status);
-      })
+        return c !== undefined && canRead(caller, scopeOf(c));
+      });
+    }
+    return tasks
+      .filter((t) => filter.status === undefined || t.status === filter.status)
       .sort((a, b) => (a.status !== b.status ? (a.status === 'open' ? -1 : 1) : a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.id < b.id ? -1 : 1));
   };
 }

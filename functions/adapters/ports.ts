@@ -68,6 +68,7 @@ export function consoleReadPorts(s: ReturnType<typeof stores>): ConsoleReadPorts
     peers: s.peers,
     alerts: new DynamoAlerts(s.table),
     arrears: s.arrears,
+    tasks: s.console,
     payments: s.payments,
   };
 }

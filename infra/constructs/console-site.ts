@@ -33,18 +33,23 @@ export interface ConsoleSiteProps {
   webAclArn?: string;
 }
 
-/** What the browser may load: only this origin, Cognito's endpoints for sign-in, canvas charts, no frames. */
-export const CONSOLE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self' https://*.amazoncognito.com",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "object-src 'none'",
-].join('; ');
+/** What the browser may load: only this origin (and `connect` for sign-in), canvas charts, no frames. */
+export function consoleCsp(connect: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self'${connect.map((c) => ` ${c}`).join('')}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+/** In AWS the sign-in page talks to Cognito's managed login domain. */
+export const CONSOLE_CSP = consoleCsp(['https://*.amazoncognito.com']);
 
 /** config.json beside the assets: how the browser signs in (web/src/auth.ts); the redirect is the site itself by default. */
 export function consoleSiteConfig(auth: ConsoleSiteProps['auth'], origin: string): { auth: Required<ConsoleSiteProps['auth']> } {

@@ -9,7 +9,8 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** A request with the caller's token; a non-2xx answer becomes an ApiError with the API's message. */
+async function request(method: string, path: string, body?: unknown): Promise<Response> {
   const token = idToken();
   if (!token) throw new ApiError(401, 'not signed in');
   const res = await fetch(path, {
@@ -17,17 +18,15 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  const json = (await res.json().catch(() => ({}))) as { message?: string };
-  if (!res.ok) throw new ApiError(res.status, json.message ?? `HTTP ${res.status}`);
-  return json as T;
+  if (!res.ok) throw new ApiError(res.status, ((await res.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${res.status}`);
+  return res;
 }
+
+const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => (await (await request(method, path, body)).json()) as T;
 
 /** Fetches a file with the caller's token and hands it to the browser as a download (links cannot carry the token). */
 async function download(path: string): Promise<void> {
-  const token = idToken();
-  if (!token) throw new ApiError(401, 'not signed in');
-  const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
-  if (!res.ok) throw new ApiError(res.status, ((await res.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${res.status}`);
+  const res = await request('GET', path);
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'download';
   const href = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');

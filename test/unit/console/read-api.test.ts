@@ -32,7 +32,8 @@ const ports: ConsoleReadPorts = {
   statements: { history: async (id) => (id === 'C1' ? [{ ...STORED, version: 1 }, STORED] : []) },
   peers: { get: async () => undefined },
   alerts: { get: async (id, _p, kind) => (id === 'C1' && kind === 'demand' ? { customerId: id, period: '2026-10', kind, figures: {} as never, raisedAt: '', email: { state: 'sent' } } : undefined) },
-  arrears: { receivables: async () => [], notices: async () => [], holds: async () => [], tasks: async () => [] },
+  arrears: { receivables: async () => [], notices: async () => [], holds: async () => [] },
+  tasks: { tasksOf: async () => [] },
   payments: { forCustomer: async () => [] },
 };
 const USERS: Record<string, Record<string, unknown>> = {
