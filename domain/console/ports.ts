@@ -1,3 +1,4 @@
+import type { AnomalyKind, Severity } from '../anomalies/anomaly.ts';
 import type { Hold } from '../arrears/decide.ts';
 import type { Stage } from '../arrears/policy.ts';
 import type { ActionCode } from '../classification/playbook.ts';
@@ -21,10 +22,11 @@ export interface Actor {
 
 export type TaskKind = 'phone-call' | 'visit';
 
-/** Why a task exists: a notice that asked for a call, or an action of the customer's segment playbook. */
+/** Why a task exists: a notice that asked for a call, an action of the customer's segment playbook, or an anomaly episode. */
 export type TaskSource =
   | { kind: 'notice'; statementKey: string; stage: Stage }
-  | { kind: 'playbook'; action: ActionCode; text: string; segmentAsOf: string };
+  | { kind: 'playbook'; action: ActionCode; text: string; segmentAsOf: string }
+  | { kind: 'anomaly'; anomaly: AnomalyKind; episodeKey: string; from: string; severity: Severity; evidence: string };
 
 export type TaskOutcome =
   | { kind: 'reached'; note?: string }

@@ -1,6 +1,7 @@
 import { Decimal } from 'decimal.js';
 import type { Customer } from '../customers/customer-master.ts';
 import type { Segment } from '../classification/classify.ts';
+import type { CustomerInsights } from '../insights/insights.ts';
 import type { Alert } from '../alerts/alert.ts';
 import type { Payment } from '../payments/payment-file.ts';
 import type { Hold } from '../arrears/decide.ts';
@@ -23,8 +24,8 @@ import { canRead, canWrite, Forbidden, type Caller, type CustomerScope } from '.
 export interface ConsoleReadPorts {
   customers: {
     /** Every customer with its current segment (the customer master's listing). */
-    list(): Promise<(Customer & { segment?: Segment })[]>;
-    get(id: string): Promise<(Customer & { segment?: Segment }) | undefined>;
+    list(): Promise<(Customer & { segment?: Segment; insights?: CustomerInsights })[]>;
+    get(id: string): Promise<(Customer & { segment?: Segment; insights?: CustomerInsights }) | undefined>;
   };
   segments: { history(customerId: string): Promise<Segment[]>; latestDay(customerId: string): Promise<string | undefined> };
   usage: Pick<UsageRepository, 'range'>;

@@ -46,6 +46,8 @@ export function parseTaskId(id: string): { customerId: string; key: string } {
 /** The task key of a notice's phone call (the key the arrears scan's tasks always had). */
 export const noticeTaskKey = (day: string, statementKey: string, kind: TaskKind = 'phone-call') => `${day}#${statementKey}#${kind}`;
 /** The task key of a playbook action: one per customer, action and segment as-of, whatever day it is created. */
+/** The task key of an anomaly episode: one per episode (its key holds the kind and first day), whatever day it is opened. */
+export const anomalyTaskKey = (from: string, episodeKey: string, kind: TaskKind = 'phone-call') => `${from}#anomaly:${episodeKey}#${kind}`;
 export const playbookTaskKey = (segmentAsOf: string, action: ActionCode, kind: TaskKind) => `${segmentAsOf}#playbook:${action}#${kind}`;
 
 export function scopeOf(c: { customerId: string; region: string; accountManagerEmail: string }): CustomerScope {

@@ -3,6 +3,7 @@ import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Customer } from '../../domain/customers/customer-master.ts';
 import type { Segment } from '../../domain/classification/classify.ts';
 import type { DailyUsage } from '../../domain/usage/daily-usage.ts';
+import type { CustomerInsights } from '../../domain/insights/insights.ts';
 import type { DayWithMeters, StoredDay, StoredMeterDay } from '../../domain/usage/meter-day.ts';
 import type { DayMerge } from '../../domain/usage/apply-readings.ts';
 import type { CustomerRepository, UsageRepository } from '../../domain/use-cases/ports.ts';
@@ -312,11 +313,15 @@ export class DynamoCustomers implements CustomerRepository {
     return items.map((i) => i.customer as Customer);
   }
 
-  /** One customer with its current segment, if classified. */
-  async get(id: string): Promise<(Customer & { segment?: Segment }) | undefined> {
+  /** One customer with its current segment (if classified) and its latest forecast and anomalies (if computed). */
+  async get(id: string): Promise<(Customer & { segment?: Segment; insights?: CustomerInsights }) | undefined> {
     const [item] = await this.table.getAll([customerKey(id)]);
     if (!item) return undefined;
-    return { ...(item.customer as Customer), ...(item.segment ? { segment: item.segment as Segment } : {}) };
+    return {
+      ...(item.customer as Customer),
+      ...(item.segment ? { segment: item.segment as Segment } : {}),
+      ...(item.insights ? { insights: item.insights as CustomerInsights } : {}),
+    };
   }
 
   async profiles(): Promise<Item[]> {

@@ -29,6 +29,7 @@ import { DynamoFanOuts } from './dynamo-fan-outs.ts';
 import type { ConsoleReadPorts } from '../../domain/console/read-models.ts';
 import type { Customer } from '../../domain/customers/customer-master.ts';
 import type { Segment } from '../../domain/classification/classify.ts';
+import type { CustomerInsights } from '../../domain/insights/insights.ts';
 import { fanOut, type FanOut, type FanOutJob, type FanOutPorts } from '../../domain/use-cases/fan-out.ts';
 
 /** The AWS implementations of the domain's ports, wired once per process. */
@@ -58,7 +59,12 @@ export function stores(clients: Clients, tableName: string) {
 export function consoleReadPorts(s: ReturnType<typeof stores>): ConsoleReadPorts {
   return {
     customers: {
-      list: async () => (await s.customers.profiles()).map((i) => ({ ...(i.customer as Customer), ...(i.segment ? { segment: i.segment as Segment } : {}) })),
+      list: async () =>
+        (await s.customers.profiles()).map((i) => ({
+          ...(i.customer as Customer),
+          ...(i.segment ? { segment: i.segment as Segment } : {}),
+          ...(i.insights ? { insights: i.insights as CustomerInsights } : {}),
+        })),
       get: (id) => s.customers.get(id),
     },
     segments: s.segments,

@@ -19,7 +19,9 @@ export function outcomeLabel(kind: string): string {
 export function taskRow(task: Task, onDone: () => void, showCustomer = true): HTMLTableRowElement {
   const source = task.source.kind === 'notice'
     ? t('taskSourceNotice', { stage: label.stage(task.source.stage), statement: task.source.statementKey })
-    : t('taskSourcePlaybook', { action: label.action(task.source.action, task.source.text) });
+    : task.source.kind === 'playbook'
+      ? t('taskSourcePlaybook', { action: label.action(task.source.action, task.source.text) })
+      : `${task.source.anomaly} (${task.source.from}): ${task.source.evidence}`;
   const cells: Node[] = [
     ...(showCustomer ? [h('td', {}, h('a', { href: `#/customers/${encodeURIComponent(task.customerId)}` }, task.customerId))] : []),
     h('td', {}, task.kind === 'visit' ? t('taskKindVisit') : t('taskKindPhoneCall')),
