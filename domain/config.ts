@@ -13,6 +13,8 @@ export interface DomainConfig {
   classification: ClassificationConfig;
   /** Anomaly detection thresholds (issue 11 §3); see domain/anomalies/detect.ts. */
   anomalies: AnomalyConfig;
+  /** Next month's forecast (issue 11 §1); DEFAULT_FORECAST when absent. */
+  forecast?: ForecastConfig;
   /** Band schedule used for daily band totals until a customer's tariff says otherwise. */
   bands: BandSchedule;
   /** Extra reading-file header aliases (logical column → header texts), merged over the built-in ones. */

@@ -3,6 +3,8 @@
  * drawn from this list, and a test checks it against the metric names the handlers emit.
  */
 
+import { ANOMALY_KINDS } from '../domain/anomalies/anomaly.ts';
+
 export const NAMESPACE = 'KeyAccounts';
 
 /** A metric the handlers emit through Powertools (EMF), namespace KeyAccounts, dimension `service` always. */
@@ -74,6 +76,22 @@ export const WIDGETS: readonly WidgetSpec[] = [
   { id: 'tiers', section: 'Business', title: 'Customers by tier', stat: 'Maximum', kind: 'gauge', metrics: [app('CustomersByTier', { dimension: 'tier', values: TIERS })] },
   { id: 'patterns', section: 'Business', title: 'Customers by load pattern', stat: 'Maximum', kind: 'gauge', metrics: [app('CustomersByPattern', { dimension: 'pattern', values: PATTERNS })] },
   { id: 'moves', section: 'Business', title: 'Customers classified / segment moves / playbook tasks created', stat: 'Sum', kind: 'count', metrics: [app('CustomersClassified'), app('SegmentMoves'), app('PlaybookTasksCreated')] },
+  {
+    id: 'anomalies',
+    section: 'Business',
+    title: 'Anomaly episodes opened by kind (flat-line, zero-reads, spike and estimated-share go to the metering team)',
+    stat: 'Sum',
+    kind: 'count',
+    metrics: [app('AnomaliesOpened', { dimension: 'kind', values: ANOMALY_KINDS })],
+  },
+  {
+    id: 'forecast-error',
+    section: 'Business',
+    title: "Forecast error of the last closed month, % (mean over customers: kWh, maximum demand)",
+    stat: 'Average',
+    kind: 'gauge',
+    metrics: [app('ForecastErrorPct'), app('ForecastDemandErrorPct')],
+  },
   { id: 'kwh', section: 'Business', title: 'kWh ingested by region', stat: 'Sum', kind: 'count', metrics: [app('KwhIngested', { dimension: 'region', values: [] })] },
   { id: 'billed', section: 'Business', title: 'Amount billed', stat: 'Sum', kind: 'count', metrics: [app('AmountBilled')] },
   {

@@ -145,10 +145,12 @@ export class StatelessStack extends Stack {
       // marker (its latest day).
       { actions: ['GetItem'], keys: ['CUST#', 'FILE#', 'PAYREF#', 'POPULATION'] },
       { actions: ['PutItem'], keys: ['CUST#', 'FILE#', 'PAYREF#'] },
-      // The file's outcome, customer master data and features on the profile; "population changed" on the marker.
+      // The file's outcome, customer master data, features and insights (forecast, anomalies) on the profile, anomaly
+      // episodes and forecast snapshots; "population changed" on the marker. PutItem on CUST# also opens an anomaly's task.
       { actions: ['UpdateItem'], keys: ['CUST#', 'FILE#', 'POPULATION'] },
-      // Days and tariffs, read and written in batches (segments and peer figures are the population job's).
-      { actions: ['BatchGetItem'], keys: ['CUST#', 'TARIFF#'] },
+      // Days and tariffs, read and written in batches (segments and peer figures are the population job's); the peer
+      // groups' median day is read for the anomalies' evidence.
+      { actions: ['BatchGetItem'], keys: ['CUST#', 'TARIFF#', 'PEERS'] },
       { actions: ['BatchWriteItem'], keys: ['CUST#', 'TARIFF#'] },
       { actions: ['Query'], keys: ['CUST#'] },
       // A file whose processing failed gives its claim back; a customer-day's meter items are written in one

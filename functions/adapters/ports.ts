@@ -26,6 +26,11 @@ import { checkAlerts } from '../../domain/use-cases/check-alerts.ts';
 import type { AlertJob } from '../../domain/alerts/alert.ts';
 import { DynamoAlerts } from './dynamo-alerts.ts';
 import { DynamoFanOuts } from './dynamo-fan-outs.ts';
+import { DynamoInsights } from './dynamo-insights.ts';
+import { refreshInsights, type InsightEvents } from '../../domain/use-cases/customer-insights.ts';
+import { DATA_KINDS } from '../../domain/anomalies/anomaly.ts';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { metrics } from '../commons/powertools.ts';
 import type { ConsoleReadPorts } from '../../domain/console/read-models.ts';
 import type { Customer } from '../../domain/customers/customer-master.ts';
 import type { Segment } from '../../domain/classification/classify.ts';
@@ -52,6 +57,31 @@ export function stores(clients: Clients, tableName: string) {
     arrears: new DynamoArrears(table),
     console: new DynamoConsole(table),
     fanOuts: new DynamoFanOuts(table),
+    insights: new DynamoInsights(table),
+  };
+}
+
+/**
+ * Metrics and logs of the ingest's forecasts and anomalies: episodes opened by kind (data anomalies are logged for
+ * the metering team with the meter, never a name or an email), and a closed month's forecast error per customer,
+ * whose average over a month is the MAPE the dashboard shows.
+ */
+export function insightEvents(logger?: Logger): InsightEvents {
+  return {
+    opened: (customerId, a, task) => {
+      const m = metrics.singleMetric();
+      m.addDimension('kind', a.kind);
+      m.addMetric('AnomaliesOpened', MetricUnit.Count, 1);
+      logger?.info(DATA_KINDS.has(a.kind) ? 'data anomaly opened (metering team)' : 'anomaly opened', {
+        customerId, kind: a.kind, from: a.from, to: a.to, severity: a.severity, episodeKey: a.episodeKey, task,
+        ...(typeof a.figures.meterId === 'string' ? { meterId: a.figures.meterId } : {}),
+      });
+    },
+    forecastError: (customerId, period, kwhPct, maxDemandPct) => {
+      metrics.addMetric('ForecastErrorPct', MetricUnit.Percent, Math.round(kwhPct * 100) / 100);
+      metrics.addMetric('ForecastDemandErrorPct', MetricUnit.Percent, Math.round(maxDemandPct * 100) / 100);
+      logger?.info('forecast of a closed month scored', { customerId, period, kwhPct: Math.round(kwhPct * 10) / 10, maxDemandPct: Math.round(maxDemandPct * 10) / 10 });
+    },
   };
 }
 
@@ -125,6 +155,21 @@ export function jobQueue<T>(clients: Clients, url: string | undefined, name: str
 export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: Logger): IngestPorts & { fanOut?: FanOut } {
   const s = stores(clients, config.tableName);
   const refresh = refreshFeatures({ usage: s.usage, segments: s.segments, population: s.population, clock: realTime }, config.domain);
+  const insights = refreshInsights(
+    {
+      customers: s.customers,
+      usage: s.usage,
+      latestDay: (id) => s.segments.latestDay(id),
+      tariffs: s.tariffs,
+      peers: s.peers,
+      insights: s.insights,
+      tasks: s.console,
+      clock: now,
+      dayOf: (at) => localDayOf(at, config.domain.timeZone),
+    },
+    config.domain,
+    insightEvents(logger),
+  );
   const alerts = config.alertQueueUrl
     ? checkAlerts(
         {
@@ -152,6 +197,8 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
     classify: async (touched) => {
       const r = await refresh(touched);
       logger?.info('features refreshed; population marked changed', { asOf: r.asOf, refreshed: r.refreshed });
+      const i = await insights(touched);
+      logger?.info('forecasts and anomalies refreshed', { customers: i.customers, forecasts: i.forecasts, anomalies: i.anomalies, opened: i.opened, tasks: i.tasks });
     },
     ...(alerts
       ? {

@@ -24,9 +24,9 @@ const INDEX = (...names: string[]) => `dynamodb:Query ${names.map((n) => `<Usage
 const GRANTS: Record<string, Record<string, string>> = {
   IngestReadings: {
     [ITEMS('dynamodb:GetItem', 'CUST#*,FILE#*,PAYREF#*,POPULATION')]: "claims the file in the ledger, guards a payment reference, reads customer profiles, alert states and the population marker's latest day",
-    [ITEMS('dynamodb:PutItem', 'CUST#*,FILE#*,PAYREF#*')]: 'claims the file in the ledger, guards a payment reference, writes alert states',
-    [ITEMS('dynamodb:UpdateItem', 'CUST#*,FILE#*,POPULATION')]: "records the file's outcome, writes customer master data and the touched customers' features, marks the population changed",
-    [ITEMS('dynamodb:BatchGetItem', 'CUST#*,TARIFF#*')]: 'reads stored days, profiles and tariffs in batches',
+    [ITEMS('dynamodb:PutItem', 'CUST#*,FILE#*,PAYREF#*')]: "claims the file in the ledger, guards a payment reference, writes alert states, records anomaly episodes and forecast snapshots, opens an anomaly episode's task",
+    [ITEMS('dynamodb:UpdateItem', 'CUST#*,FILE#*,POPULATION')]: "records the file's outcome, writes customer master data and the touched customers' features and insights, extends anomaly episodes, closes a month's forecast, marks the population changed",
+    [ITEMS('dynamodb:BatchGetItem', 'CUST#*,TARIFF#*,PEERS')]: "reads stored days, profiles and tariffs in batches, and the peer groups' median day (anomaly evidence)",
     [ITEMS('dynamodb:BatchWriteItem', 'CUST#*,TARIFF#*')]: 'writes days and tariffs in batches (never segments or peer figures: the population job does)',
     [ITEMS('dynamodb:Query', 'CUST#*')]: "reads a customer's days",
     [ITEMS('dynamodb:DeleteItem', 'CUST#*,FILE#*')]: "gives back the claim of a file whose processing failed; removes a day's old-shape meter entries when it moves them into meter items",
@@ -42,9 +42,9 @@ const GRANTS: Record<string, Record<string, string>> = {
   },
   IngestChunks: {
     [ITEMS('dynamodb:GetItem', 'CUST#*,FILE#*,PAYREF#*,POPULATION')]: "reads customer profiles, alert states and the population marker's latest day (the same apply path as IngestReadings)",
-    [ITEMS('dynamodb:PutItem', 'CUST#*,FILE#*,PAYREF#*')]: 'writes alert states (the shared apply grants)',
-    [ITEMS('dynamodb:UpdateItem', 'CUST#*,FILE#*,POPULATION')]: "records the file's outcome when its last partition is applied, writes the touched customers' features, marks the population changed",
-    [ITEMS('dynamodb:BatchGetItem', 'CUST#*,TARIFF#*')]: 'reads stored days, profiles and tariffs in batches',
+    [ITEMS('dynamodb:PutItem', 'CUST#*,FILE#*,PAYREF#*')]: "writes alert states, records anomaly episodes and forecast snapshots, opens an anomaly episode's task (the shared apply grants)",
+    [ITEMS('dynamodb:UpdateItem', 'CUST#*,FILE#*,POPULATION')]: "records the file's outcome when its last partition is applied, writes the touched customers' features and insights, extends anomaly episodes, closes a month's forecast, marks the population changed",
+    [ITEMS('dynamodb:BatchGetItem', 'CUST#*,TARIFF#*,PEERS')]: "reads stored days, profiles and tariffs in batches, and the peer groups' median day (anomaly evidence)",
     [ITEMS('dynamodb:BatchWriteItem', 'CUST#*,TARIFF#*')]: 'writes days in batches (never segments or peer figures: the population job does)',
     [ITEMS('dynamodb:Query', 'CUST#*')]: "reads a customer's days",
     [ITEMS('dynamodb:DeleteItem', 'CUST#*,FILE#*')]: "removes a day's old-shape meter entries when it moves them into meter items",
