@@ -10,7 +10,7 @@ import { fmtNumber, pct, printJson, table } from './output.ts';
 import { periodRange, shiftPeriod } from '../domain/statements/compose-statement.ts';
 import { nextDay } from '../domain/time/zone.ts';
 import { buildDashboard } from './dashboard.ts';
-import { loadCustomers, loadRegions, segmentJson } from './state.ts';
+import { insightsJson, loadCustomers, loadRegions, segmentJson } from './state.ts';
 import { DATA_DIR, LOG_DIR, SESSION_FILE, STATE_DIR, type Session, type Target } from './target.ts';
 
 const CLOCK_FILE = join(STATE_DIR, 'clock');
@@ -174,7 +174,7 @@ export interface LocalSummary {
     | { customer: string; period: string; status: 'failed'; reason: string }
   )[];
   files: { key: string; status: FileOutcome['status']; rows: { accepted: number; rejected: number }; error?: string }[];
-  customers: ({ id: string } & Partial<ReturnType<typeof segmentJson>>)[];
+  customers: ({ id: string } & Partial<ReturnType<typeof segmentJson>> & Partial<ReturnType<typeof insightsJson>>)[];
   regions: { region: string; month: string; kwh: number; change: number | null; days: number; partial: boolean }[];
 }
 
@@ -192,6 +192,7 @@ export async function buildSummary(t: Target, period?: string, failed: readonly 
   const customers = (await loadCustomers(t)).map((c) => ({
     id: c.customer.customerId,
     ...(c.segment ? segmentJson(c.segment) : {}),
+    ...(c.insights ? insightsJson(c.insights) : {}),
   }));
   const regions = (await loadRegions(t)).map((r) => ({ region: r.region, month: r.month, kwh: Math.round(r.kwh * 1000) / 1000, change: r.change, days: r.days, partial: r.partial }));
   const statements: LocalSummary['statements'] = period
@@ -264,6 +265,7 @@ function printSummary(s: LocalSummary, skipped: { key: string; reason: string }[
       })),
     ).replace(/^/gm, '  '),
   );
+  printInsights(s.customers);
   console.log('\nRegional sales (kWh per month)');
   console.log(table(s.regions.map((r) => ({ region: r.region, month: r.month, kWh: Math.round(r.kwh), days: r.partial ? `${r.days} (partial)` : r.days, change: pct(r.change) }))).replace(/^/gm, '  '));
   const stored = s.statements.flatMap((x) => (x.status === 'stored' ? [x] : []));
@@ -286,4 +288,25 @@ function printSummary(s: LocalSummary, skipped: { key: string; reason: string }[
     if (requests.length) console.log(`  disconnection requests awaiting a person's approval: ${requests.map((r) => `${r.customer} (not before ${r.disconnectionDate})`).join(', ')}`);
   }
   console.log('\nMore: kam customer <id>, kam customers --tier A, kam statements --period <yyyy-mm>, kam statement <id> <yyyy-mm> --html FILE, kam advise <id>, kam arrears, kam notices <id>.');
+}
+
+/** Next month's forecasts (their total) and the anomalies of the last 90 days by kind, with the most severe ones. */
+function printInsights(customers: LocalSummary['customers']): void {
+  const forecasts = customers.flatMap((c) => (c.forecast ? [{ id: c.id, ...c.forecast }] : []));
+  const anomalies = customers.flatMap((c) => (c.anomalies ?? []).map((a) => ({ customer: c.id, ...a })));
+  if (!forecasts.length && !anomalies.length) return;
+  const periods = [...new Set(forecasts.map((f) => f.period))].sort();
+  const kwh = forecasts.reduce((a, f) => a + f.kwh, 0);
+  const billed = forecasts.filter((f) => f.bill !== undefined);
+  const bill = billed.reduce((a, f) => a + Number(f.bill), 0);
+  console.log(
+    `\nForecasts of next month (${periods.join(', ')}): ${forecasts.length} customer(s), ${fmtNumber(Math.round(kwh))} kWh` +
+      (billed.length ? `, projected bills ${billed[0]!.currency ?? ''} ${fmtNumber(Math.round(bill * 100) / 100)} (${billed.length} customers)` : '') +
+      `; ${customers.length - forecasts.length} without (too little history)`,
+  );
+  const byKind = anomalies.reduce<Record<string, number>>((m, a) => ((m[a.kind] = (m[a.kind] ?? 0) + 1), m), {});
+  console.log(`Anomalies (last 90 days of each customer's data): ${anomalies.length}${anomalies.length ? ` — ${Object.entries(byKind).sort().map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`);
+  const rank = { high: 0, medium: 1, low: 2 } as const;
+  const top = [...anomalies].sort((a, b) => rank[a.severity] - rank[b.severity] || (a.to > b.to ? -1 : 1)).slice(0, 8);
+  if (top.length) console.log(table(top.map((a) => ({ customer: a.customer, kind: a.kind, from: a.from, to: a.to, severity: a.severity, evidence: a.evidence.length > 90 ? `${a.evidence.slice(0, 89)}…` : a.evidence }))).replace(/^/gm, '  '));
 }

@@ -114,7 +114,7 @@ function registerStateCommands(kam: Command): void {
 
   kam
     .command('files')
-    .description('list processed files with their status and row counts')
+    .description('list processed files with their status and row counts, then the data anomalies for the metering team (stuck meters, zero reads, impossible spikes, estimated days)')
     .addOption(stack())
     .addOption(json())
     .action(async (o) => {

@@ -5,7 +5,10 @@ import type { Segment } from '../domain/classification/classify.ts';
 import type { FeatureResult } from '../domain/classification/features.ts';
 import { regionalMonthly, type RegionalMonth } from '../domain/classification/regional.ts';
 import type { Customer } from '../domain/customers/customer-master.ts';
-import { dayKeyOfEpochDay, epochDayOf } from '../domain/time/zone.ts';
+import type { Anomaly } from '../domain/anomalies/anomaly.ts';
+import { isForecast } from '../domain/forecast/forecast.ts';
+import type { CustomerInsights } from '../domain/insights/insights.ts';
+import { dayKeyOfEpochDay, epochDayOf, nextDay } from '../domain/time/zone.ts';
 import { fmtNumber, pct, printJson, table } from './output.ts';
 import { type Target, type TargetOptions, withTarget } from './target.ts';
 
@@ -15,11 +18,25 @@ type Json = { json?: boolean };
 export async function files(opts: TargetOptions & Json): Promise<number> {
   return withTarget(opts, async (t) => {
     const list = (await t.stores.files.list()).sort((a, b) => (a.processedAt < b.processedAt ? -1 : 1));
-    if (opts.json) printJson({ files: list });
+    // The metering team's list: data anomalies (stuck meters, zero reads, impossible spikes, estimated days) that began
+    // within a year, newest first, down to 90 days before the newest one's last day (data arrives late and in batches).
+    const all = await t.stores.insights.recent(nextDay(new Date().toISOString().slice(0, 10), -365), { data: true });
+    const newest = all.reduce((m, a) => (a.to > m ? a.to : m), '');
+    const since = newest ? nextDay(newest, -89) : '';
+    const data = all.filter((a) => a.to >= since);
+    if (opts.json) printJson({ files: list, dataAnomalies: data.map(anomalyJson) });
     else {
       console.log(
         table(list.map((f) => ({ processed: f.processedAt.slice(0, 19).replace('T', ' '), key: f.key, status: f.status, format: f.format ?? '', accepted: f.rows.accepted, rejected: f.rows.rejected, note: f.error ?? (f.rejectsKey ? `rejects: ${f.rejectsKey}` : '') }))),
       );
+      console.log(`\nData anomalies for the metering team${since ? ` (reaching ${since} or later)` : ''}: ${data.length}`);
+      if (data.length) {
+        console.log(
+          table(
+            data.map((a) => ({ customer: a.customerId, kind: a.kind, meter: typeof a.figures.meterId === 'string' ? a.figures.meterId : '', from: a.from, to: a.to, ongoing: a.ongoing ? 'yes' : '', severity: a.severity, evidence: a.evidence })),
+          ),
+        );
+      }
     }
     return 0;
   });
@@ -36,10 +53,15 @@ export interface CustomerRow {
   change?: number | null;
 }
 
-export async function loadCustomers(t: Target): Promise<{ customer: Customer; segment?: Segment; featureResult?: FeatureResult }[]> {
+export async function loadCustomers(t: Target): Promise<{ customer: Customer; segment?: Segment; featureResult?: FeatureResult; insights?: CustomerInsights }[]> {
   const items = await t.stores.customers.profiles();
   return items
-    .map((i) => ({ customer: i.customer as Customer, segment: i.segment as Segment | undefined, featureResult: i.featureResult as FeatureResult | undefined }))
+    .map((i) => ({
+      customer: i.customer as Customer,
+      segment: i.segment as Segment | undefined,
+      featureResult: i.featureResult as FeatureResult | undefined,
+      insights: i.insights as CustomerInsights | undefined,
+    }))
     .sort((a, b) => (a.customer.customerId < b.customer.customerId ? -1 : 1));
 }
 
@@ -239,4 +261,20 @@ export async function uploadFiles(
   } finally {
     clearInterval(timer);
   }
+}
+
+/** An anomaly as `kam local --json` and `kam files --json` print it (issue 11 §4). */
+export function anomalyJson(a: Anomaly & { customerId?: string }) {
+  return { ...(a.customerId ? { customer: a.customerId } : {}), kind: a.kind, from: a.from, to: a.to, severity: a.severity, evidence: a.evidence, ongoing: a.ongoing };
+}
+
+/** A customer's forecast and anomalies as `kam local --json` prints them (issue 11 §4). */
+export function insightsJson(i: CustomerInsights) {
+  const f = i.forecast;
+  return {
+    forecast: isForecast(f)
+      ? { period: f.period, kwh: Math.round(f.kwh), kwhLow: Math.round(f.kwhLow), kwhHigh: Math.round(f.kwhHigh), maxDemandKw: Math.round(f.maxDemandKw * 10) / 10, ...(f.bill ? { bill: f.bill.total, currency: f.bill.currency } : {}) }
+      : null,
+    anomalies: i.anomalies.map(anomalyJson),
+  };
 }

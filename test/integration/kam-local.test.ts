@@ -47,7 +47,7 @@ describe('kam local for a newcomer whose data is not complete', () => {
     expect(result.code, result.stderr).toBe(1);
     const doc = JSON.parse(result.stdout) as {
       files: { key: string; status: string }[];
-      customers: { id: string; tier?: string }[];
+      customers: { id: string; tier?: string; forecast?: unknown; anomalies?: unknown[] }[];
       statements: { customer: string; period: string; status: string; emailed?: boolean; reason?: string }[];
       deadLetters: number;
     };
@@ -59,6 +59,11 @@ describe('kam local for a newcomer whose data is not complete', () => {
     expect(doc.customers.map((c) => [c.id, Boolean(c.tier)])).toEqual([
       ['NC0001', true],
       ['NC0002', true],
+    ]);
+    // 30 days are too few for a forecast (42 needed): null, not a guess; a steady load raises no anomaly.
+    expect(doc.customers.map((c) => [c.id, c.forecast, c.anomalies])).toEqual([
+      ['NC0001', null, []],
+      ['NC0002', null, []],
     ]);
     expect(doc.statements).toEqual([
       expect.objectContaining({ customer: 'NC0001', period: '2026-09', status: 'stored', emailed: true }),
