@@ -15,6 +15,10 @@ export const ENV = {
   applyMultiplier: 'APPLY_MULTIPLIER',
   /** "day-start" (default) or "day-end": when a daily frozen register reading dated D was read (domain/config.ts frozenReadingAt). */
   frozenReadingAt: 'FROZEN_READING_AT',
+  /** JSON object of anomaly thresholds that differ from domain/config.ts DEFAULT_ANOMALY_CONFIG, e.g. {"levelChange":0.25}. */
+  anomalySettings: 'ANOMALY_SETTINGS',
+  /** JSON object of forecast settings that differ from domain/config.ts DEFAULT_FORECAST, e.g. {"coverage":0.9}. */
+  forecastSettings: 'FORECAST_SETTINGS',
   /** Console API: the Cognito user pool's issuer URL (https://cognito-idp.<region>.amazonaws.com/<pool id>); JWKS at <issuer>/.well-known/jwks.json. */
   consoleIssuer: 'CONSOLE_ISSUER',
   /** Console API: the user pool app client id the tokens must be issued to. */

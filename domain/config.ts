@@ -169,6 +169,24 @@ export function validateAnomalyConfig(c: AnomalyConfig): AnomalyConfig {
   return c;
 }
 
+/**
+ * A settings block with a deployment's overrides applied: `overrides` is parsed JSON (an object of some of the
+ * block's keys); an unknown key or a value of another type than the default's is refused by name, then the merged
+ * block is validated. Used for ANOMALY_SETTINGS / FORECAST_SETTINGS and their CDK context keys.
+ */
+export function withOverrides<T extends object>(what: string, defaults: T, overrides: unknown, validate: (c: T) => T): T {
+  if (overrides === undefined || overrides === null || overrides === '') return validate(defaults);
+  if (typeof overrides !== 'object' || Array.isArray(overrides)) throw new Error(`${what} must be a JSON object of settings, got ${JSON.stringify(overrides)}`);
+  const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in defaults)) throw new Error(`${what}: unknown setting "${key}" (known: ${Object.keys(defaults).join(', ')})`);
+    const def = (defaults as Record<string, unknown>)[key];
+    if (typeof value !== typeof def || Array.isArray(value) !== Array.isArray(def)) throw new Error(`${what}.${key} must be a ${typeof def}, got ${JSON.stringify(value)}`);
+    merged[key] = typeof def === 'object' && def !== null ? { ...def, ...(value as object) } : value;
+  }
+  return validate(merged as T);
+}
+
 function grid(rows: Record<number, Band>[]): Band[][] {
   return Array.from({ length: 12 }, (_, m) => Array.from({ length: 24 }, (_, h) => rows[m === 6 || m === 7 ? 1 : 0]![h]!));
 }

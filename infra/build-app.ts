@@ -63,6 +63,8 @@ export function buildApp(props: BuildAppProps = {}): KamApp {
     timeZone: config.timeZone,
     quarantineShare: config.quarantineShare,
     ...(config.headerAliases ? { headerAliases: config.headerAliases } : {}),
+    ...(config.anomalySettings ? { anomalySettings: config.anomalySettings } : {}),
+    ...(config.forecastSettings ? { forecastSettings: config.forecastSettings } : {}),
     ...(config.applyMultiplier ? { applyMultiplier: true } : {}),
     ...(config.frozenReadingAt ? { frozenReadingAt: config.frozenReadingAt } : {}),
     ...(config.fileLimits ? { fileLimits: config.fileLimits } : {}),

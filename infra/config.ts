@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type { FileLimits } from '../domain/config.ts';
+import { DEFAULT_ANOMALY_CONFIG, DEFAULT_FORECAST, validateAnomalyConfig, validateForecastConfig, withOverrides, type AnomalyConfig, type FileLimits, type ForecastConfig } from '../domain/config.ts';
 import type { Construct } from 'constructs';
 import { DEFAULTS } from '../contracts/settings.ts';
 
@@ -43,6 +43,10 @@ export interface AppConfig {
   alarmEmail?: string;
   /** Extra reading-file header aliases (logical column → header texts), e.g. `-c headerAliases='{"meter_id":["计量点号"]}'`. */
   headerAliases?: Record<string, string[]>;
+  /** Anomaly thresholds that differ from the defaults, e.g. `-c anomalySettings='{"levelChange":0.25}'` (domain/config.ts AnomalyConfig). */
+  anomalySettings?: Partial<AnomalyConfig>;
+  /** Forecast settings that differ from the defaults, e.g. `-c forecastSettings='{"coverage":0.9}'` (domain/config.ts ForecastConfig). */
+  forecastSettings?: Partial<ForecastConfig>;
   /** Wide reading files' values are before the 倍率 multiplier and are multiplied by it (`-c applyMultiplier=true`); off by default. */
   applyMultiplier?: boolean;
   /** Daily frozen register exports date a reading by the day it closes (`-c frozenReadingAt=day-end`); default day-start. */
@@ -141,6 +145,17 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     headerAliases = parsed as Record<string, string[]>;
   }
 
+  // Anomaly thresholds and forecast settings that differ from the defaults: checked here as the functions check them.
+  const settings = <T extends object>(key: keyof AppConfig, what: string, defaults: T, validate: (c: T) => T): Partial<T> | undefined => {
+    const raw = context(key);
+    if (raw === undefined || raw === '') return undefined;
+    const parsed: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    withOverrides(what, defaults, parsed, validate);
+    return parsed as Partial<T>;
+  };
+  const anomalySettings = settings('anomalySettings', 'anomalies', DEFAULT_ANOMALY_CONFIG, validateAnomalyConfig);
+  const forecastSettings = settings('forecastSettings', 'forecast', DEFAULT_FORECAST, validateForecastConfig);
+
   const rawMultiplier = context('applyMultiplier');
   if (!([undefined, '', true, false, 'true', 'false'] as unknown[]).includes(rawMultiplier)) throw new Error(`applyMultiplier must be true or false, got ${String(rawMultiplier)}`);
   const applyMultiplier = rawMultiplier === true || rawMultiplier === 'true';
@@ -216,6 +231,8 @@ export function readAppConfig(scope: Construct, overrides: Partial<AppConfig> = 
     quarantineShare,
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(headerAliases ? { headerAliases } : {}),
+    ...(anomalySettings ? { anomalySettings } : {}),
+    ...(forecastSettings ? { forecastSettings } : {}),
     ...(applyMultiplier ? { applyMultiplier } : {}),
     ...(rawFrozen === 'day-end' ? { frozenReadingAt: 'day-end' as const } : {}),
     ...(Object.keys(fileLimits).length ? { fileLimits } : {}),

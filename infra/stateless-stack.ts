@@ -16,7 +16,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FileLimits } from '../domain/config.ts';
+import type { AnomalyConfig, FileLimits, ForecastConfig } from '../domain/config.ts';
 import { ENV, STATELESS_OUTPUTS, TABLE } from '../contracts/settings.ts';
 import { type AppConfig, CLASSIFY_TIMEOUT, INGEST_PREFIXES, REJECTS_PREFIX, RUN_STATEMENTS_TIMEOUT, SCAN_ARREARS_TIMEOUT, SEND_DIGEST_TIMEOUT, STAGING_PREFIX } from './config.ts';
 import { alarmOn, alarmOnDeadLetters } from './constructs/alarms.ts';
@@ -83,6 +83,9 @@ export interface StatelessStackProps extends StackProps {
   /** File limits that differ from the function's defaults. */
   fileLimits?: Partial<FileLimits>;
   headerAliases?: Record<string, string[]>;
+  /** Overrides of the anomaly thresholds and forecast settings (validated in infra/config.ts), for the ingest functions. */
+  anomalySettings?: Partial<AnomalyConfig>;
+  forecastSettings?: Partial<ForecastConfig>;
   applyMultiplier?: boolean;
   /** Daily frozen register readings are dated by the day they close. */
   frozenReadingAt?: 'day-end';
@@ -135,6 +138,8 @@ export class StatelessStack extends Stack {
       [ENV.alertDemandShare]: String(props.statements.alertDemandShare),
       [ENV.alertBillIncrease]: String(props.statements.alertBillIncrease),
       ...(props.headerAliases ? { [ENV.headerAliases]: JSON.stringify(props.headerAliases) } : {}),
+      ...(props.anomalySettings ? { [ENV.anomalySettings]: JSON.stringify(props.anomalySettings) } : {}),
+      ...(props.forecastSettings ? { [ENV.forecastSettings]: JSON.stringify(props.forecastSettings) } : {}),
       ...(props.applyMultiplier ? { [ENV.applyMultiplier]: 'true' } : {}),
       ...(props.frozenReadingAt ? { [ENV.frozenReadingAt]: props.frozenReadingAt } : {}),
       ...Object.fromEntries(Object.entries(props.fileLimits ?? {}).map(([key, value]) => [ENV[key as keyof FileLimits], String(value)])),

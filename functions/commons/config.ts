@@ -1,6 +1,21 @@
 import { z } from 'zod';
 import { DEFAULTS, ENV, type EnvName } from '../../contracts/settings.ts';
-import { DEFAULT_CONFIG, type DomainConfig } from '../../domain/config.ts';
+import { DEFAULT_ANOMALY_CONFIG, DEFAULT_CONFIG, DEFAULT_FORECAST, validateAnomalyConfig, validateForecastConfig, withOverrides, type DomainConfig } from '../../domain/config.ts';
+
+/** A JSON object of overrides of a settings block, merged over its defaults and validated (domain/config.ts withOverrides). */
+function jsonSettings<T extends object>(what: string, defaults: T, validate: (c: T) => T) {
+  return z
+    .string()
+    .optional()
+    .transform((t, ctx) => {
+      try {
+        return withOverrides(what, defaults, t ? (JSON.parse(t) as unknown) : undefined, validate);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+}
 
 const Env = z.object({
   [ENV.tableName]: z.string().min(3),
@@ -33,6 +48,8 @@ const Env = z.object({
   [ENV.frozenReadingAt]: z.enum(['day-start', 'day-end']).default('day-start'),
   [ENV.consoleIssuer]: z.string().url().optional(),
   [ENV.consoleClientId]: z.string().min(1).optional(),
+  [ENV.anomalySettings]: jsonSettings('anomalies', DEFAULT_ANOMALY_CONFIG, validateAnomalyConfig),
+  [ENV.forecastSettings]: jsonSettings('forecast', DEFAULT_FORECAST, validateForecastConfig),
   /** JSON object: logical column → extra header texts, e.g. {"meter_id":["计量点号"]}. */
   [ENV.headerAliases]: z
     .string()
@@ -107,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FunctionConfig
         compressedFanOutBytes: e[ENV.compressedFanOutBytes],
       },
       classification: { ...DEFAULT_CONFIG.classification, windowDays: e[ENV.windowDays] },
+      anomalies: e[ENV.anomalySettings],
+      forecast: e[ENV.forecastSettings],
       ...(e[ENV.headerAliases] ? { aliases: e[ENV.headerAliases] } : {}),
       ...(e[ENV.applyMultiplier] === 'true' ? { applyMultiplier: true } : {}),
       frozenReadingAt: e[ENV.frozenReadingAt],

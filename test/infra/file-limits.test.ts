@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readAppConfig } from '../../infra/config.ts';
 import { fnProps, synthCustomAndDefaults } from './template-helpers.ts';
 
-const synth = synthCustomAndDefaults('file-limits', { fileLimits: { maxObjectBytes: 8 * 1024 ** 3, maxCompressionRatio: 500, fanOutBytes: 128 * 1024 ** 2 }, applyMultiplier: true, frozenReadingAt: 'day-end' });
+const synth = synthCustomAndDefaults('file-limits', { fileLimits: { maxObjectBytes: 8 * 1024 ** 3, maxCompressionRatio: 500, fanOutBytes: 128 * 1024 ** 2 }, applyMultiplier: true, frozenReadingAt: 'day-end', anomalySettings: { levelChange: 0.25 }, forecastSettings: { coverage: 0.9 } });
 
 describe('file limits are deployment settings', () => {
   it('reach IngestReadings as environment variables only where they differ from the defaults', () => {
@@ -40,5 +40,16 @@ describe('file limits are deployment settings', () => {
     expect(() => readAppConfig(new App({ context: { maxLineLength: 80 } }))).toThrow('maxLineLength must be at least 1024 characters, got 80');
     expect(readAppConfig(new App({ context: { fanOutBytes: '1073741824', chunkBytes: 134217728 } })).fileLimits).toEqual({ fanOutBytes: 1073741824, chunkBytes: 134217728 });
     expect(() => readAppConfig(new App({ context: { chunkBytes: 100 } }))).toThrow('chunkBytes must be at least 4096 bytes, got 100');
+  });
+
+  it('anomaly and forecast settings reach both ingest functions as JSON, and bad ones fail synthesis by name', () => {
+    for (const fn of ['IngestReadings', 'IngestChunks']) {
+      expect(JSON.parse(fnProps(synth.custom, fn).Environment.Variables.ANOMALY_SETTINGS)).toEqual({ levelChange: 0.25 });
+      expect(JSON.parse(fnProps(synth.custom, fn).Environment.Variables.FORECAST_SETTINGS)).toEqual({ coverage: 0.9 });
+      expect(fnProps(synth.defaults, fn).Environment.Variables.ANOMALY_SETTINGS).toBeUndefined();
+    }
+    expect(readAppConfig(new App({ context: { anomalySettings: '{"levelMinDays":5}' } })).anomalySettings).toEqual({ levelMinDays: 5 });
+    expect(() => readAppConfig(new App({ context: { anomalySettings: '{"levelMinDays":0}' } }))).toThrow('anomalies.levelMinDays must be an integer from 1 to 90, not 0');
+    expect(() => readAppConfig(new App({ context: { forecastSettings: '{"damping":2}' } }))).toThrow(/forecast config: damping/);
   });
 });
