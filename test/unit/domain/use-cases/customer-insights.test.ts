@@ -54,10 +54,9 @@ function world(days: DayWithMeters[], opts: { failRecordOnce?: boolean } = {}) {
   const ports: InsightPorts = {
     customers: { get: async (id) => (id === 'C1' ? customer : undefined) },
     usage: {
-      range: async (_id, from, to) => days.slice(0, upTo).filter((d) => d.day >= from && d.day <= to),
-      get: async (keys) => days.slice(0, upTo).filter((d) => keys.some((k) => k.day === d.day)),
-      merge: async () => [],
-    } as unknown as InsightPorts['usage'],
+      range: async (_id: string, from: string, to: string) => days.slice(0, upTo).filter((d) => d.day >= from && d.day <= to),
+      get: async (keys: readonly { day: string }[]) => days.slice(0, upTo).filter((d) => keys.some((k) => k.day === d.day)),
+    },
     latestDay: async () => days[upTo - 1]?.day,
     tariffs: { get: async () => undefined },
     peers: { get: async () => undefined },
