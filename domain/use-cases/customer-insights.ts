@@ -23,7 +23,8 @@ import type { PeerGroupFigures } from './statement-ports.ts';
  * - The forecast is for the month after the customer's latest day's month. It is stored on the PROFILE item (with
  *   the anomalies) and, per target month, as a snapshot (FCST#<month>) overwritten while the month is ahead. When a
  *   month's days are all in, its snapshot gets the actual kWh and the error is reported once (the dashboard's
- *   "forecast error of the last closed month").
+ *   "forecast error of the last closed month"). A month that had no snapshot (its days came in the same file as the
+ *   months before) is scored with the forecast the model makes from the days before it, marked retrospective.
  * - Anomalies are detected over the recent window against the customer's own weekly rhythm (and the peer group's
  *   median day, quoted in evidence). Each episode is recorded once under its key and extended while it goes on; a
  *   recent one opens a task for the account manager, once per episode: the task's id is the episode key, written
@@ -50,10 +51,16 @@ export interface InsightStore {
   /** Keeps the latest forecast of a month made before the month began (a later `basis.to` wins). */
   saveForecast(customerId: string, forecast: Forecast): Promise<void>;
   /**
-   * Records the actual figures of a closed month against its stored forecast, once: the forecast when this call
-   * recorded them, undefined when there was no forecast or they were recorded before.
+   * Records the actual figures of a closed month against its stored forecast, once. Without a stored one (the
+   * month's data came in the same file as the months before it) `retrospective` is stored and scored instead. Returns
+   * the forecast scored and whether it was made ahead, or undefined when the month was scored before.
    */
-  closeForecast(customerId: string, period: string, actual: { kwh: number; maxDemandKw: number }): Promise<Forecast | undefined>;
+  closeForecast(
+    customerId: string,
+    period: string,
+    actual: { kwh: number; maxDemandKw: number },
+    retrospective: Forecast,
+  ): Promise<{ forecast: Forecast; ahead: boolean } | undefined>;
 }
 
 export interface InsightPorts {
@@ -73,7 +80,7 @@ export interface InsightEvents {
   /** An episode recorded for the first time. */
   opened?: (customerId: string, anomaly: Anomaly, task: boolean) => void;
   /** A closed month's absolute percentage error of forecast kWh (and of max demand), reported once per customer-month. */
-  forecastError?: (customerId: string, period: string, kwhPct: number, maxDemandPct: number) => void;
+  forecastError?: (customerId: string, period: string, kwhPct: number, maxDemandPct: number, ahead: boolean) => void;
 }
 
 export interface InsightOutcome {
@@ -166,11 +173,14 @@ export function refreshInsights(ports: InsightPorts, config: DomainConfig, event
       const closed = asOf === periodRange(month).to ? month : shiftPeriod(month, -1);
       const range = periodRange(closed);
       const inMonth = days.filter((d) => d.day >= range.from && d.day <= range.to);
-      if (inMonth.length === range.days) {
+      // Retrospective: what the same model makes of the days before the month only (as it would have the day before).
+      const retro = inMonth.length === range.days ? forecastNextMonth({ days, period: closed, bands: bandsFor(tariff, range.from, config.bands), config: fcfg }) : undefined;
+      if (retro && isForecast(retro)) {
         const actual = { kwh: inMonth.reduce((s, d) => s + d.kwh, 0), maxDemandKw: Math.max(...inMonth.map((d) => d.maxDemandKw)) };
-        const f = await ports.insights.closeForecast(customerId, closed, actual);
-        if (f && actual.kwh > 0 && actual.maxDemandKw > 0) {
-          events.forecastError?.(customerId, closed, (100 * Math.abs(f.kwh - actual.kwh)) / actual.kwh, (100 * Math.abs(f.maxDemandKw - actual.maxDemandKw)) / actual.maxDemandKw);
+        const scored = await ports.insights.closeForecast(customerId, closed, actual, retro);
+        if (scored && actual.kwh > 0 && actual.maxDemandKw > 0) {
+          const f = scored.forecast;
+          events.forecastError?.(customerId, closed, (100 * Math.abs(f.kwh - actual.kwh)) / actual.kwh, (100 * Math.abs(f.maxDemandKw - actual.maxDemandKw)) / actual.maxDemandKw, scored.ahead);
         }
       }
       out.customers++;

@@ -21,8 +21,9 @@ const conditionFailed = (err: unknown): boolean => err instanceof ConditionalChe
  * - ANOM#<episode key> items: one per anomaly episode, created once (a conditional put) and extended while it goes
  *   on; every episode is also on the listing index (`ANOMALIES`, sorted by first day), which is how the metering team's
  *   list of data anomalies (`kam files`) and the whole population's recent anomalies are read in one query;
- * - FCST#<month> items: the forecast of a month made before it began (the latest such), and once the month is
- *   closed, its actual figures.
+ * - FCST#<month> items: the forecast of a month made before it began (the latest such; `made: 'ahead'`), and once
+ *   the month is closed, its actual figures (with the retrospective forecast, `made: 'after'`, when none was made
+ *   ahead).
  */
 export class DynamoInsights implements InsightStore {
   private readonly table: Table;
@@ -96,7 +97,7 @@ export class DynamoInsights implements InsightStore {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { ...forecastKey(customerId, forecast.period), type: 'forecast', customerId, forecast, basisTo: forecast.basis.to },
+          Item: { ...forecastKey(customerId, forecast.period), type: 'forecast', customerId, forecast, basisTo: forecast.basis.to, made: 'ahead' },
           // A month's snapshot moves forward only, and never once the month is closed.
           ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(actual) AND basisTo <= :to)',
           ExpressionAttributeValues: { ':to': forecast.basis.to },
@@ -107,19 +108,27 @@ export class DynamoInsights implements InsightStore {
     }
   }
 
-  async closeForecast(customerId: string, period: string, actual: { kwh: number; maxDemandKw: number }): Promise<Forecast | undefined> {
+  async closeForecast(
+    customerId: string,
+    period: string,
+    actual: { kwh: number; maxDemandKw: number },
+    retrospective: Forecast,
+  ): Promise<{ forecast: Forecast; ahead: boolean } | undefined> {
     try {
+      // The snapshot made ahead when there is one; else the retrospective forecast is stored with the actuals.
       const res = await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: forecastKey(customerId, period),
-          UpdateExpression: 'SET actual = :a',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(actual)',
-          ExpressionAttributeValues: { ':a': actual },
+          UpdateExpression: 'SET actual = :a, forecast = if_not_exists(forecast, :r), made = if_not_exists(made, :after), #t = :t, customerId = :c',
+          ConditionExpression: 'attribute_not_exists(actual)',
+          ExpressionAttributeNames: { '#t': 'type' },
+          ExpressionAttributeValues: { ':a': actual, ':r': retrospective, ':after': 'after', ':t': 'forecast', ':c': customerId },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return (res.Attributes as Item | undefined)?.forecast as Forecast | undefined;
+      const item = res.Attributes as Item | undefined;
+      return item ? { forecast: item.forecast as Forecast, ahead: item.made === 'ahead' } : undefined;
     } catch (err) {
       if (conditionFailed(err)) return undefined;
       throw err;

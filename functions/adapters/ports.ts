@@ -77,10 +77,10 @@ export function insightEvents(logger?: Logger): InsightEvents {
         ...(typeof a.figures.meterId === 'string' ? { meterId: a.figures.meterId } : {}),
       });
     },
-    forecastError: (customerId, period, kwhPct, maxDemandPct) => {
+    forecastError: (customerId, period, kwhPct, maxDemandPct, ahead) => {
       metrics.addMetric('ForecastErrorPct', MetricUnit.Percent, Math.round(kwhPct * 100) / 100);
       metrics.addMetric('ForecastDemandErrorPct', MetricUnit.Percent, Math.round(maxDemandPct * 100) / 100);
-      logger?.info('forecast of a closed month scored', { customerId, period, kwhPct: Math.round(kwhPct * 10) / 10, maxDemandPct: Math.round(maxDemandPct * 10) / 10 });
+      logger?.info('forecast of a closed month scored', { customerId, period, kwhPct: Math.round(kwhPct * 10) / 10, maxDemandPct: Math.round(maxDemandPct * 10) / 10, made: ahead ? 'ahead' : 'after (retrospective)' });
     },
   };
 }

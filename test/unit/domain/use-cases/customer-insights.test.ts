@@ -17,7 +17,7 @@ const customer: Customer = {
 function world(days: DayWithMeters[], opts: { failRecordOnce?: boolean } = {}) {
   const profile: { insights?: CustomerInsights } = {};
   const episodes = new Map<string, AnomalyEpisode>();
-  const forecasts = new Map<string, { forecast: Forecast; actual?: { kwh: number; maxDemandKw: number } }>();
+  const forecasts = new Map<string, { forecast: Forecast; actual?: { kwh: number; maxDemandKw: number }; ahead?: boolean }>();
   const tasks = new Map<string, Task>();
   let failRecord = opts.failRecordOnce ?? false;
   const insights: InsightStore = {
@@ -43,11 +43,11 @@ function world(days: DayWithMeters[], opts: { failRecordOnce?: boolean } = {}) {
       const cur = forecasts.get(f.period);
       if (!cur || (!cur.actual && cur.forecast.basis.to <= f.basis.to)) forecasts.set(f.period, { forecast: f });
     },
-    async closeForecast(_id, period, actual) {
+    async closeForecast(_id, period, actual, retro) {
       const cur = forecasts.get(period);
-      if (!cur || cur.actual) return undefined;
-      cur.actual = actual;
-      return cur.forecast;
+      if (cur?.actual) return undefined;
+      forecasts.set(period, { forecast: cur?.forecast ?? retro, actual, ahead: cur !== undefined });
+      return { forecast: cur?.forecast ?? retro, ahead: cur !== undefined };
     },
   };
   let upTo = days.length;
@@ -117,8 +117,8 @@ describe('refreshInsights (issue 11): forecast and anomalies of the touched cust
   it('scores a closed month once against the forecast made before it began', async () => {
     const steady = series(weekdayPlant, { days: 153 }); // 2026-03-02 .. 2026-08-01
     const w = world(steady);
-    const errors: [string, number][] = [];
-    const run = refreshInsights(w.ports, DEFAULT_CONFIG, { forecastError: (_c, p, pct) => errors.push([p, pct]) });
+    const errors: [string, number, boolean][] = [];
+    const run = refreshInsights(w.ports, DEFAULT_CONFIG, { forecastError: (_c, p, pct, _d, ahead) => errors.push([p, pct, ahead]) });
     const june30 = steady.findIndex((d) => d.day === '2026-06-30');
     w.setUpTo(june30 + 1);
     await run(new Set(['C1']));
@@ -126,10 +126,24 @@ describe('refreshInsights (issue 11): forecast and anomalies of the touched cust
     w.setUpTo(steady.length); // through 2026-08-01: July is closed
     await run(new Set(['C1']));
     await run(new Set(['C1']));
-    expect(errors).toHaveLength(1);
-    expect(errors[0]![0]).toBe('2026-07');
-    expect(errors[0]![1]).toBeLessThan(10);
+    // June (complete in the first run, with no forecast made ahead: retrospective), then July against the snapshot.
+    expect(errors.map(([p, , ahead]) => [p, ahead])).toEqual([
+      ['2026-06', false],
+      ['2026-07', true],
+    ]);
+    expect(errors[1]![1]).toBeLessThan(10);
     expect(w.forecasts.get('2026-07')?.actual?.kwh).toBeGreaterThan(0);
     expect(w.profile.insights?.forecast.period).toBe('2026-09');
+  });
+
+  it('scores a month whose days came with the months before it by the retrospective forecast, once', async () => {
+    const steady = series(weekdayPlant, { days: 153 });
+    const w = world(steady);
+    const errors: [string, boolean][] = [];
+    const run = refreshInsights(w.ports, DEFAULT_CONFIG, { forecastError: (_c, p, _k, _d, ahead) => errors.push([p, ahead]) });
+    await run(new Set(['C1']));
+    await run(new Set(['C1']));
+    expect(errors).toEqual([['2026-07', false]]);
+    expect(w.forecasts.get('2026-07')?.forecast.basis.to).toBe('2026-06-30');
   });
 });
