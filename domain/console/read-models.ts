@@ -4,6 +4,7 @@ import type { Segment } from '../classification/classify.ts';
 import type { CustomerInsights } from '../insights/insights.ts';
 import { DATA_KINDS, type Anomaly } from '../anomalies/anomaly.ts';
 import { isForecast, type ForecastResult } from '../forecast/forecast.ts';
+import { DEFAULT_FORECAST } from '../config.ts';
 import type { Alert } from '../alerts/alert.ts';
 import type { Payment } from '../payments/payment-file.ts';
 import type { Hold } from '../arrears/decide.ts';
@@ -185,9 +186,10 @@ export interface Customer360 {
   arrears: { stage: Stage | null; overdue: string };
   /**
    * Next month's forecast (issue 11) as stored by the ingest, with its data's last day, and the forecast maximum
-   * demand as a share of the contract kW (null without either); null when nothing was computed yet.
+   * demand as a share of the contract kW (null without either) and the interval's coverage (the configured one, for
+   * the label); null when nothing was computed yet.
    */
-  nextMonth: { asOf: string; forecast: ForecastResult; demandShare: number | null } | null;
+  nextMonth: { asOf: string; forecast: ForecastResult; demandShare: number | null; coverage: number } | null;
   /** The stored anomalies, newest first, each marked open (see openAnomalies) and data (for the metering team). */
   anomalies: (Anomaly & { open: boolean; data: boolean })[];
 }
@@ -244,6 +246,7 @@ export async function customer360(ports: ConsoleReadPorts, caller: Caller, custo
           asOf: insights.asOf,
           forecast: insights.forecast,
           demandShare: isForecast(insights.forecast) && profile.contractKw ? round4(insights.forecast.maxDemandKw / profile.contractKw) : null,
+          coverage: DEFAULT_FORECAST.coverage,
         }
       : null,
     anomalies: anomalyList(insights),

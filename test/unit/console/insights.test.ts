@@ -58,7 +58,7 @@ describe('portfolio: next month bill and open anomalies', () => {
 describe('customer 360: next month and anomalies', () => {
   it('has the forecast with its maximum demand against the contract kW, and the anomalies newest first, marked open and data', async () => {
     const c = await customer360(ports, ops, 'C1', '2026-11-30');
-    expect(c.nextMonth).toEqual({ asOf: '2026-11-29', forecast: FORECAST, demandShare: 0.8123 });
+    expect(c.nextMonth).toEqual({ asOf: '2026-11-29', forecast: FORECAST, demandShare: 0.8123, coverage: 0.8 });
     expect(c.anomalies.map((a) => [a.kind, a.from, a.to, a.open, a.data, a.severity])).toEqual([
       ['level-drop', '2026-11-10', '2026-11-29', true, false, 'high'],
       ['zero-reads', '2026-11-20', '2026-11-21', true, true, 'high'],
@@ -71,7 +71,7 @@ describe('customer 360: next month and anomalies', () => {
 
   it('gives the reason when there is no forecast, no share without a contract kW, and null when nothing was computed', async () => {
     const c2 = await customer360(ports, ops, 'C2', '2026-11-30');
-    expect(c2.nextMonth).toEqual({ asOf: '2026-11-29', forecast: NO_FORECAST, demandShare: null });
+    expect(c2.nextMonth).toEqual({ asOf: '2026-11-29', forecast: NO_FORECAST, demandShare: null, coverage: 0.8 });
     expect(c2.anomalies).toEqual([]);
     const c3 = await customer360(ports, ops, 'C3', '2026-11-30');
     expect(c3.nextMonth).toBeNull();
