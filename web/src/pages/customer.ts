@@ -68,7 +68,7 @@ function nextMonthCard(c: Customer360): HTMLElement {
   if (!n) return card('—', h('p', { class: 'muted' }, t('forecastNotYet')));
   const f = n.forecast;
   if ('reason' in f) return card(f.period, h('p', { class: 'muted' }, t('forecastNone', { period: f.period, days: f.days, needed: f.needed })));
-  const coverage = pct(n.coverage);
+  const coverage = `${formatNumber(n.coverage * 100)}%`;
   const interval = (low: string, high: string) => h('span', { class: 'muted' }, ' ', t('forecastInterval', { low, high, coverage }));
   const kw = c.profile.contractKw;
   return card(f.period,
@@ -90,6 +90,6 @@ function anomaliesCard(c: Customer360): HTMLElement {
           td(h('span', { title: a.kind }, label.anomaly(a.kind)), ...(a.data ? [' ', h('span', { class: 'badge info' }, t('anomalyMetering'))] : [])),
           td(a.from === a.to ? a.from : `${a.from} – ${a.to}`, ...(a.ongoing ? [' ', h('span', { class: 'badge warn' }, t('anomalyOngoing'))] : [])),
           td(h('span', { class: a.severity === 'high' ? 'warn-text' : undefined }, label.severity(a.severity))),
-          td(a.evidence)))))
+          h('td', { class: 'wrap' }, a.evidence)))))
     : h('p', { class: 'muted' }, t('none')));
 }

@@ -49,7 +49,7 @@ export async function portfolioPage(root: HTMLElement): Promise<void> {
         return (x < y ? -1 : x > y ? 1 : 0) * (sort.desc ? -1 : 1);
       });
     const th = (key: SortKey, text: string) =>
-      h('th', { 'data-sort': key, class: sort.key === key ? (sort.desc ? 'sorted desc' : 'sorted') : undefined, onclick: () => ((sort = { key, desc: sort.key === key ? !sort.desc : false }), render()) }, text);
+      h('th', { 'data-sort': key, class: [sort.key === key ? (sort.desc ? 'sorted desc' : 'sorted') : '', key === 'nextBill' || key === 'anomalies' ? 'wrap' : ''].join(' ').trim() || undefined, onclick: () => ((sort = { key, desc: sort.key === key ? !sort.desc : false }), render()) }, text);
     count.textContent = t('customersCount', { count: rows.length });
     mount(table, h('table', { class: 'grid', 'data-testid': 'portfolio' },
       h('thead', {}, h('tr', {}, th('id', t('colCustomer')), th('name', t('colName')), th('tier', t('colTier')), th('pattern', t('colPattern')), th('trend', t('colTrend')),
