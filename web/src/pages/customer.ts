@@ -88,7 +88,7 @@ function anomaliesCard(c: Customer360): HTMLElement {
         h('thead', {}, h('tr', {}, [t('colKind'), t('colDays'), t('colSeverity'), t('colEvidence')].map((x) => h('th', {}, x)))),
         h('tbody', {}, c.anomalies.map((a) => h('tr', { 'data-kind': a.kind, class: a.open ? undefined : 'muted' },
           td(h('span', { title: a.kind }, label.anomaly(a.kind)), ...(a.data ? [' ', h('span', { class: 'badge info' }, t('anomalyMetering'))] : [])),
-          td(a.from === a.to ? a.from : `${a.from} – ${a.to}`, ...(a.ongoing ? [' ', h('span', { class: 'badge warn' }, t('anomalyOngoing'))] : [])),
+          h('td', { class: 'days' }, a.from === a.to ? a.from : `${a.from} – ${a.to}`, ...(a.ongoing ? [' ', h('span', { class: 'badge warn' }, t('anomalyOngoing'))] : [])),
           td(h('span', { class: a.severity === 'high' ? 'warn-text' : undefined }, label.severity(a.severity))),
           h('td', { class: 'wrap' }, a.evidence)))))
     : h('p', { class: 'muted' }, t('none')));
