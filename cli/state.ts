@@ -9,6 +9,7 @@ import type { Anomaly } from '../domain/anomalies/anomaly.ts';
 import { isForecast } from '../domain/forecast/forecast.ts';
 import type { CustomerInsights } from '../domain/insights/insights.ts';
 import { dayKeyOfEpochDay, epochDayOf, nextDay } from '../domain/time/zone.ts';
+import { insightLines } from './insights.ts';
 import { fmtNumber, pct, printJson, table } from './output.ts';
 import { type Target, type TargetOptions, withTarget } from './target.ts';
 
@@ -141,6 +142,7 @@ export async function customer(id: string, opts: TargetOptions & Json & { days: 
         segment: segment ? segmentJson(segment) : null,
         history: history.map((h) => ({ asOf: h.asOf, tier: h.tier, pattern: h.pattern, trend: h.trend, peerGroup: h.peerGroup })),
         days: days.map((d) => ({ day: d.day, kwh: d.kwh, maxDemandKw: d.maxDemandKw, kvarh: d.kvarh, bands: d.bands, intervals: d.intervals })),
+        insights: (profile.insights as CustomerInsights | undefined) ?? null,
       });
       return 0;
     }
@@ -158,6 +160,7 @@ export async function customer(id: string, opts: TargetOptions & Json & { days: 
       console.log('  recommended actions:');
       for (const a of segment.actions) console.log(`    - ${a}`);
     } else console.log('\nNot classified yet (no usage).');
+    for (const line of insightLines(profile.insights as CustomerInsights | undefined, c.contractKw)) console.log(line);
     if (history.length) {
       console.log('\nSegment history:');
       console.log(table(history.map((h) => ({ 'as of': h.asOf, tier: h.tier, pattern: h.pattern, trend: h.trend, peers: h.peerGroup }))).replace(/^/gm, '  '));

@@ -2,6 +2,9 @@ import { Decimal } from 'decimal.js';
 import type { Customer } from '../customers/customer-master.ts';
 import type { Segment } from '../classification/classify.ts';
 import type { CustomerInsights } from '../insights/insights.ts';
+import { DATA_KINDS, type Anomaly } from '../anomalies/anomaly.ts';
+import { isForecast, type ForecastResult } from '../forecast/forecast.ts';
+import { DEFAULT_FORECAST } from '../config.ts';
 import type { Alert } from '../alerts/alert.ts';
 import type { Payment } from '../payments/payment-file.ts';
 import type { Hold } from '../arrears/decide.ts';
@@ -64,12 +67,16 @@ export interface PortfolioRow {
   /** Overdue amount outstanding (all overdue statements), as a decimal string. */
   overdue: string;
   openTasks: number;
+  /** Next month's projected bill from the stored forecast (issue 11); null without a forecast or a bill. */
+  nextMonthBill: { period: string; total: string; currency: string } | null;
+  /** Anomalies still worth acting on (see openAnomalies); 0 without insights. */
+  openAnomalies: number;
   /** Whether the caller may act on it (tasks, recommendations). */
   writable: boolean;
 }
 
 /** The customers the caller may see, in id order. */
-export async function visibleCustomers(ports: Pick<ConsoleReadPorts, 'customers'>, caller: Caller): Promise<(Customer & { segment?: Segment })[]> {
+export async function visibleCustomers(ports: Pick<ConsoleReadPorts, 'customers'>, caller: Caller): Promise<(Customer & { segment?: Segment; insights?: CustomerInsights })[]> {
   return (await ports.customers.list()).filter((c) => canRead(caller, scope(c))).sort((a, b) => (a.customerId < b.customerId ? -1 : 1));
 }
 
@@ -116,9 +123,31 @@ export async function portfolio(ports: ConsoleReadPorts, caller: Caller, asOf: s
       arrearsStage: arrears.stage,
       overdue: arrears.overdue,
       openTasks: tasks.filter((x) => x.status === 'open').length,
+      nextMonthBill: nextMonthBill(c.insights),
+      openAnomalies: openAnomalies(c.insights).length,
       writable: canWrite(caller, scope(c)),
     };
   });
+}
+
+/** Days before insights.asOf (and asOf itself) in which an ended anomaly still counts as open: the last two weeks. */
+export const OPEN_ANOMALY_DAYS = 14;
+
+/**
+ * The anomalies of the stored insights an account manager still has to look at: those that go on (they reach the
+ * last day of data, `ongoing`) and those that ended within the last OPEN_ANOMALY_DAYS days of data (to ≥ asOf − 13).
+ * Measured against the insights' own asOf, not today, so a customer whose data stopped arriving keeps its anomalies
+ * open (no data is no all-clear). Older ones are history, shown on the customer 360 but not counted.
+ */
+export function openAnomalies(insights: CustomerInsights | undefined): Anomaly[] {
+  if (!insights) return [];
+  const since = dayKeyOfEpochDay(epochDayOf(insights.asOf) - (OPEN_ANOMALY_DAYS - 1));
+  return insights.anomalies.filter((a) => a.ongoing || a.to >= since);
+}
+
+function nextMonthBill(insights: CustomerInsights | undefined): PortfolioRow['nextMonthBill'] {
+  const f = insights?.forecast;
+  return f && isForecast(f) && f.bill ? { period: f.period, ...f.bill } : null;
 }
 
 /** Overdue statements as of `asOf`: the amount still outstanding and the furthest notice stage among them. */
@@ -155,13 +184,21 @@ export interface Customer360 {
   payments: Payment[];
   holds: (Hold & { active: boolean })[];
   arrears: { stage: Stage | null; overdue: string };
+  /**
+   * Next month's forecast (issue 11) as stored by the ingest, with its data's last day, and the forecast maximum
+   * demand as a share of the contract kW (null without either) and the interval's coverage (the configured one, for
+   * the label); null when nothing was computed yet.
+   */
+  nextMonth: { asOf: string; forecast: ForecastResult; demandShare: number | null; coverage: number } | null;
+  /** The stored anomalies, newest first, each marked open (see openAnomalies) and data (for the metering team). */
+  anomalies: (Anomaly & { open: boolean; data: boolean })[];
 }
 
 /** Customer 360 for the caller; Forbidden when the customer is not theirs to see (the same answer as one that does not exist). */
 export async function customer360(ports: ConsoleReadPorts, caller: Caller, customerId: string, asOf: string): Promise<Customer360> {
   const c = await ports.customers.get(customerId);
   if (!c || !canRead(caller, scope(c))) throw new Forbidden(`customer ${customerId}`);
-  const { segment, ...profile } = c;
+  const { segment, insights, ...profile } = c;
   const last = await ports.segments.latestDay(customerId);
   const [history, days, statements, notices, payments, holds, arrears, peers] = await Promise.all([
     ports.segments.history(customerId),
@@ -204,7 +241,23 @@ export async function customer360(ports: ConsoleReadPorts, caller: Caller, custo
       return { ...h, active: h.from <= asOf && (!end || end > asOf) };
     }),
     arrears,
+    nextMonth: insights
+      ? {
+          asOf: insights.asOf,
+          forecast: insights.forecast,
+          demandShare: isForecast(insights.forecast) && profile.contractKw ? round4(insights.forecast.maxDemandKw / profile.contractKw) : null,
+          coverage: DEFAULT_FORECAST.coverage,
+        }
+      : null,
+    anomalies: anomalyList(insights),
   };
+}
+
+function anomalyList(insights: CustomerInsights | undefined): Customer360['anomalies'] {
+  const open = new Set(openAnomalies(insights));
+  return [...(insights?.anomalies ?? [])]
+    .sort((a, b) => (a.to !== b.to ? (a.to < b.to ? 1 : -1) : a.from < b.from ? 1 : a.from > b.from ? -1 : 0))
+    .map((a) => ({ ...a, open: open.has(a), data: DATA_KINDS.has(a.kind) }));
 }
 
 /** The current version of each period, newest period first. */

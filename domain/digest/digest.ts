@@ -2,6 +2,11 @@ import type { Segment } from '../classification/classify.ts';
 import type { Customer, Locale } from '../customers/customer-master.ts';
 import { escapeHtml } from '../statements/escape.ts';
 import type { RenderedEmail } from '../statements/statement.ts';
+import { DATA_KINDS, type AnomalyKind, type Severity } from '../anomalies/anomaly.ts';
+import { isForecast } from '../forecast/forecast.ts';
+import type { CustomerInsights } from '../insights/insights.ts';
+import { ANOMALY_KIND_KEY, SEVERITY_KEY, t } from '../statements/i18n.ts';
+import { formatKwh, formatMoney, formatPeriod } from '../statements/render-format.ts';
 
 export interface DigestInput {
   manager: string;
@@ -14,6 +19,8 @@ export interface DigestInput {
     history: Segment[];
     /** Notices decided in the week. */
     notices: { stage: string; statementKey: string; decidedOn: string; amountDue: string; currency: string }[];
+    /** The latest forecast and anomalies the ingest stored (issue 11), if any. */
+    insights?: CustomerInsights;
   }[];
 }
 
@@ -24,6 +31,10 @@ export interface Digest {
   declining: { customerId: string; name: string; change: number }[];
   notices: { customerId: string; name: string; stage: string; statementKey: string; decidedOn: string; amountDue: string; currency: string }[];
   actions: { customerId: string; name: string; actions: string[] }[];
+  /** Next month's forecast per customer that has one (a customer with too little history is left out). */
+  forecasts: { customerId: string; name: string; period: string; kwh: number; kwhLow: number; kwhHigh: number; bill?: { total: string; currency: string } }[];
+  /** Anomalies whose days overlap the digest's week, newest first per customer; `data` ones concern the metering team. */
+  anomalies: { customerId: string; name: string; kind: AnomalyKind; from: string; to: string; severity: Severity; evidence: string; ongoing: boolean; data: boolean }[];
 }
 
 const label = (s: Segment) => `${s.tier}/${s.pattern}/${s.trend}`;
@@ -32,8 +43,8 @@ const label = (s: Segment) => `${s.tier}/${s.pattern}/${s.trend}`;
 export function buildDigest(input: DigestInput): Digest {
   const zh = input.customers.filter((c) => c.customer.locale === 'zh-CN').length;
   const locale: Locale = zh * 2 >= input.customers.length ? 'zh-CN' : 'en';
-  const digest: Digest = { manager: input.manager, locale, moves: [], declining: [], notices: [], actions: [] };
-  for (const { customer, segment, history, notices } of [...input.customers].sort((a, b) => (a.customer.customerId < b.customer.customerId ? -1 : 1))) {
+  const digest: Digest = { manager: input.manager, locale, moves: [], declining: [], notices: [], actions: [], forecasts: [], anomalies: [] };
+  for (const { customer, segment, history, notices, insights } of [...input.customers].sort((a, b) => (a.customer.customerId < b.customer.customerId ? -1 : 1))) {
     const name = customer.name;
     for (let i = 1; i < history.length; i++) {
       const prev = history[i - 1]!, next = history[i]!;
@@ -46,6 +57,15 @@ export function buildDigest(input: DigestInput): Digest {
     }
     for (const n of notices) if (n.decidedOn >= input.weekStart && n.decidedOn <= input.weekEnd) digest.notices.push({ customerId: customer.customerId, name, ...n });
     if (segment?.actions.length) digest.actions.push({ customerId: customer.customerId, name, actions: segment.actions });
+    const f = insights?.forecast;
+    if (f && isForecast(f)) {
+      digest.forecasts.push({ customerId: customer.customerId, name, period: f.period, kwh: f.kwh, kwhLow: f.kwhLow, kwhHigh: f.kwhHigh, ...(f.bill ? { bill: f.bill } : {}) });
+    }
+    const week = (insights?.anomalies ?? []).filter((a) => a.from <= input.weekEnd && a.to >= input.weekStart);
+    week.sort((a, b) => (a.to !== b.to ? (a.to < b.to ? 1 : -1) : a.from < b.from ? 1 : a.from > b.from ? -1 : 0));
+    for (const a of week) {
+      digest.anomalies.push({ customerId: customer.customerId, name, kind: a.kind, from: a.from, to: a.to, severity: a.severity, evidence: a.evidence, ongoing: a.ongoing, data: DATA_KINDS.has(a.kind) });
+    }
   }
   digest.declining.sort((a, b) => a.change - b.change);
   return digest;
@@ -61,6 +81,8 @@ export function renderDigest(d: Digest, week: { start: string; end: string }): R
     { title: zh ? '用电下降的客户' : 'Declining consumers', lines: d.declining.map((x) => `${x.customerId} ${x.name}: ${pct(x.change)}`) },
     { title: zh ? '本周新增欠费通知' : 'New arrears stages this week', lines: d.notices.map((n) => `${n.customerId} ${n.name}: ${zh ? STAGE_ZH[n.stage] ?? n.stage : n.stage} ${n.statementKey} ${n.currency} ${n.amountDue} (${n.decidedOn})`) },
     { title: zh ? '建议行动' : 'Recommended actions', lines: d.actions.flatMap((a) => a.actions.map((t) => `${a.customerId} ${a.name}: ${t}`)) },
+    { title: zh ? '下月用电预测' : 'Next month (forecast)', lines: d.forecasts.map((f) => forecastLine(f, d.locale)) },
+    { title: zh ? '本周异常' : 'Anomalies this week', lines: d.anomalies.map((a) => anomalyLine(a, d.locale)) },
   ];
   const subject = zh ? `客户经理周报 ${week.start} 至 ${week.end}` : `Account manager digest ${week.start} to ${week.end}`;
   const none = zh ? '（无）' : '(none)';
@@ -71,4 +93,28 @@ export function renderDigest(d: Digest, week: { start: string; end: string }): R
     sections.map((s) => `<h3>${escapeHtml(s.title)}</h3>` + (s.lines.length ? `<ul>${s.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : `<p>${none}</p>`)).join('') +
     `</body></html>`;
   return { subject, html, text, attachments: [] };
+}
+
+function forecastLine(f: Digest['forecasts'][number], locale: Locale): string {
+  const zh = locale === 'zh-CN';
+  const range = zh
+    ? `${formatKwh(f.kwh)} kWh（${formatKwh(f.kwhLow)}–${formatKwh(f.kwhHigh)}）`
+    : `${formatKwh(f.kwh)} kWh (${formatKwh(f.kwhLow)}–${formatKwh(f.kwhHigh)})`;
+  const bill = f.bill ? formatMoney(f.bill.total, f.bill.currency, locale) : null;
+  return zh
+    ? `${f.customerId} ${f.name}：${formatPeriod(f.period, locale)} 约 ${range}${bill ? `，电费约 ${bill}` : ''}`
+    : `${f.customerId} ${f.name}: ${f.period} about ${range}${bill ? `, bill about ${bill}` : ''}`;
+}
+
+/** Kind in the digest's locale (the code beside it, as the console and `kam customer` show it), days, severity, evidence. */
+function anomalyLine(a: Digest['anomalies'][number], locale: Locale): string {
+  const zh = locale === 'zh-CN';
+  const days = a.from === a.to ? a.from : zh ? `${a.from} 至 ${a.to}` : `${a.from} to ${a.to}`;
+  const flags = [...(a.ongoing ? [t(locale, 'anomalyOngoing')] : []), ...(a.data ? [t(locale, 'anomalyMetering')] : [])];
+  const note = flags.length ? (zh ? `（${flags.join('、')}）` : ` (${flags.join(', ')})`) : '';
+  const kind = `${t(locale, ANOMALY_KIND_KEY[a.kind])} [${a.kind}]${note}`;
+  const severity = t(locale, SEVERITY_KEY[a.severity]);
+  return zh
+    ? `${a.customerId} ${a.name}：${kind} ${days}，严重程度${severity} — ${a.evidence}`
+    : `${a.customerId} ${a.name}: ${kind} ${days}, ${severity} — ${a.evidence}`;
 }

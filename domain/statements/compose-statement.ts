@@ -5,9 +5,12 @@ import { computeBill } from '../billing/compute-bill.ts';
 import type { Segment } from '../classification/classify.ts';
 import type { Customer } from '../customers/customer-master.ts';
 import type { Tariff } from '../tariffs/tariff.ts';
-import type { DailyUsage } from '../usage/daily-usage.ts';
+import { DEFAULT_BANDS, DEFAULT_FORECAST, type ForecastConfig } from '../config.ts';
+import { forecastNextMonth, isForecast } from '../forecast/forecast.ts';
+import { tariffVersionOn } from '../tariffs/parse-tariff.ts';
+import type { BandSchedule, DailyUsage } from '../usage/daily-usage.ts';
 import type { PeerGroupFigures } from '../use-cases/statement-ports.ts';
-import type { Statement } from './statement.ts';
+import type { ExpectedNext, Statement } from './statement.ts';
 import { customerAdvice } from './advice.ts';
 
 export interface PeriodRange {
@@ -53,8 +56,14 @@ export interface ComposeInput {
   customer: Customer;
   tariff: Tariff;
   period: string;
-  /** Usage of the period, the previous period and the same period a year earlier (others are ignored). */
+  /**
+   * Usage of the period, the previous period and the same period a year earlier; for "expected next month" also the
+   * history before it (up to the forecast's `maxHistoryDays`). Days after the period are ignored.
+   */
   days: readonly DailyUsage[];
+  /** Band schedule for next month's forecast when the tariff has no version for it (the configured bands). */
+  bands?: BandSchedule;
+  forecast?: ForecastConfig;
   segment?: Segment;
   peers?: PeerGroupFigures;
   issuedOn: string;
@@ -112,7 +121,35 @@ export function composeStatement(input: ComposeInput): ComposedStatement | null 
             customerLoadFactor: seg.features.loadFactor,
           }
         : null,
-    // What was billed decides the version: issue date, advice and comparisons do not make a correction.
+    expectedNext: expectedNext(input, range),
+    // What was billed decides the version: issue date, advice, comparisons and the expected next month do not make a
+    // correction (the forecast reads only days up to the period's end, so a later day cannot change it anyway; a
+    // restated day of an earlier month could, and that alone is no reason to send the customer a corrected bill).
     contentHash: createHash('sha256').update(JSON.stringify(content)).digest('hex'),
+  };
+}
+
+/**
+ * Next month's forecast from the days up to the period's last day (never later ones: the same stored days give the
+ * same statement whenever it is composed), banded with the tariff's schedule in force next month (the configured bands
+ * when the tariff has none yet) and billed by the tariff. Null when the history is too short for a forecast.
+ */
+export function expectedNext(input: Pick<ComposeInput, 'customer' | 'tariff' | 'days' | 'bands' | 'forecast'>, range: PeriodRange): ExpectedNext | null {
+  const next = periodRange(shiftPeriod(range.period, 1));
+  let bands: BandSchedule;
+  try {
+    bands = tariffVersionOn(input.tariff, next.from).schedule;
+  } catch {
+    bands = input.bands ?? DEFAULT_BANDS;
+  }
+  const f = forecastNextMonth({ days: input.days, asOf: range.to, bands, tariff: input.tariff, customer: input.customer, config: input.forecast ?? DEFAULT_FORECAST });
+  if (!isForecast(f)) return null;
+  return {
+    period: f.period,
+    kwh: Math.round(f.kwh),
+    kwhLow: Math.round(f.kwhLow),
+    kwhHigh: Math.round(f.kwhHigh),
+    maxDemandKw: Math.round(f.maxDemandKw * 10) / 10,
+    ...(f.bill ? { bill: f.bill } : {}),
   };
 }

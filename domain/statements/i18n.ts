@@ -1,3 +1,4 @@
+import type { AnomalyKind, Severity } from '../anomalies/anomaly.ts';
 import type { Locale } from '../customers/customer-master.ts';
 import { escapeHtml, html, type HtmlValue, type SafeHtml } from './escape.ts';
 
@@ -94,6 +95,10 @@ const en = {
   footer: 'This email was sent automatically. Amounts in {currency}.',
   estimatedMark: '(est.)',
   colon: ':',
+  expectedNextTitle: 'Expected next month ({period})',
+  expectedNextLine: 'About {kwh} kWh ({low}–{high}), maximum demand about {kw} kW.',
+  expectedNextLineBill: 'About {kwh} kWh ({low}–{high}), maximum demand about {kw} kW, bill about {total}.',
+  expectedNextNote: 'A forecast from your usage up to the end of this period, for planning only; it is not a bill.',
   // Account managers' console (web UI): the same catalogue as the emails, so a label reads the same everywhere.
   consoleTitle: 'Key account console',
   navPortfolio: 'Portfolio',
@@ -210,6 +215,39 @@ const en = {
   actionReliabilityCheck: 'Check supply reliability (dual supply, backup)',
   actionMeterCheck: 'Check data quality and the meter',
   actionReviewCapacity: 'Review capacity and supply needs',
+  // Issue 11: next month's forecast and the anomalies (console, digest).
+  colNextBill: 'Next month bill (forecast)',
+  colOpenAnomalies: 'Open anomalies',
+  forecastTitle: 'Next month ({period}, forecast)',
+  forecastKwh: 'Consumption',
+  forecastInterval: '{low}–{high} ({coverage} interval)',
+  forecastBands: 'By band',
+  forecastMaxDemand: 'Maximum demand',
+  forecastContractShare: '{share} of the contract {kw} kW',
+  forecastBill: 'Projected bill',
+  forecastBasis: 'From {days} days of data, {from} to {to}',
+  forecastNone: 'No forecast for {period}: {days} days of data, {needed} needed.',
+  forecastNotYet: 'Not computed yet.',
+  anomaliesTitle: 'Anomalies',
+  colKind: 'Kind',
+  colDays: 'Days',
+  colSeverity: 'Severity',
+  colEvidence: 'Evidence',
+  anomalyOngoing: 'ongoing',
+  anomalyMetering: 'metering',
+  taskSourceAnomaly: 'anomaly: {kind} from {from} ({severity}): {evidence}',
+  anomalyFlatLine: 'meter flat-lining',
+  anomalyZeroReads: 'zero reads on a busy day',
+  anomalySpike: 'implausible spike',
+  anomalyEstimatedShare: 'many estimated readings',
+  anomalyLevelDrop: 'usage dropped',
+  anomalyLevelRise: 'usage rose',
+  anomalyNewNightLoad: 'new night load',
+  anomalyNewWeekendLoad: 'new weekend load',
+  anomalyDemandNearContract: 'demand approaching the contract',
+  severityHigh: 'high',
+  severityMedium: 'medium',
+  severityLow: 'low',
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;
@@ -304,6 +342,10 @@ const zhCN: Messages = {
   footer: '本邮件由系统自动发送。金额单位：{currency}。',
   estimatedMark: '（估）',
   colon: '：',
+  expectedNextTitle: '下月预计（{period}）',
+  expectedNextLine: '用电量约 {kwh} kWh（{low}–{high}），最大需量约 {kw} kW。',
+  expectedNextLineBill: '用电量约 {kwh} kWh（{low}–{high}），最大需量约 {kw} kW，电费约 {total}。',
+  expectedNextNote: '根据截至本期末的用电数据预测，仅供安排生产用电参考，并非账单。',
   consoleTitle: '大客户经理工作台',
   navPortfolio: '我的客户',
   navTasks: '工作任务',
@@ -418,9 +460,55 @@ const zhCN: Messages = {
   actionReliabilityCheck: '核查供电可靠性（双电源、备用电源）',
   actionMeterCheck: '核查数据质量与电能表',
   actionReviewCapacity: '复核容量与用电需求',
+  colNextBill: '下月预计电费（预测）',
+  colOpenAnomalies: '未结异常',
+  forecastTitle: '下月预测（{period}）',
+  forecastKwh: '用电量',
+  forecastInterval: '{low}–{high}（{coverage} 区间）',
+  forecastBands: '分时段',
+  forecastMaxDemand: '最大需量',
+  forecastContractShare: '为合同需量 {kw} kW 的 {share}',
+  forecastBill: '预计电费',
+  forecastBasis: '依据 {days} 天数据（{from} 至 {to}）',
+  forecastNone: '{period} 无预测：仅有 {days} 天数据，需要 {needed} 天。',
+  forecastNotYet: '尚未计算。',
+  anomaliesTitle: '异常',
+  colKind: '类型',
+  colDays: '日期',
+  colSeverity: '严重程度',
+  colEvidence: '依据',
+  anomalyOngoing: '持续中',
+  anomalyMetering: '计量',
+  taskSourceAnomaly: '异常：{kind}，自 {from}（{severity}）：{evidence}',
+  anomalyFlatLine: '读数恒定（疑似表计故障）',
+  anomalyZeroReads: '工作日零读数',
+  anomalySpike: '读数异常尖峰',
+  anomalyEstimatedShare: '估算读数占比过高',
+  anomalyLevelDrop: '用电量骤降',
+  anomalyLevelRise: '用电量骤增',
+  anomalyNewNightLoad: '新增夜间负荷',
+  anomalyNewWeekendLoad: '新增周末负荷',
+  anomalyDemandNearContract: '最大需量逼近合同容量',
+  severityHigh: '高',
+  severityMedium: '中',
+  severityLow: '低',
 };
 
 export const MESSAGES: Record<Locale, Messages> = { en, 'zh-CN': zhCN };
+
+/** The label of each anomaly kind and severity (issue 11), for the console and the digest. */
+export const ANOMALY_KIND_KEY: Record<AnomalyKind, MessageKey> = {
+  'flat-line': 'anomalyFlatLine',
+  'zero-reads': 'anomalyZeroReads',
+  spike: 'anomalySpike',
+  'estimated-share': 'anomalyEstimatedShare',
+  'level-drop': 'anomalyLevelDrop',
+  'level-rise': 'anomalyLevelRise',
+  'new-night-load': 'anomalyNewNightLoad',
+  'new-weekend-load': 'anomalyNewWeekendLoad',
+  'demand-near-contract': 'anomalyDemandNearContract',
+};
+export const SEVERITY_KEY: Record<Severity, MessageKey> = { high: 'severityHigh', medium: 'severityMedium', low: 'severityLow' };
 
 const PLACEHOLDER = /\{([a-zA-Z]+)\}/g;
 

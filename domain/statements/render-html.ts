@@ -126,6 +126,10 @@ ${v.comparison.map(
 )}</table>`;
 }
 
+function expectedNext(next: NonNullable<StatementView['expectedNext']>): SafeHtml {
+  return html`<div data-section="expected-next">${sectionTitle(next.title)}<p style="margin:0 0 4px 0;font-size:14px;">${next.line}</p><p style="margin:0;font-size:12px;color:${MUTED};">${next.note}</p></div>`;
+}
+
 function quality(v: StatementView): SafeHtml {
   return html`<table ${TABLE} width="100%" data-section="data-quality" style="border-collapse:collapse;"><tr><td style="padding:12px 14px;background-color:#fffbeb;border-left:4px solid ${BAR_FLAGGED};">
 <div style="font-weight:bold;color:#92400e;margin-bottom:4px;">${t(v.locale, 'qualityTitle')}</div>
@@ -175,6 +179,7 @@ ${section(html`<table ${TABLE} width="100%"><tr><td width="48%" valign="top">${b
 ${section(charges(v))}
 ${section(chart(v))}
 ${section(comparison(v))}
+${v.expectedNext ? section(expectedNext(v.expectedNext)) : ''}
 ${v.quality.length > 0 ? section(quality(v)) : ''}
 ${v.segment || v.peers ? section(advice(v)) : ''}
 ${section(html`${sectionTitle(t(l, 'contactTitle'))}<p style="margin:0 0 8px 0;">${tHtml(l, 'contactText', { email: link })}</p>

@@ -52,6 +52,8 @@ export interface StatementView {
   chart: { max: string; days: ChartDayView[] };
   comparison: ComparisonRowView[];
   quality: string[];
+  /** "Expected next month" (the statement's own forecast); null when it has none (short history, or stored before). */
+  expectedNext: { title: string; line: string; note: string } | null;
   segment: { line: string; actions: string[] } | null;
   peers: { intro: string; rows: { label: string; you: string; median: string; diff: string }[] } | null;
   accountManagerEmail: string;
@@ -232,6 +234,19 @@ export function buildView(statement: Statement, recipient: StatementRecipient, o
     if (q.flags.includes('estimated') || q.flags.includes('missing')) quality.push(t(locale, 'qualityFooter'));
   }
 
+  const next = statement.expectedNext ?? null;
+  const nextVars = next && { kwh: formatKwh(next.kwh), low: formatKwh(next.kwhLow), high: formatKwh(next.kwhHigh), kw: formatNumber(next.maxDemandKw, 1) };
+  const expectedNext =
+    next && nextVars
+      ? {
+          title: t(locale, 'expectedNextTitle', { period: formatPeriod(next.period, locale) }),
+          line: next.bill
+            ? t(locale, 'expectedNextLineBill', { ...nextVars, total: formatMoney(next.bill.total, next.bill.currency, locale) })
+            : t(locale, 'expectedNextLine', nextVars),
+          note: t(locale, 'expectedNextNote'),
+        }
+      : null;
+
   const seg = statement.segment;
   const segment = seg
     ? {
@@ -298,6 +313,7 @@ export function buildView(statement: Statement, recipient: StatementRecipient, o
     chart: { max: t(locale, 'chartMax', { kwh: formatKwh(maxDaily) }), days },
     comparison,
     quality,
+    expectedNext,
     segment,
     peers,
     accountManagerEmail: recipient.accountManagerEmail,

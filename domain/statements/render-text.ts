@@ -99,6 +99,8 @@ export function renderText(v: StatementView): string {
     ),
   );
 
+  if (v.expectedNext) out.push(...heading(v.expectedNext.title), v.expectedNext.line, v.expectedNext.note);
+
   if (v.quality.length > 0) {
     out.push(...heading(t(l, 'qualityTitle')));
     out.push(...v.quality.map((q) => `* ${q}`));

@@ -23,8 +23,23 @@ export interface Statement {
   segment: { tier: string; pattern: string; trend: string; peerGroup: number; actions: string[] } | null;
   /** The customer's average daily kWh and load factor against its peer group's medians. */
   peers: { groupSize: number; medianAvgDailyKwh: number; customerAvgDailyKwh: number; medianLoadFactor: number; customerLoadFactor: number } | null;
+  /**
+   * What next month will probably bring (issue 11): the forecast from the period's own data (nothing after its last
+   * day), so it is fixed with the statement. Null when the history is too short; absent on statements stored before.
+   */
+  expectedNext?: ExpectedNext | null;
   /** Hash of everything billed: a re-run with the same data gives the same hash and makes no new version. */
   contentHash: string;
+}
+
+/** Next month's forecast as a statement shows it: kWh to the unit, kW to 0.1, the bill as the tariff projects it. */
+export interface ExpectedNext {
+  period: string;
+  kwh: number;
+  kwhLow: number;
+  kwhHigh: number;
+  maxDemandKw: number;
+  bill?: { total: string; currency: string };
 }
 
 /** What the renderer needs about the recipient; personal data stays out of logs. */

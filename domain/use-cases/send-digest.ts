@@ -1,6 +1,7 @@
 import { buildDigest, renderDigest } from '../digest/digest.ts';
 import type { Segment } from '../classification/classify.ts';
 import type { Customer } from '../customers/customer-master.ts';
+import type { CustomerInsights } from '../insights/insights.ts';
 import { nextDay } from '../time/zone.ts';
 import type { ArrearsStore } from './arrears-ports.ts';
 import { leaseUntil, MailOutcomeUnknownError, type Mailer } from './mail-ports.ts';
@@ -25,7 +26,7 @@ export class DigestsBusyError extends Error {
 /** The weekly digest: one email per account manager, in the locale of most of their customers, once per week. */
 export function sendDigests(
   ports: {
-    customers: { all(): Promise<Customer[]>; get(id: string): Promise<(Customer & { segment?: Segment }) | undefined> };
+    customers: { all(): Promise<Customer[]>; get(id: string): Promise<(Customer & { segment?: Segment; insights?: CustomerInsights }) | undefined> };
     history: (customerId: string) => Promise<Segment[]>;
     arrears: Pick<ArrearsStore, 'notices'>;
     ledger: DigestLedger;
@@ -45,12 +46,12 @@ export function sendDigests(
       const items = await Promise.all(
         customers.map(async (customer) => ({
           customer,
-          segment: (await ports.customers.get(customer.customerId))?.segment,
+          ...(await ports.customers.get(customer.customerId).then((c) => ({ segment: c?.segment, insights: c?.insights }))),
           history: (await ports.history(customer.customerId)).sort((a, b) => (a.asOf < b.asOf ? -1 : 1)),
           notices: (await ports.arrears.notices(customer.customerId)).map((n) => ({ stage: n.stage, statementKey: n.statementKey, decidedOn: n.decidedOn, amountDue: n.amountDue, currency: n.currency })),
         })),
       );
-      const digest = buildDigest({ manager, weekStart, weekEnd, customers: items.map((i) => ({ ...i, ...(i.segment ? { segment: i.segment } : {}) })) });
+      const digest = buildDigest({ manager, weekStart, weekEnd, customers: items.map(({ segment, insights, ...i }) => ({ ...i, ...(segment ? { segment } : {}), ...(insights ? { insights } : {}) })) });
       const claimedAt = ports.clock();
       const claim = await ports.ledger.claim(manager, weekEnd, claimedAt, leaseMs);
       if (claim === 'busy') busy.push(manager);

@@ -1,4 +1,5 @@
-import { localDayOf } from '../time/zone.ts';
+import { dayKeyOfEpochDay, epochDayOf, localDayOf } from '../time/zone.ts';
+import { DEFAULT_FORECAST } from '../config.ts';
 import { PermanentError } from '../errors.ts';
 import type { Segment } from '../classification/classify.ts';
 import type { DomainConfig } from '../config.ts';
@@ -57,18 +58,18 @@ export function sendStatement(ports: SendStatementPorts, settings: StatementSett
     const tariff = await ports.tariffs.get(customer.tariffId);
     if (!tariff) throw new PermanentStatementError(`customer ${customer.customerId}: tariff ${customer.tariffId} is not loaded (upload it under tariffs/)`);
     const range = periodRange(job.period);
-    const lastYear = periodRange(shiftPeriod(job.period, -12));
-    const [recent, yearAgo] = await Promise.all([
-      ports.usage.range(customer.customerId, periodRange(shiftPeriod(job.period, -1)).from, range.to),
-      ports.usage.range(customer.customerId, lastYear.from, lastYear.to),
-    ]);
-    const days: DailyUsage[] = [...yearAgo, ...recent];
+    // One read covers the period, the previous one, the same period a year earlier (the comparisons) and the history
+    // the "expected next month" forecast reads (maxHistoryDays up to the period's last day; nothing after it).
+    const history = dayKeyOfEpochDay(epochDayOf(range.to) - DEFAULT_FORECAST.maxHistoryDays + 1);
+    const lastYear = periodRange(shiftPeriod(job.period, -12)).from;
+    const days: DailyUsage[] = await ports.usage.range(customer.customerId, lastYear < history ? lastYear : history, range.to);
     const now = ports.clock();
     const composed = composeStatement({
       customer,
       tariff,
       period: job.period,
       days,
+      bands: settings.config.bands,
       ...(customer.segment ? { segment: customer.segment } : {}),
       ...(await ports.peers.get().then((p) => (p ? { peers: p } : {}))),
       issuedOn: job.issuedOn ?? localDayOf(now, settings.config.timeZone),

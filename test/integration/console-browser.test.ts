@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createConsoleUsers, localPassword } from '../../local/console-users.ts';
-import { taskId } from '../../domain/console/tasks.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { anomalyTaskKey, taskId } from '../../domain/console/tasks.ts';
+import { insights } from '../helpers/insights.ts';
 import { cjkGlyphs, findChromium, launchChromium } from '../helpers/chromium.ts';
 import { freshId, localApp } from '../helpers/local-app.ts';
 
@@ -25,6 +27,10 @@ const supervisor = `s.${id}@utility.example`.toLowerCase();
 const password = localPassword();
 const TASK_KEY = '2026-06-30#playbook:visit#visit';
 const STATEMENT = '2026-06#v1';
+// C1's stored forecast and anomalies (test/helpers/insights.ts; 30 days of readings are too few for a real forecast).
+const INSIGHTS = insights();
+const DROP = INSIGHTS.anomalies.find((a) => a.kind === 'level-drop')!;
+const ANOMALY_TASK_KEY = anomalyTaskKey(DROP.from, DROP.episodeKey);
 
 function masterCsv(): string {
   const head = 'customer_id,name,email,locale,region,tariff_id,contract_kva,contract_kw,account_manager_email,pf_standard,meter_ids';
@@ -71,6 +77,15 @@ describe('the console in a browser', () => {
       dueDate: '2026-07-20', daysOverdue: 40, lateChargeSoFar: '61.73', lateChargeDetail: '', nextStep: { stage: 'disconnection-approval', date: '2026-09-05' },
       disconnectionDate: '2026-09-05', copyManager: true, phoneTask: false, decidedOn: '2026-08-29', decidedAt: '2026-08-29T01:00:00.000Z',
       email: { state: 'sent', sentOn: '2026-08-29', at: '2026-08-29T01:00:05.000Z', amountDue: '123456.78', disconnectionDate: '2026-09-05' },
+    });
+    // Insights as the ingest stores them on the PROFILE item (written after it, so this is what the console reads),
+    // and the task an anomaly episode opens, for C2.
+    await app.clients.doc.send(new UpdateCommand({
+      TableName: app.names.table, Key: { pk: `CUST#${c1}`, sk: 'PROFILE' }, UpdateExpression: 'SET insights = :i', ExpressionAttributeValues: { ':i': INSIGHTS },
+    }));
+    await app.stores.console.createTask({
+      id: taskId(c2, ANOMALY_TASK_KEY), customerId: c2, kind: 'phone-call', day: '2026-11-29', dueOn: '2026-12-06', assignee: managerA,
+      source: { kind: 'anomaly', anomaly: DROP.kind, episodeKey: DROP.episodeKey, from: DROP.from, severity: DROP.severity, evidence: DROP.evidence }, note: '', status: 'open',
     });
     browser = await launchChromium(findChromium());
   });
@@ -121,6 +136,10 @@ describe('the console in a browser', () => {
       expect(rows).toEqual([c1, c2]);
       expect(await page.textContent('[data-testid=who]')).toContain(managerA);
       if (locale === 'zh-CN') expect((await cjkGlyphs(page)).distinct).toBe(true);
+      // Next month's bill (forecast) and the open anomalies (level drop ongoing, zero reads 8 days before asOf).
+      expect(await page.textContent(`[data-customer="${c1}"] [data-col=next-bill]`)).toMatch(/98,765\.43/);
+      expect(await page.textContent(`[data-customer="${c1}"] [data-col=open-anomalies]`)).toBe('2');
+      expect(await page.textContent(`[data-customer="${c2}"] [data-col=next-bill]`)).toBe('—');
       await shot(page, `${locale}-portfolio`);
 
       await open(page, `#/customers/${c1}`);
@@ -136,6 +155,9 @@ describe('the console in a browser', () => {
         await page.waitForSelector(`main[data-ready="/customers/${c1}"] [data-task="${taskId(c1, TASK_KEY)}"]:not(:has(form))`);
       }
       expect(await page.textContent(`[data-task="${taskId(c1, TASK_KEY)}"]`)).toMatch(/已联系|Reached/);
+      expect(await page.textContent('[data-testid=forecast-kwh]')).toMatch(/123,457 kWh/);
+      expect(await page.textContent('[data-testid=next-month]')).toMatch(locale === 'en' ? /101\.5% of the contract 800 kW/ : /为合同需量 800 kW 的 101\.5%/);
+      expect(await page.textContent('[data-testid=anomalies] tr[data-kind=level-drop]')).toContain(locale === 'en' ? 'usage dropped' : '用电量骤降');
       await shot(page, `${locale}-customer-360`);
 
       // Another manager's customer: the API says 403 and the page says so, with no data.
@@ -143,6 +165,7 @@ describe('the console in a browser', () => {
       expect(await page.textContent('[data-testid=error]')).toMatch(/无权|do not have access/);
 
       await open(page, '#/tasks');
+      expect(await page.textContent(`[data-task="${taskId(c2, ANOMALY_TASK_KEY)}"]`)).toContain(locale === 'en' ? 'anomaly: usage dropped from 2026-11-10 (high)' : '异常：用电量骤降，自 2026-11-10（高）');
       await shot(page, `${locale}-tasks`);
       await open(page, '#/approvals');
       if (locale === 'zh-CN') {

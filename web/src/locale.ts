@@ -1,4 +1,4 @@
-import { MESSAGES, type MessageKey } from '../../domain/statements/i18n.ts';
+import { ANOMALY_KIND_KEY, MESSAGES, SEVERITY_KEY, type MessageKey } from '../../domain/statements/i18n.ts';
 
 /** The console speaks the emails' two locales, from the same catalogue (domain/statements/i18n.ts). */
 export type Locale = 'zh-CN' | 'en';
@@ -40,6 +40,9 @@ export const label = {
   alert: (p: string) => (ALERT[p] ? t(ALERT[p]) : p),
   /** A playbook action by its code, in the current locale (the English text with its figures goes beside it). */
   action: (code: string, fallback: string) => (ACTION[code] ? t(ACTION[code]) : fallback),
+  /** An anomaly kind (issue 11) in the current locale; an unknown kind as it is. */
+  anomaly: (kind: string) => (kind in ANOMALY_KIND_KEY ? t(ANOMALY_KIND_KEY[kind as keyof typeof ANOMALY_KIND_KEY]) : kind),
+  severity: (s: string) => (s in SEVERITY_KEY ? t(SEVERITY_KEY[s as keyof typeof SEVERITY_KEY]) : s),
 };
 
 export function formatNumber(v: number, digits = 0): string {

@@ -3,7 +3,7 @@ import { api } from '../api.ts';
 import { formatMoney, formatNumber, label, t } from '../locale.ts';
 import type { PortfolioRow } from '../types.ts';
 
-type SortKey = 'id' | 'name' | 'tier' | 'pattern' | 'trend' | 'monthKwh' | 'projected' | 'stage' | 'overdue' | 'openTasks';
+type SortKey = 'id' | 'name' | 'tier' | 'pattern' | 'trend' | 'monthKwh' | 'projected' | 'nextBill' | 'anomalies' | 'stage' | 'overdue' | 'openTasks';
 const STAGE_ORDER = [null, 'reminder', 'formal', 'final', 'disconnection-request'];
 
 /** The caller's customers, sortable by any column and filterable by tier, pattern, trend and arrears stage. */
@@ -16,6 +16,8 @@ export async function portfolioPage(root: HTMLElement): Promise<void> {
     switch (k) {
       case 'monthKwh': return r.monthKwh;
       case 'projected': return r.projectedBill ? Number(r.projectedBill.total) : -1;
+      case 'nextBill': return r.nextMonthBill ? Number(r.nextMonthBill.total) : -1;
+      case 'anomalies': return r.openAnomalies;
       case 'overdue': return Number(r.overdue);
       case 'openTasks': return r.openTasks;
       case 'stage': return STAGE_ORDER.indexOf(r.arrearsStage);
@@ -47,11 +49,11 @@ export async function portfolioPage(root: HTMLElement): Promise<void> {
         return (x < y ? -1 : x > y ? 1 : 0) * (sort.desc ? -1 : 1);
       });
     const th = (key: SortKey, text: string) =>
-      h('th', { 'data-sort': key, class: sort.key === key ? (sort.desc ? 'sorted desc' : 'sorted') : undefined, onclick: () => ((sort = { key, desc: sort.key === key ? !sort.desc : false }), render()) }, text);
+      h('th', { 'data-sort': key, class: [sort.key === key ? (sort.desc ? 'sorted desc' : 'sorted') : '', key === 'nextBill' || key === 'anomalies' ? 'wrap' : ''].join(' ').trim() || undefined, onclick: () => ((sort = { key, desc: sort.key === key ? !sort.desc : false }), render()) }, text);
     count.textContent = t('customersCount', { count: rows.length });
     mount(table, h('table', { class: 'grid', 'data-testid': 'portfolio' },
       h('thead', {}, h('tr', {}, th('id', t('colCustomer')), th('name', t('colName')), th('tier', t('colTier')), th('pattern', t('colPattern')), th('trend', t('colTrend')),
-        h('th', {}, t('colPeers')), th('monthKwh', t('colMonthKwh')), th('projected', t('colProjected')), h('th', {}, t('colAlerts')), th('stage', t('colStage')), th('overdue', t('colOverdue')), th('openTasks', t('colTasks')))),
+        h('th', {}, t('colPeers')), th('monthKwh', t('colMonthKwh')), th('projected', t('colProjected')), th('nextBill', t('colNextBill')), th('anomalies', t('colOpenAnomalies')), h('th', {}, t('colAlerts')), th('stage', t('colStage')), th('overdue', t('colOverdue')), th('openTasks', t('colTasks')))),
       h('tbody', {}, rows.map((r) => h('tr', { 'data-customer': r.id },
         h('td', {}, h('a', { href: `#/customers/${encodeURIComponent(r.id)}` }, r.id)),
         h('td', {}, r.name),
@@ -61,6 +63,8 @@ export async function portfolioPage(root: HTMLElement): Promise<void> {
         h('td', { class: 'num' }, r.peerGroup ?? '—'),
         h('td', { class: 'num' }, formatNumber(r.monthKwh)),
         h('td', { class: 'num' }, r.projectedBill ? formatMoney(r.projectedBill.total, r.projectedBill.currency) : '—'),
+        h('td', { class: 'num', 'data-col': 'next-bill' }, r.nextMonthBill ? formatMoney(r.nextMonthBill.total, r.nextMonthBill.currency) : '—'),
+        h('td', { class: 'num', 'data-col': 'open-anomalies' }, r.openAnomalies ? h('span', { class: 'badge warn' }, r.openAnomalies) : '—'),
         h('td', {}, r.openAlerts.map((a) => h('span', { class: 'badge warn' }, label.alert(a)))),
         h('td', { class: r.arrearsStage ? 'stage' : undefined }, label.stage(r.arrearsStage)),
         h('td', { class: 'num' }, Number(r.overdue) > 0 ? formatNumber(Number(r.overdue), 2) : '—'),

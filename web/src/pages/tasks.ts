@@ -21,7 +21,7 @@ export function taskRow(task: Task, onDone: () => void, showCustomer = true): HT
     ? t('taskSourceNotice', { stage: label.stage(task.source.stage), statement: task.source.statementKey })
     : task.source.kind === 'playbook'
       ? t('taskSourcePlaybook', { action: label.action(task.source.action, task.source.text) })
-      : `${task.source.anomaly} (${task.source.from}): ${task.source.evidence}`;
+      : t('taskSourceAnomaly', { kind: label.anomaly(task.source.anomaly), from: task.source.from, severity: label.severity(task.source.severity), evidence: task.source.evidence });
   const cells: Node[] = [
     ...(showCustomer ? [h('td', {}, h('a', { href: `#/customers/${encodeURIComponent(task.customerId)}` }, task.customerId))] : []),
     h('td', {}, task.kind === 'visit' ? t('taskKindVisit') : t('taskKindPhoneCall')),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeStatement, periodRange, shiftPeriod } from '../../../../domain/statements/compose-statement.ts';
+import { composeStatement, periodRange, periodUsage, shiftPeriod } from '../../../../domain/statements/compose-statement.ts';
+import { computeBill } from '../../../../domain/billing/compute-bill.ts';
 import { customerAdvice } from '../../../../domain/statements/advice.ts';
 import type { Customer } from '../../../../domain/customers/customer-master.ts';
 import type { DailyUsage } from '../../../../domain/usage/daily-usage.ts';
@@ -61,6 +62,45 @@ describe('composeStatement', () => {
       '把一部分高峰用电移到谷时段（23:00–07:00），每月约可节省 ¥1,235。',
     ]);
     expect(customerAdvice(segment.playbook, 'en')[1]).toBe('Moving part of your peak-hour use to valley hours (23:00–07:00) could save about CNY 1,235 a month.');
+  });
+
+  describe('expected next month', () => {
+    // 4 months of the same day (4,800 kWh, 300 kW): the forecast of November is 30 such days, whatever the model.
+    const history = days('2026-07-01', '2026-10-31');
+
+    it('forecasts the month after the period from the days up to its end, rounded, with the bill the tariff projects', () => {
+      const s = composeStatement({ ...base, days: history })!;
+      const november = periodRange('2026-11');
+      const bill = computeBill({ customer, tariff: LARGE_INDUSTRY, usage: periodUsage(november, days(november.from, november.to)), periodDays: 30 });
+      expect(s.expectedNext).toEqual({ period: '2026-11', kwh: 30 * 4800, kwhLow: 30 * 4800, kwhHigh: 30 * 4800, maxDemandKw: 300, bill: { total: bill.total, currency: 'CNY' } });
+    });
+
+    it('gives a whole-kWh interval around the forecast and kW to one decimal', () => {
+      const wobbly = history.map((d, i) => {
+        const f = 1 + 0.08 * Math.sin(i * 1.7);
+        return { ...d, kwh: d.kwh * f, hourly: d.hourly.map((v) => v * f), maxDemandKw: 300 * f + 0.37 };
+      });
+      const next = composeStatement({ ...base, days: wobbly })!.expectedNext!;
+      expect(next.kwhLow).toBeLessThan(next.kwh);
+      expect(next.kwhHigh).toBeGreaterThan(next.kwh);
+      for (const v of [next.kwh, next.kwhLow, next.kwhHigh]) expect(Number.isInteger(v)).toBe(true);
+      expect(Math.round(next.maxDemandKw * 10)).toBeCloseTo(next.maxDemandKw * 10, 9);
+    });
+
+    it('is the same, and so is the content hash, when composed again with the same days or after later days arrived', () => {
+      const a = composeStatement({ ...base, days: history })!;
+      const b = composeStatement({ ...base, issuedOn: '2026-11-20', days: [...history, ...days('2026-11-01', '2026-11-19', 0.5)] })!;
+      expect(b.expectedNext).toEqual(a.expectedNext);
+      expect(b.contentHash).toBe(a.contentHash);
+    });
+
+    it('is null with too little history, and a restated earlier month changes it but not the content hash', () => {
+      expect(composeStatement({ ...base, days: days('2026-10-01', '2026-10-31') })!.expectedNext).toBeNull();
+      const a = composeStatement({ ...base, days: history })!;
+      const restated = composeStatement({ ...base, days: [...days('2026-07-01', '2026-08-31', 2), ...days('2026-09-01', '2026-10-31')] })!;
+      expect(restated.expectedNext).not.toEqual(a.expectedNext);
+      expect(restated.contentHash).toBe(a.contentHash);
+    });
   });
 
   it('knows month lengths', () => {

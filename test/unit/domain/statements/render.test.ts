@@ -331,3 +331,53 @@ describe('renderStatementEmail', () => {
     expect(a).toEqual(b);
   });
 });
+
+describe('expected next month', () => {
+  const next = { period: '2026-11', kwh: 1234567, kwhLow: 1100000, kwhHigh: 1398765, maxDemandKw: 3456.7, bill: { total: '987654.32', currency: 'CNY' } };
+
+  function withNext(name: FixtureName, over: Partial<typeof next> | null = {}): StatementFixture {
+    const f = original(name);
+    f.statement.expectedNext = over === null ? null : { ...next, ...over };
+    return f;
+  }
+
+  it('shows forecast kWh with its range, demand and bill in English, in HTML and text', () => {
+    const out = render(withNext('en'));
+    const line = 'About 1,234,567 kWh (1,100,000–1,398,765), maximum demand about 3,456.7 kW, bill about CNY 987,654.32.';
+    expect(out.html).toContain('data-section="expected-next"');
+    expect(out.html).toContain('Expected next month (2026-11)');
+    expect(out.html).toContain(line);
+    expect(out.text).toContain(`Expected next month (2026-11)\n-----------------------------\n${line}`);
+    expect(out.text).toContain('it is not a bill');
+  });
+
+  it('shows it in Chinese, with the yuan sign and the Chinese month', () => {
+    const out = render(withNext('zh'));
+    const line = '用电量约 1,234,567 kWh（1,100,000–1,398,765），最大需量约 3,456.7 kW，电费约 ¥987,654.32。';
+    expect(out.html).toContain('下月预计（2026年11月）');
+    expect(out.html).toContain(line);
+    expect(out.text).toContain('下月预计（2026年11月）');
+    expect(out.text).toContain(line);
+  });
+
+  it('leaves the bill out when the tariff could not project it, and escapes what it shows', () => {
+    const f = withNext('en', { bill: { total: '1.00', currency: '<b>X' } });
+    expect(render(f).html).toContain('bill about &lt;b&gt;X 1.00.');
+    const { bill: _bill, ...noBill } = next;
+    const g = original('en');
+    g.statement.expectedNext = noBill;
+    const out = render(g);
+    expect(out.text).toContain('About 1,234,567 kWh (1,100,000–1,398,765), maximum demand about 3,456.7 kW.');
+    expect(out.text).not.toContain('bill about');
+  });
+
+  it.each(['en', 'zh'] as const)('%s: has no section when there is no forecast, or the statement was stored before it existed', (name) => {
+    for (const f of [withNext(name, null), original(name)]) {
+      if (f.statement.expectedNext === undefined) expect('expectedNext' in f.statement).toBe(false);
+      const out = render(f);
+      expect(out.html).not.toContain('expected-next');
+      expect(out.html).not.toMatch(/Expected next month|下月预计/);
+      expect(out.text).not.toMatch(/Expected next month|下月预计/);
+    }
+  });
+});

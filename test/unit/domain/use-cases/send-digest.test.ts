@@ -3,6 +3,7 @@ import { DigestsBusyError, sendDigests, type DigestLedger } from '../../../../do
 import { MailOutcomeUnknownError } from '../../../../domain/use-cases/mail-ports.ts';
 import { CUSTOMER } from './memory-arrears.ts';
 import { memoryMailer } from './memory-mailer.ts';
+import { insights } from '../../../helpers/insights.ts';
 
 /** The DIGEST ledger rules of functions/adapters/dynamo-digests.ts, in memory. */
 function memoryLedger(): DigestLedger & { items: Map<string, { state: string; leaseUntil?: number; messageId?: string }> } {
@@ -75,5 +76,26 @@ describe('sendDigests (in-memory ledger)', () => {
     expect(await t.send('2026-07-19')).toEqual({ managers: 1, sent: 0, unknown: 1 });
     expect(t.sent).toHaveLength(0);
     expect(t.ledger.items.get('am@example.com|2026-07-19')!.state).toBe('unknown');
+  });
+});
+
+describe('sendDigests: forecasts and anomalies from the stored insights', () => {
+  it('puts each customer’s forecast and the week’s anomalies from customers.get into the email', async () => {
+    const { mailer, sent } = memoryMailer();
+    const send = sendDigests(
+      {
+        customers: { all: async () => [CUSTOMER], get: async () => ({ ...CUSTOMER, insights: insights() }) },
+        history: async () => [],
+        arrears: { notices: async () => [] },
+        ledger: memoryLedger(),
+        mailer,
+        clock: () => new Date('2026-11-30T00:00:00Z'),
+      },
+      60_000,
+    );
+    expect(await send('2026-11-29')).toMatchObject({ sent: 1 });
+    expect(sent[0]!.text).toContain('- C1 Acme Steel: 2026-12 about 123,457 kWh (110,000–138,001), bill about CNY 98,765.43');
+    expect(sent[0]!.text).toContain('- C1 Acme Steel: usage dropped [level-drop] (ongoing) 2026-11-10 to 2026-11-29, high');
+    expect(sent[0]!.text).not.toContain('zero-reads');
   });
 });

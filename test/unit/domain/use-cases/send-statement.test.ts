@@ -58,6 +58,7 @@ function setup() {
   const send = sendStatement(ports, { config: DEFAULT_CONFIG, dueDays: 15, utilityName: { en: 'U', 'zh-CN': 'U' }, sendLeaseMs: 60_000, busyWaitMs: 0 });
   return {
     send,
+    ports,
     sent,
     statements,
     behaviours,
@@ -152,5 +153,44 @@ describe('sendStatement (exactly once, with in-memory ports)', () => {
     expect([...t.statements.items.values()][0]!.email).toMatchObject({ state: 'sent', messageId: 'msg-1' });
     expect(await t.send(job)).toMatchObject({ outcome: 'already-sent' });
     expect(t.sent).toHaveLength(1);
+  });
+});
+
+describe('sendStatement: expected next month', () => {
+  /** Same day as october(), on any date. */
+  function dayOn(day: string): DailyUsage {
+    return { ...october()[0]!, day };
+  }
+  function span(from: string, to: string): DailyUsage[] {
+    const out: DailyUsage[] = [];
+    for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(dayOn(new Date(t).toISOString().slice(0, 10)));
+    return out;
+  }
+
+  it('reads the forecast history and the year-ago period in one range ending on the period, and stores the forecast', async () => {
+    const t = setup();
+    t.setDays(span('2025-08-01', '2026-11-05'));
+    const reads: [string, string][] = [];
+    // The sample tariff starts in 2026: the same rates from 2025 on, so the year-ago period can be billed.
+    const older = { ...LARGE_INDUSTRY, versions: [{ ...LARGE_INDUSTRY.versions[0]!, effectiveFrom: '2025-01-01' }, ...LARGE_INDUSTRY.versions.slice(1)] };
+    t.ports.tariffs.get = async () => older;
+    const range = t.ports.usage.range;
+    t.ports.usage.range = async (c, from, to) => (reads.push([from, to]), range(c, from, to));
+    expect(await t.send(job)).toMatchObject({ outcome: 'sent', version: 1 });
+    // 400 days up to 2026-10-31 start on 2025-09-27, before the year-ago period (2025-10): one read.
+    expect(reads).toEqual([['2025-09-27', '2026-10-31']]);
+    const stored = [...t.statements.items.values()][0]!;
+    expect(stored.comparison.sameLastYear).toMatchObject({ period: '2025-10', kwh: stored.bill.kwh });
+    expect(stored.expectedNext).toMatchObject({ period: '2026-11', kwh: 30 * 4800, maxDemandKw: 300 });
+    expect(t.sent[0]!.text).toContain('Expected next month (2026-11)');
+  });
+
+  it('makes no new version when a later day arrives', async () => {
+    const t = setup();
+    t.setDays(span('2026-06-01', '2026-10-31'));
+    await t.send(job);
+    t.setDays([...span('2026-06-01', '2026-10-31'), ...span('2026-11-01', '2026-11-20').map((d) => ({ ...d, kwh: d.kwh * 3, hourly: d.hourly.map((v) => v * 3) }))]);
+    expect(await t.send(job)).toMatchObject({ outcome: 'already-sent', version: 1 });
+    expect(t.statements.items.size).toBe(1);
   });
 });
