@@ -224,9 +224,11 @@ export interface ForecastConfig {
   holdouts: number;
   /** Year-ago seasonal ratio is bounded to [1/x, x] so a year-ago step change cannot run away with a forecast. */
   maxSeasonalRatio: number;
+  /** A break in the level (step, ramp begun or ended) is only looked for with at least this many days on each side of it. */
+  breakMinDays: number;
 }
 
-export const DEFAULT_FORECAST: ForecastConfig = { fitDays: 84, minDays: 42, maxHistoryDays: 400, damping: 0.95, coverage: 0.8, holdouts: 6, maxSeasonalRatio: 2 };
+export const DEFAULT_FORECAST: ForecastConfig = { fitDays: 84, minDays: 42, maxHistoryDays: 400, damping: 0.95, coverage: 0.8, holdouts: 6, maxSeasonalRatio: 2, breakMinDays: 35 };
 
 /** Throws on a forecast setting that cannot work (validated once where configuration is loaded). */
 export function validateForecastConfig(c: ForecastConfig): ForecastConfig {
@@ -240,5 +242,6 @@ export function validateForecastConfig(c: ForecastConfig): ForecastConfig {
   if (!(c.coverage > 0 && c.coverage < 1)) bad(`coverage must be in (0, 1), got ${c.coverage}`);
   if (!Number.isInteger(c.holdouts) || c.holdouts < 0 || c.holdouts > 12) bad(`holdouts must be an integer in 0..12, got ${c.holdouts}`);
   if (!(c.maxSeasonalRatio >= 1)) bad(`maxSeasonalRatio must be ≥ 1, got ${c.maxSeasonalRatio}`);
+  if (!Number.isInteger(c.breakMinDays) || c.breakMinDays < 7 || 2 * c.breakMinDays > c.fitDays) bad(`breakMinDays must be an integer in 7..fitDays/2, got ${c.breakMinDays}`);
   return c;
 }

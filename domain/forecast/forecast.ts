@@ -15,10 +15,14 @@ import { BANDS, type Band, type BandSchedule, type DailyUsage } from '../usage/d
  * no ML service and no library:
  * - Weekly rhythm: one multiplicative factor per day of the week (mean of that weekday / mean of the weekday means)
  *   over the fit window (`fitDays`, 12 weeks). A weekday-only plant gets factors ≈ 0 for its weekend days.
- * - Level and trend: the level is the mean de-seasonalised kWh of the last 4 weeks (what the customer does now). The
- *   trend is the least-squares slope of the fit window, projected with Gardner's damped trend (φ per day, `damping`)
- *   so it is followed but not run out for ever, and only when the last 6 weeks' slope agrees in sign (the smaller
- *   of the two then): a ramp or step that has ended is not run on, which the backtest on the samples showed matters.
+ * - Level and trend: the de-seasonalised daily kWh of the fit window as one straight line, or as two split at a
+ *   break (a step, a ramp that began or ended) when that fits better by BIC (`segmentedLine`; at least `breakMinDays`
+ *   on each side). The level and the trend are read from the last segment: a customer whose load moved is measured
+ *   since the move, one that did not is measured on the whole window (far less noisy than the last 4 weeks). The
+ *   slope is shrunk towards 0 by its significance (× max(0, 1 − 1/t²), t with autocorrelation-inflated standard
+ *   error), and projected with Gardner's damped trend (φ per day, `damping`) so it is followed but not run out for
+ *   ever. The backtest on the samples (a ramp, then flat) showed why: a 12-week slope run on after the ramp ended,
+ *   and a 4-week level on very noisy customers, lost to the seasonal-naive baseline.
  * - Annual season: when the history holds the same weeks a year earlier (400 days are read), the year-ago ratio
  *   "target month / the 4 weeks before the forecast" (same weekdays, 364 days back), bounded by `maxSeasonalRatio`,
  *   replaces the linear trend on the mean of the last 4 weeks: it carries the season and last year's trend at once.
@@ -186,66 +190,38 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
     const y = s.kwh[i]!;
     return Number.isNaN(y) || f < 0.05 ? Number.NaN : y / f;
   };
-  let m = 0;
-  let st = 0;
-  let sz = 0;
+  const ts: number[] = [];
+  const zs: number[] = [];
   for (let i = start; i <= end; i++) {
     const v = z(i);
     if (Number.isNaN(v)) continue;
-    m++;
-    st += i;
-    sz += v;
+    ts.push(i);
+    zs.push(v);
   }
-  const tBar = st / Math.max(m, 1);
-  const zBar = sz / Math.max(m, 1);
-  let sxx = 0;
-  let sxz = 0;
-  for (let i = start; i <= end; i++) {
-    const v = z(i);
-    if (Number.isNaN(v)) continue;
-    sxx += (i - tBar) ** 2;
-    sxz += (i - tBar) * (v - zBar);
-  }
-  const b = sxx > 0 ? sxz / sxx : 0;
-  const fitted = (i: number): number => zBar + b * (i - tBar);
-  let rss = 0;
-  for (let i = start; i <= end; i++) {
-    const v = z(i);
-    if (!Number.isNaN(v)) rss += (v - fitted(i)) ** 2;
-  }
-  const sr = m > 2 ? Math.sqrt(rss / (m - 2)) : 0;
-  // Day-to-day load is autocorrelated (a busy week stays busy): the lag-1 correlation of the residuals inflates the
-  // variance of a sum by (1 + ρ) / (1 − ρ) (the effective sample size), which independent noise would understate.
-  let lag = 0;
-  for (let i = start + 1; i <= end; i++) {
-    const u = z(i - 1);
-    const v = z(i);
-    if (!Number.isNaN(u) && !Number.isNaN(v)) lag += (u - fitted(i - 1)) * (v - fitted(i));
-  }
-  const rho = rss > 0 ? Math.min(0.9, Math.max(0, lag / rss)) : 0;
-  const inflate = (1 + rho) / (1 - rho);
-
+  const seg = segmentedLine(ts, zs, cfg);
+  const { tBar, zBar, sxx, m, sr } = seg.last;
+  const fitted = seg.fitted;
+  const inflate = (1 + seg.rho) / (1 - seg.rho);
+  // The last segment's slope, shrunk towards 0 by its significance: b·max(0, 1 − 1/t²) estimates the MSE-optimal
+  // factor b²/(b² + se²) (E[b̂²] = b² + se²), with se from the residuals inflated for their autocorrelation. A slope
+  // lost in day-to-day noise is not projected; a clear one is, nearly whole.
+  const se = sxx > 0 ? Math.sqrt((inflate * sr * sr) / sxx) : Number.POSITIVE_INFINITY;
+  const tStat = se > 0 && Number.isFinite(se) ? seg.last.b / se : 0;
+  const trend = tStat === 0 ? 0 : seg.last.b * Math.max(0, 1 - 1 / (tStat * tStat));
+  // Level now: the last segment's mean moved to the last day by the (shrunk) trend.
+  const lastLevel = m > 0 ? zBar + trend * (end - tBar) : 0;
   // Year-ago ratio (same weekdays 364 days back) when both year-ago stretches are covered.
   const ratio = yearAgoRatio(s, end, targets, z, cfg);
   const phi = cfg.damping;
   let recent = 0;
   let recentN = 0;
-  let recentT = 0;
   for (let i = end - 27; i <= end; i++) {
     const v = i >= 0 ? z(i) : Number.NaN;
     if (!Number.isNaN(v)) {
       recent += v;
       recentN++;
-      recentT += i;
     }
   }
-  // The trend projected is the smaller of the window's slope and the last 6 weeks' slope when they agree in sign,
-  // none when they do not: a ramp that has ended (or a step) is not run on, a steady trend is. The level starts
-  // from the mean of the last 4 weeks (moved to the last day by that trend), not from the line's end, so a level
-  // that moved recently is taken as it is now.
-  const bRecent = slope(z, Math.max(start, end - 41), end);
-  const trend = Math.sign(b) === Math.sign(bRecent) ? Math.sign(b) * Math.min(Math.abs(b), Math.abs(bRecent)) : 0;
-  const lastLevel = recentN > 0 ? recent / recentN + trend * (end - recentT / recentN) : fitted(end);
   const level = targets.map((t) => {
     if (ratio !== null && recentN > 0) return Math.max(0, (recent / recentN) * ratio);
     const h = t - end;
@@ -272,28 +248,107 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
   return { daily, level, dowFactor, fitted, sigma, start, n, yearAgo: ratio !== null && recentN > 0 };
 }
 
-/** OLS slope of z over [from, to] (days without a value skipped); 0 with fewer than two values. */
-function slope(z: (i: number) => number, from: number, to: number): number {
-  let m = 0;
-  let st = 0;
-  let sz = 0;
-  for (let i = from; i <= to; i++) {
-    const v = z(i);
-    if (Number.isNaN(v)) continue;
-    m++;
-    st += i;
-    sz += v;
+/** An OLS line over some days: mean day and value, slope, Σ(t − t̄)², residual sum of squares, count, residual σ. */
+interface Line {
+  tBar: number;
+  zBar: number;
+  b: number;
+  sxx: number;
+  rss: number;
+  m: number;
+  sr: number;
+}
+
+/** The de-seasonalised level as one line, or two lines split at a break, and what the projection reads of it. */
+interface Segmented {
+  /** The line the level and the trend are read from: the whole window's, or the one after the break. */
+  last: Line;
+  /** Fitted level at a day index: the line of the segment the day falls in. */
+  fitted: (i: number) => number;
+  /** Lag-1 autocorrelation of the residuals of the chosen fit, in [0, 0.9]. */
+  rho: number;
+  /** First day index of the last segment when a break was chosen, else null. */
+  breakAt: number | null;
+}
+
+/** OLS lines over index ranges of (t, z) in O(1) each, from prefix sums (centred, so the sums stay small). */
+function lineFitter(ts: readonly number[], zs: readonly number[]): (from: number, to: number) => Line {
+  const n = ts.length;
+  const t0 = n > 0 ? ts[0]! : 0;
+  const z0 = n > 0 ? zs.reduce((a, x) => a + x, 0) / n : 0;
+  const St = new Float64Array(n + 1);
+  const Sz = new Float64Array(n + 1);
+  const Stt = new Float64Array(n + 1);
+  const Szz = new Float64Array(n + 1);
+  const Stz = new Float64Array(n + 1);
+  for (let k = 0; k < n; k++) {
+    const t = ts[k]! - t0;
+    const v = zs[k]! - z0;
+    St[k + 1] = St[k]! + t;
+    Sz[k + 1] = Sz[k]! + v;
+    Stt[k + 1] = Stt[k]! + t * t;
+    Szz[k + 1] = Szz[k]! + v * v;
+    Stz[k + 1] = Stz[k]! + t * v;
   }
-  if (m < 2) return 0;
-  let sxx = 0;
-  let sxz = 0;
-  for (let i = from; i <= to; i++) {
-    const v = z(i);
-    if (Number.isNaN(v)) continue;
-    sxx += (i - st / m) ** 2;
-    sxz += (i - st / m) * (v - sz / m);
+  // Line over positions [from, to) of the arrays.
+  return (from, to) => {
+    const m = to - from;
+    if (m <= 0) return { tBar: 0, zBar: 0, b: 0, sxx: 0, rss: 0, m: 0, sr: 0 };
+    const tBar = (St[to]! - St[from]!) / m;
+    const zBar = (Sz[to]! - Sz[from]!) / m;
+    const sxx = Math.max(0, Stt[to]! - Stt[from]! - m * tBar * tBar);
+    const sxz = Stz[to]! - Stz[from]! - m * tBar * zBar;
+    const szz = Math.max(0, Szz[to]! - Szz[from]! - m * zBar * zBar);
+    const b = sxx > 0 ? sxz / sxx : 0;
+    const rss = Math.max(0, szz - b * sxz);
+    return { tBar: tBar + t0, zBar: zBar + z0, b, sxx, rss, m, sr: m > 2 ? Math.sqrt(rss / (m - 2)) : 0 };
+  };
+}
+
+/** Lag-1 autocorrelation (consecutive days only) of the residuals of `fitted`, bounded to [0, 0.9]. */
+function residualRho(ts: readonly number[], zs: readonly number[], fitted: (i: number) => number): number {
+  let rss = 0;
+  let lag = 0;
+  for (let k = 0; k < ts.length; k++) {
+    const r = zs[k]! - fitted(ts[k]!);
+    rss += r * r;
+    if (k > 0 && ts[k - 1] === ts[k]! - 1) lag += r * (zs[k - 1]! - fitted(ts[k - 1]!));
   }
-  return sxx > 0 ? sxz / sxx : 0;
+  return rss > 0 ? Math.min(0.9, Math.max(0, lag / rss)) : 0;
+}
+
+/**
+ * The de-seasonalised level over the fit window as one straight line, or as two (a break: a step, a ramp that
+ * started or ended, a trend that turned) when that fits better by BIC. The break is searched over every day that
+ * leaves `breakMinDays` on each side; BIC counts 2 parameters for one line and 5 for two (two lines and the break
+ * day), and uses the effective sample size n·(1 − ρ)/(1 + ρ) of autocorrelated daily residuals, so day-to-day
+ * persistence is not taken for a break. Why: the level of a customer whose load moved recently is what it does since
+ * then, but a customer who did not move is measured on the whole window (a long mean is far less noisy than 4 weeks).
+ */
+function segmentedLine(ts: readonly number[], zs: readonly number[], cfg: ForecastConfig): Segmented {
+  const line = lineFitter(ts, zs);
+  const n = ts.length;
+  const whole = line(0, n);
+  const at = (l: Line) => (i: number) => l.zBar + l.b * (i - l.tBar);
+  const one: Segmented = { last: whole, fitted: at(whole), rho: 0, breakAt: null };
+  one.rho = residualRho(ts, zs, one.fitted);
+  if (n < 2 * cfg.breakMinDays || whole.rss <= 0) return one;
+  let best: { k: number; rss: number } | null = null;
+  for (let k = 1; k < n; k++) {
+    if (ts[k]! - ts[0]! < cfg.breakMinDays || ts[n - 1]! - ts[k]! + 1 < cfg.breakMinDays) continue;
+    const rss = line(0, k).rss + line(k, n).rss;
+    if (best === null || rss < best.rss) best = { k, rss };
+  }
+  if (best === null) return one;
+  const pre = line(0, best.k);
+  const post = line(best.k, n);
+  const split = ts[best.k]!;
+  const fitted2 = (i: number): number => (i < split ? at(pre)(i) : at(post)(i));
+  const rho2 = residualRho(ts, zs, fitted2);
+  const nEff = Math.max(3, (n * (1 - rho2)) / (1 + rho2));
+  const bic = (rss: number, p: number) => nEff * Math.log(Math.max(rss, 1e-12) / n) + p * Math.log(nEff);
+  if (bic(best.rss, 5) >= bic(whole.rss, 2)) return one;
+  return { last: post, fitted: fitted2, rho: rho2, breakAt: split };
 }
 
 /** Day of week (0 = Monday) of a series index, also beyond the series' end. */
@@ -305,14 +360,18 @@ function yearAgoRatio(s: Series, end: number, targets: readonly number[], z: (i:
   const mean = (idx: number[]): number | null => {
     let a = 0;
     let k = 0;
+    let read = 0;
     for (const i of idx) {
-      const v = i >= 0 && i < s.kwh.length ? z(i) : Number.NaN;
+      if (i < 0 || i >= s.kwh.length || Number.isNaN(s.kwh[i]!)) continue;
+      read++;
+      const v = z(i);
       if (!Number.isNaN(v)) {
         a += v;
         k++;
       }
     }
-    return k >= 0.8 * idx.length && k > 0 ? a / k : null;
+    // Coverage counts days with data (a weekday-only plant's idle weekends have data but no level to read).
+    return read >= 0.8 * idx.length && k > 0 ? a / k : null;
   };
   const before = mean(Array.from({ length: 28 }, (_, k) => end - 27 + k - 364));
   const target = mean(targets.map((t) => t - 364));
