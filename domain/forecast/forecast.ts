@@ -1,6 +1,6 @@
 import { computeBill, type BillCustomer } from '../billing/compute-bill.ts';
 import type { PeriodUsage } from '../billing/bill.ts';
-import { DEFAULT_FORECAST, type ForecastConfig } from '../config.ts';
+import { DEFAULT_FORECAST, NO_HOLIDAYS, type ForecastConfig, type HolidayCalendar } from '../config.ts';
 import { periodRange, shiftPeriod } from '../statements/compose-statement.ts';
 import type { Tariff } from '../tariffs/tariff.ts';
 import { dayKeyOfEpochDay, epochDayOf, Zone } from '../time/zone.ts';
@@ -100,6 +100,19 @@ export interface Series {
   /** Index of the last day with data. */
   end: number;
   count: number;
+  /** What the calendar makes of the day at an index (also beyond the series' end). */
+  kindAt: (i: number) => DayKind;
+}
+
+/** 0 = an ordinary day, 1 = a holiday (projected like the customer's Sunday), 2 = a make-up workday (like its average weekday). */
+export type DayKind = 0 | 1 | 2;
+
+/** The calendar as a lookup by epoch day. */
+export function dayKinds(cal: HolidayCalendar): (epochDay: number) => DayKind {
+  const m = new Map<number, DayKind>();
+  for (const r of cal.off) for (let e = epochDayOf(r.from); e <= epochDayOf(r.to); e++) m.set(e, 1);
+  for (const d of cal.workdays) m.set(epochDayOf(d), 2);
+  return (e) => m.get(e) ?? 0;
 }
 
 export interface Target {
@@ -132,11 +145,12 @@ export function targetOf(days: readonly ForecastDay[], period?: string, asOf?: s
 }
 
 /** Days on or before `lastReadable` and within `maxHistoryDays` of it, dense; a day given twice: the later entry wins. */
-export function seriesOf(days: readonly ForecastDay[], lastReadable: string, maxHistoryDays: number): Series {
+export function seriesOf(days: readonly ForecastDay[], lastReadable: string, maxHistoryDays: number, calendar: HolidayCalendar = NO_HOLIDAYS): Series {
   const hi = epochDayOf(lastReadable);
   const e0 = hi - maxHistoryDays + 1;
   const n = maxHistoryDays;
-  const s: Series = { e0, kwh: new Float64Array(n).fill(Number.NaN), maxKw: new Float64Array(n).fill(Number.NaN), dow: new Uint8Array(n), days: new Array(n), end: -1, count: 0 };
+  const kind = dayKinds(calendar);
+  const s: Series = { e0, kwh: new Float64Array(n).fill(Number.NaN), maxKw: new Float64Array(n).fill(Number.NaN), dow: new Uint8Array(n), days: new Array(n), end: -1, count: 0, kindAt: (i) => kind(e0 + i) };
   for (let i = 0; i < n; i++) s.dow[i] = Zone.weekday(dayKeyOfEpochDay(e0 + i)) - 1;
   for (const d of days) {
     if (d.day > lastReadable) continue;
@@ -157,6 +171,8 @@ interface Fit {
   /** Forecast de-seasonalised level per target index. */
   level: number[];
   dowFactor: number[];
+  /** The weekly factor a day index is projected with: its weekday's, Sunday's on a holiday, Monday–Friday's mean on a make-up workday. */
+  factorAt: (i: number) => number;
   /** Fitted de-seasonalised level at index i (the OLS line). */
   fitted: (i: number) => number;
   /** Analytic relative σ of the target total. */
@@ -175,20 +191,26 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
   for (let i = start; i <= end; i++) {
     const y = s.kwh[i]!;
     if (Number.isNaN(y)) continue;
+    n++;
+    if (s.kindAt(i) !== 0) continue; // a holiday or a make-up workday says nothing of its weekday
     sum[s.dow[i]!] += y;
     cnt[s.dow[i]!]++;
-    n++;
   }
   if (n < cfg.minDays) return null;
   const means = sum.map((x, w) => (cnt[w]! > 0 ? x / cnt[w]! : Number.NaN));
   const known = means.filter((m) => !Number.isNaN(m));
   const overall = known.reduce((a, b) => a + b, 0) / known.length;
   const dowFactor = means.map((m) => (overall > 0 && !Number.isNaN(m) ? m / overall : 1));
+  const workdayFactor = dowFactor.slice(0, 5).reduce((a, x) => a + x, 0) / 5;
+  const factorAt = (i: number): number => {
+    const k = s.kindAt(i);
+    return k === 1 ? dowFactor[6]! : k === 2 ? workdayFactor : dowFactor[dowIndex(s, i)]!;
+  };
   // De-seasonalised level z = y / factor, on days whose weekday carries load (a closed weekend says nothing of the level).
   const z = (i: number): number => {
     const f = dowFactor[s.dow[i]!]!;
     const y = s.kwh[i]!;
-    return Number.isNaN(y) || f < 0.05 ? Number.NaN : y / f;
+    return Number.isNaN(y) || f < 0.05 || s.kindAt(i) !== 0 ? Number.NaN : y / f;
   };
   const ts: number[] = [];
   const zs: number[] = [];
@@ -228,14 +250,14 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
     const damped = phi >= 1 ? h : (phi * (1 - phi ** h)) / (1 - phi);
     return Math.max(0, lastLevel + trend * damped);
   });
-  const daily = targets.map((t, k) => level[k]! * dowFactor[dowIndex(s, t)]!);
+  const daily = targets.map((t, k) => level[k]! * factorAt(t));
   const total = daily.reduce((a, x) => a + x, 0);
   // Analytic variance of the total: independent daily noise plus the (fully correlated) level/trend uncertainty.
   let sf = 0;
   let sf2 = 0;
   let tEff = 0;
   for (let k = 0; k < targets.length; k++) {
-    const f = dowFactor[dowIndex(s, targets[k]!)]!;
+    const f = factorAt(targets[k]!);
     sf += f;
     sf2 += f * f;
     const h = targets[k]! - end;
@@ -245,7 +267,7 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
   const levelVar = sr * sr * (1 / Math.max(m, 1) + (sxx > 0 ? (tEff - tBar) ** 2 / sxx : 0));
   const variance = inflate * (sf2 * sr * sr + sf * sf * levelVar);
   const sigma = total > 0 ? Math.sqrt(variance) / total : 0;
-  return { daily, level, dowFactor, fitted, sigma, start, n, yearAgo: ratio !== null && recentN > 0 };
+  return { daily, level, dowFactor, factorAt, fitted, sigma, start, n, yearAgo: ratio !== null && recentN > 0 };
 }
 
 /** An OLS line over some days: mean day and value, slope, Σ(t − t̄)², residual sum of squares, count, residual σ. */
@@ -431,24 +453,28 @@ function holdoutErrors(s: Series, cfg: ForecastConfig): number[] {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-/** Mean hourly shares per day of the week over the fit window (uniform where nothing is known). */
+/**
+ * Mean hourly shares over the fit window: per day of the week (0..6), and Monday–Friday pooled (7, for make-up
+ * workdays); holidays and make-up workdays of the window are left out. Uniform where nothing is known.
+ */
 function hourlyShapes(s: Series, start: number, end: number): number[][] {
-  const acc = Array.from({ length: 8 }, () => new Array<number>(24).fill(0));
+  const acc = Array.from({ length: 9 }, () => new Array<number>(24).fill(0));
   for (let i = start; i <= end; i++) {
     const d = s.days[i];
-    if (!d || d.hourly.length !== 24) continue;
+    if (!d || d.hourly.length !== 24 || s.kindAt(i) !== 0) continue;
     const w = s.dow[i]!;
     for (let h = 0; h < 24; h++) {
       acc[w]![h]! += d.hourly[h]!;
-      acc[7]![h]! += d.hourly[h]!;
+      if (w < 5) acc[7]![h]! += d.hourly[h]!;
+      acc[8]![h]! += d.hourly[h]!;
     }
   }
   const norm = (a: number[]): number[] | null => {
     const t = a.reduce((x, y) => x + y, 0);
     return t > 0 ? a.map((x) => x / t) : null;
   };
-  const all = norm(acc[7]!) ?? new Array<number>(24).fill(1 / 24);
-  return acc.slice(0, 7).map((a) => norm(a) ?? all);
+  const all = norm(acc[8]!) ?? new Array<number>(24).fill(1 / 24);
+  return acc.slice(0, 8).map((a) => norm(a) ?? all);
 }
 
 /** Forecast days as the billing engine reads them, and the band totals under `schedule`. */
@@ -508,7 +534,7 @@ function basisOf(s: Series, start: number, end: number): Forecast['basis'] {
 export function forecastNextMonth(input: ForecastInput): ForecastResult {
   const cfg = input.config ?? DEFAULT_FORECAST;
   const target = targetOf(input.days, input.period, input.asOf);
-  const s = seriesOf(input.days, target.lastReadable, cfg.maxHistoryDays);
+  const s = seriesOf(input.days, target.lastReadable, cfg.maxHistoryDays, cfg.holidays);
   const targets = target.epochs.map((e) => e - s.e0);
   const f = s.end < 0 ? null : fit(s, s.end, targets, cfg);
   if (f === null) {
@@ -541,7 +567,10 @@ export function forecastNextMonth(input: ForecastInput): ForecastResult {
   const lowTail = (1 - cfg.coverage) / 2;
 
   const shapes = hourlyShapes(s, f.start, s.end);
-  const projected = projectDays(target.epochs, f.daily, (k) => shapes[dowIndex(s, targets[k]!)]!, input.bands, maxDemandKw, reactiveRatio(s, f.start, s.end));
+  const projected = projectDays(target.epochs, f.daily, (k) => {
+    const kind = s.kindAt(targets[k]!);
+    return shapes[kind === 1 ? 6 : kind === 2 ? 7 : dowIndex(s, targets[k]!)]!;
+  }, input.bands, maxDemandKw, reactiveRatio(s, f.start, s.end));
   const bill = billOf(input, target, projected.days);
   return {
     period: target.period,
