@@ -224,12 +224,16 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
   const { tBar, zBar, sxx, m, sr } = seg.last;
   const fitted = seg.fitted;
   const inflate = (1 + seg.rho) / (1 - seg.rho);
-  // The last segment's slope, shrunk towards 0 by its significance: b·max(0, 1 − 1/t²) estimates the MSE-optimal
-  // factor b²/(b² + se²) (E[b̂²] = b² + se²), with se from the residuals inflated for their autocorrelation. A slope
-  // lost in day-to-day noise is not projected; a clear one is, nearly whole.
+  // The last segment's slope, kept only when BIC prefers a line to a constant (t² > ln n_eff, n_eff the days
+  // deflated for autocorrelation; the same criterion as the break), then shrunk towards 0 by its significance:
+  // b·max(0, 1 − 1/t²) estimates the MSE-optimal factor b²/(b² + se²) (E[b̂²] = b² + se²), se from residuals inflated
+  // for their autocorrelation. A slope lost in day-to-day noise is not projected (on a long lever: the level is read
+  // at the window's end and projected a month on), a clear one is, nearly whole.
   const se = sxx > 0 ? Math.sqrt((inflate * sr * sr) / sxx) : Number.POSITIVE_INFINITY;
-  const tStat = se > 0 && Number.isFinite(se) ? seg.last.b / se : 0;
-  const trend = tStat === 0 ? 0 : seg.last.b * Math.max(0, 1 - 1 / (tStat * tStat));
+  // An exact line (no residual) has an infinite t; no spread of days (sxx = 0), none.
+  const tStat = !Number.isFinite(se) ? 0 : se > 0 ? seg.last.b / se : seg.last.b === 0 ? 0 : Number.POSITIVE_INFINITY;
+  const nEff = Math.max(3, m / inflate);
+  const trend = tStat * tStat <= Math.log(nEff) ? 0 : seg.last.b * Math.max(0, 1 - 1 / (tStat * tStat));
   // Level now: the last segment's mean moved to the last day by the (shrunk) trend.
   const lastLevel = m > 0 ? zBar + trend * (end - tBar) : 0;
   // Year-ago ratio (same weekdays 364 days back) when both year-ago stretches are covered.
