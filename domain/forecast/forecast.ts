@@ -19,13 +19,17 @@ import { BANDS, type Band, type BandSchedule, type DailyUsage } from '../usage/d
  *   break (a step, a ramp that began or ended) when that fits better by BIC (`segmentedLine`; at least `breakMinDays`
  *   on each side). The level and the trend are read from the last segment: a customer whose load moved is measured
  *   since the move, one that did not is measured on the whole window (far less noisy than the last 4 weeks). The
- *   slope is shrunk towards 0 by its significance (× max(0, 1 − 1/t²), t with autocorrelation-inflated standard
- *   error), and projected with Gardner's damped trend (φ per day, `damping`) so it is followed but not run out for
+ *   slope is kept only when BIC prefers a line to a constant (t² > ln n_eff), shrunk towards 0 by its significance
+ *   (× max(0, 1 − 1/t²), t with autocorrelation-inflated standard error), and projected with Gardner's damped trend (φ per day, `damping`) so it is followed but not run out for
  *   ever. The backtest on the samples (a ramp, then flat) showed why: a 12-week slope run on after the ramp ended,
  *   and a 4-week level on very noisy customers, lost to the seasonal-naive baseline.
  * - Annual season: when the history holds the same weeks a year earlier (400 days are read), the year-ago ratio
  *   "target month / the 4 weeks before the forecast" (same weekdays, 364 days back), bounded by `maxSeasonalRatio`,
  *   replaces the linear trend on the mean of the last 4 weeks: it carries the season and last year's trend at once.
+ * - Holidays (`holidays`, a calendar in the configuration): statutory days off and make-up workdays (调休) are left
+ *   out of the weekday factors, the level and the hourly shapes of the fit window, so a golden week is not read as a
+ *   drop of the level; in the target month a day off is projected like the customer's Sunday (kWh and hours) and a
+ *   make-up workday like its average Monday–Friday.
  * - Hours and bands: the mean hourly shape per day of the week over the fit window, laid over the forecast days and
  *   banded with the given schedule (weekday/weekend rows, month columns), so bands add up to kWh by construction.
  * - Interval: log-normal with σ pooled from the model's own errors on held-out recent 28-day blocks (refit without
@@ -173,7 +177,7 @@ interface Fit {
   dowFactor: number[];
   /** The weekly factor a day index is projected with: its weekday's, Sunday's on a holiday, Monday–Friday's mean on a make-up workday. */
   factorAt: (i: number) => number;
-  /** Fitted de-seasonalised level at index i (the OLS line). */
+  /** Fitted de-seasonalised level at index i (the OLS line of the segment the day falls in). */
   fitted: (i: number) => number;
   /** Analytic relative σ of the target total. */
   sigma: number;
