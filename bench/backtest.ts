@@ -6,13 +6,16 @@
  * DailyUsage (hourly meter, so max demand = the largest hourly kWh): a weekly rhythm (continuous, day-shift,
  * weekday-only, night-shift), annual seasonality (amplitude 0–30%, summer or winter peak), a linear trend
  * (−20%..+30% a year), AR(1) daily noise (σ 3–12%), hourly noise, and a step change (±15–40%) for 15% of them.
+ * With a holiday calendar, its days off run like a Sunday of the customer and its make-up workdays like a weekday
+ * (the set "with holidays", forecast with the same calendar); without one there are no holidays, and the model is
+ * given none (`NO_HOLIDAYS`): a calendar the data does not follow would only mislead it.
  * Samples: the sample generator's hourly totals (samples/lib/load.ts, the same numbers its reading files hold,
  * 2026-04-15..2026-10-31) turned into DailyUsage directly, without the parsers (their faults are not the point here).
  */
-import { DEFAULT_BANDS } from '../domain/config.ts';
+import { CN_HOLIDAYS_2025_2026, DEFAULT_BANDS, DEFAULT_FORECAST, NO_HOLIDAYS, type ForecastConfig, type HolidayCalendar } from '../domain/config.ts';
 import { backtest, type Backtest } from '../domain/forecast/backtest.ts';
 import { baselineNextMonth } from '../domain/forecast/baseline.ts';
-import { forecastNextMonth, type ForecastDay } from '../domain/forecast/forecast.ts';
+import { dayKinds, forecastNextMonth, type ForecastDay } from '../domain/forecast/forecast.ts';
 import { mulberry32 } from '../domain/classification/prng.ts';
 import { epochDayOf, nextDay, Zone } from '../domain/time/zone.ts';
 import type { Band } from '../domain/usage/daily-usage.ts';
@@ -37,7 +40,8 @@ const SHAPES: Record<string, (h: number) => number> = {
 };
 
 /** The generated set (deterministic for a seed). */
-export function generateSet(customers: number, seed: number): { customerId: string; days: ForecastDay[] }[] {
+export function generateSet(customers: number, seed: number, holidays: HolidayCalendar = NO_HOLIDAYS): { customerId: string; days: ForecastDay[] }[] {
+  const dayKind = dayKinds(holidays);
   const rnd = mulberry32(seed);
   const u = (a: number, b: number) => a + (b - a) * rnd();
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
@@ -61,7 +65,8 @@ export function generateSet(customers: number, seed: number): { customerId: stri
     for (let d = 0; d < n; d++) {
       const day = nextDay(first, d);
       const doy = epochDayOf(day) - epochDayOf(`${day.slice(0, 4)}-01-01`);
-      const wk = Zone.weekday(day) >= 6 ? weekend : 1;
+      const k = dayKind(epochDayOf(day));
+      const wk = k === 1 ? weekend : k === 2 ? 1 : Zone.weekday(day) >= 6 ? weekend : 1;
       ar = 0.6 * ar + sigma * Math.sqrt(1 - 0.36) * gauss();
       const level = base * (1 + trend * d) * (1 + amp * Math.cos((2 * Math.PI * (doy - peakDay)) / 365)) * (step && d >= step.day ? step.factor : 1);
       const energy = Math.max(0, level * wk * (1 + ar));
@@ -86,29 +91,37 @@ export function sampleSet(): { customerId: string; days: ForecastDay[] }[] {
   });
 }
 
-function timePerForecast(set: { days: ForecastDay[] }[], fn: typeof forecastNextMonth): number {
+function timePerForecast(set: { days: ForecastDay[] }[], fn: typeof forecastNextMonth, config: ForecastConfig): number {
   const t0 = performance.now();
   let k = 0;
   for (const c of set) {
     const last = c.days[c.days.length - 1];
     if (!last) continue;
-    fn({ days: c.days, bands: DEFAULT_BANDS, asOf: last.day });
+    fn({ days: c.days, bands: DEFAULT_BANDS, asOf: last.day, config });
     k++;
   }
   return (performance.now() - t0) / Math.max(k, 1);
 }
 
-export function benchBacktest(opts: { customers: number; seed: number }): SetResult[] {
+/**
+ * The generated set for three seeds (`seed`, `seed` + 1, `seed` + 2: a model tuned to one draw would show on the
+ * others), the first seed again with China's 2025–2026 holidays, and the samples.
+ */
+export function benchBacktest(opts: { customers: number; seed: number; seeds?: number[] }): SetResult[] {
+  const none: ForecastConfig = { ...DEFAULT_FORECAST, holidays: NO_HOLIDAYS };
+  const cn: ForecastConfig = { ...DEFAULT_FORECAST, holidays: CN_HOLIDAYS_2025_2026 };
+  const seeds = opts.seeds ?? [opts.seed, opts.seed + 1, opts.seed + 2];
   const sets = [
-    { name: `generated (${opts.customers} customers × 2 years, seed ${opts.seed})`, data: generateSet(opts.customers, opts.seed) },
-    { name: 'samples (200 days, 2026-04-15..10-31)', data: sampleSet() },
+    ...seeds.map((seed) => ({ name: `generated (${opts.customers} customers × 2 years, seed ${seed})`, data: generateSet(opts.customers, seed), config: none })),
+    { name: `generated with China's 2025–2026 holidays (${opts.customers} customers × 2 years, seed ${seeds[0]!}), model given that calendar`, data: generateSet(opts.customers, seeds[0]!, CN_HOLIDAYS_2025_2026), config: cn },
+    { name: 'samples (200 days, 2026-04-15..10-31, no holidays)', data: sampleSet(), config: none },
   ];
-  return sets.map(({ name, data }) => ({
+  return sets.map(({ name, data, config }) => ({
     name,
     customers: data.length,
-    result: backtest(data, { bands: DEFAULT_BANDS }),
-    msPerForecast: timePerForecast(data, forecastNextMonth),
-    msPerBaseline: timePerForecast(data, baselineNextMonth),
+    result: backtest(data, { bands: DEFAULT_BANDS, config }),
+    msPerForecast: timePerForecast(data, forecastNextMonth, config),
+    msPerBaseline: timePerForecast(data, baselineNextMonth, config),
   }));
 }
 

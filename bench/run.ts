@@ -28,7 +28,7 @@ for populations of 1,000 and 5,000, against what the old classify-on-every-file 
 Fan-out (issue 9 §3, only with --only fanout; minutes): a long CSV of --fanout-mb MB (default 2,048) for
 --fanout-customers customers (default 100) at --fanout-minutes-minute intervals (default 1) is uploaded with kam
 upload's code to the local stack, processed through the byte-range fan-out, and compared with kam validate.
-Backtest (issue 11 §2, only with --only backtest; seconds): next-month forecast vs seasonal-naive MAPE on a generated set (--backtest-customers N, default 200, × 2 years) and on the samples.
+Backtest (issue 11 §2, only with --only backtest; seconds): next-month forecast vs seasonal-naive MAPE on a generated set (--backtest-customers N, default 200, × 2 years; seeds --backtest-seed N, default 11, and the next two; once more with China's holidays) and on the samples.
 Anomalies (issue 11 §3, only with --only anomalies; seconds): 300 generated customers × 120 days with injected anomalies, precision and recall per kind.`;
 
 const args = process.argv.slice(2);
@@ -65,7 +65,7 @@ fan-out on the local stack: ${mb.toFixed(0)} MB long CSV, ${r.readings.toLocaleS
 // The next-month forecast's backtest against the seasonal-naive baseline (issue 11 §2).
 if (args.includes('--only') && args[args.indexOf('--only') + 1] === 'backtest') {
   const { benchBacktest, printBacktest } = await import('./backtest.ts');
-  printBacktest(benchBacktest({ customers: opt('--backtest-customers', 200), seed: 11 }));
+  printBacktest(benchBacktest({ customers: opt('--backtest-customers', 200), seed: opt('--backtest-seed', 11) }));
   process.exit(0);
 }
 const meters = opt('--meters', 1000);

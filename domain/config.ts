@@ -1,4 +1,5 @@
 import type { Band, BandSchedule } from './usage/daily-usage.ts';
+import { dayKeyOfEpochDay, epochDayOf } from './time/zone.ts';
 import type { AliasMap } from './parsing/header-aliases.ts';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './parsing/decode.ts';
 
@@ -244,9 +245,51 @@ export interface ForecastConfig {
   holdouts: number;
   /** Year-ago seasonal ratio is bounded to [1/x, x] so a year-ago step change cannot run away with a forecast. */
   maxSeasonalRatio: number;
+  /** A break in the level (step, ramp begun or ended) is only looked for with at least this many days on each side of it. */
+  breakMinDays: number;
+  /** Statutory holidays and make-up workdays (调休) the fit leaves out and the target month is projected with. */
+  holidays: HolidayCalendar;
 }
 
-export const DEFAULT_FORECAST: ForecastConfig = { fitDays: 84, minDays: 42, maxHistoryDays: 400, damping: 0.95, coverage: 0.8, holdouts: 6, maxSeasonalRatio: 2 };
+/**
+ * Public holidays and make-up workdays. A holiday is projected like a Sunday of the customer (a plant that runs on
+ * Sundays runs on holidays, an office that idles idles), a make-up workday like the customer's average Monday–Friday;
+ * in the fit window both are left out of the weekday factors, the level and the hourly shapes, so a golden week does
+ * not read as a drop of the weekday level. Extend it every year when the State Council publishes the next one.
+ */
+export interface HolidayCalendar {
+  /** Days off, as inclusive ranges yyyy-mm-dd (a one-day holiday: from = to). */
+  off: readonly { from: string; to: string }[];
+  /** Weekend days worked instead (调休上班), yyyy-mm-dd. */
+  workdays: readonly string[];
+}
+
+export const NO_HOLIDAYS: HolidayCalendar = { off: [], workdays: [] };
+
+/**
+ * Mainland China's statutory holidays and make-up workdays, 2025 and 2026, from the State Council General Office's
+ * notices (国务院办公厅关于2025年/2026年部分节假日安排的通知, 2024-11-12 and 2025-11-04).
+ */
+export const CN_HOLIDAYS_2025_2026: HolidayCalendar = {
+  off: [
+    { from: '2025-01-01', to: '2025-01-01' },
+    { from: '2025-01-28', to: '2025-02-04' },
+    { from: '2025-04-04', to: '2025-04-06' },
+    { from: '2025-05-01', to: '2025-05-05' },
+    { from: '2025-05-31', to: '2025-06-02' },
+    { from: '2025-10-01', to: '2025-10-08' },
+    { from: '2026-01-01', to: '2026-01-03' },
+    { from: '2026-02-15', to: '2026-02-23' },
+    { from: '2026-04-04', to: '2026-04-06' },
+    { from: '2026-05-01', to: '2026-05-05' },
+    { from: '2026-06-19', to: '2026-06-21' },
+    { from: '2026-09-25', to: '2026-09-27' },
+    { from: '2026-10-01', to: '2026-10-07' },
+  ],
+  workdays: ['2025-01-26', '2025-02-08', '2025-04-27', '2025-09-28', '2025-10-11', '2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10'],
+};
+
+export const DEFAULT_FORECAST: ForecastConfig = { fitDays: 84, minDays: 42, maxHistoryDays: 400, damping: 0.95, coverage: 0.8, holdouts: 6, maxSeasonalRatio: 2, breakMinDays: 35, holidays: CN_HOLIDAYS_2025_2026 };
 
 /** Throws on a forecast setting that cannot work (validated once where configuration is loaded). */
 export function validateForecastConfig(c: ForecastConfig): ForecastConfig {
@@ -260,5 +303,16 @@ export function validateForecastConfig(c: ForecastConfig): ForecastConfig {
   if (!(c.coverage > 0 && c.coverage < 1)) bad(`coverage must be in (0, 1), got ${c.coverage}`);
   if (!Number.isInteger(c.holdouts) || c.holdouts < 0 || c.holdouts > 12) bad(`holdouts must be an integer in 0..12, got ${c.holdouts}`);
   if (!(c.maxSeasonalRatio >= 1)) bad(`maxSeasonalRatio must be ≥ 1, got ${c.maxSeasonalRatio}`);
+  if (!Number.isInteger(c.breakMinDays) || c.breakMinDays < 7 || 2 * c.breakMinDays > c.fitDays) bad(`breakMinDays must be an integer in 7..fitDays/2, got ${c.breakMinDays}`);
+  const isDay = (d: unknown): d is string => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d) && dayKeyOfEpochDay(epochDayOf(d)) === d;
+  if (!c.holidays || !Array.isArray(c.holidays.off) || !Array.isArray(c.holidays.workdays)) bad('holidays must have off (ranges) and workdays (days)');
+  for (const r of c.holidays.off) {
+    if (!isDay(r?.from) || !isDay(r?.to) || r.from > r.to) bad(`holidays.off: ${JSON.stringify(r)} is not a range of valid days yyyy-mm-dd, from ≤ to`);
+    if (epochDayOf(r.to) - epochDayOf(r.from) > 31) bad(`holidays.off: ${r.from}..${r.to} is longer than a month`);
+  }
+  for (const d of c.holidays.workdays) {
+    if (!isDay(d)) bad(`holidays.workdays: ${JSON.stringify(d)} is not a valid day yyyy-mm-dd`);
+    if (c.holidays.off.some((r) => d >= r.from && d <= r.to)) bad(`holidays.workdays: ${d} is also a day off`);
+  }
   return c;
 }

@@ -1,6 +1,6 @@
 import { computeBill, type BillCustomer } from '../billing/compute-bill.ts';
 import type { PeriodUsage } from '../billing/bill.ts';
-import { DEFAULT_FORECAST, type ForecastConfig } from '../config.ts';
+import { DEFAULT_FORECAST, NO_HOLIDAYS, type ForecastConfig, type HolidayCalendar } from '../config.ts';
 import { periodRange, shiftPeriod } from '../statements/compose-statement.ts';
 import type { Tariff } from '../tariffs/tariff.ts';
 import { dayKeyOfEpochDay, epochDayOf, Zone } from '../time/zone.ts';
@@ -15,13 +15,21 @@ import { BANDS, type Band, type BandSchedule, type DailyUsage } from '../usage/d
  * no ML service and no library:
  * - Weekly rhythm: one multiplicative factor per day of the week (mean of that weekday / mean of the weekday means)
  *   over the fit window (`fitDays`, 12 weeks). A weekday-only plant gets factors ≈ 0 for its weekend days.
- * - Level and trend: the level is the mean de-seasonalised kWh of the last 4 weeks (what the customer does now). The
- *   trend is the least-squares slope of the fit window, projected with Gardner's damped trend (φ per day, `damping`)
- *   so it is followed but not run out for ever, and only when the last 6 weeks' slope agrees in sign (the smaller
- *   of the two then): a ramp or step that has ended is not run on, which the backtest on the samples showed matters.
+ * - Level and trend: the de-seasonalised daily kWh of the fit window as one straight line, or as two split at a
+ *   break (a step, a ramp that began or ended) when that fits better by BIC (`segmentedLine`; at least `breakMinDays`
+ *   on each side). The level and the trend are read from the last segment: a customer whose load moved is measured
+ *   since the move, one that did not is measured on the whole window (far less noisy than the last 4 weeks). The
+ *   slope is kept only when BIC prefers a line to a constant (t² > ln n_eff), shrunk towards 0 by its significance
+ *   (× max(0, 1 − 1/t²), t with autocorrelation-inflated standard error), and projected with Gardner's damped trend (φ per day, `damping`) so it is followed but not run out for
+ *   ever. The backtest on the samples (a ramp, then flat) showed why: a 12-week slope run on after the ramp ended,
+ *   and a 4-week level on very noisy customers, lost to the seasonal-naive baseline.
  * - Annual season: when the history holds the same weeks a year earlier (400 days are read), the year-ago ratio
  *   "target month / the 4 weeks before the forecast" (same weekdays, 364 days back), bounded by `maxSeasonalRatio`,
  *   replaces the linear trend on the mean of the last 4 weeks: it carries the season and last year's trend at once.
+ * - Holidays (`holidays`, a calendar in the configuration): statutory days off and make-up workdays (调休) are left
+ *   out of the weekday factors, the level and the hourly shapes of the fit window, so a golden week is not read as a
+ *   drop of the level; in the target month a day off is projected like the customer's Sunday (kWh and hours) and a
+ *   make-up workday like its average Monday–Friday.
  * - Hours and bands: the mean hourly shape per day of the week over the fit window, laid over the forecast days and
  *   banded with the given schedule (weekday/weekend rows, month columns), so bands add up to kWh by construction.
  * - Interval: log-normal with σ pooled from the model's own errors on held-out recent 28-day blocks (refit without
@@ -96,6 +104,19 @@ export interface Series {
   /** Index of the last day with data. */
   end: number;
   count: number;
+  /** What the calendar makes of the day at an index (also beyond the series' end). */
+  kindAt: (i: number) => DayKind;
+}
+
+/** 0 = an ordinary day, 1 = a holiday (projected like the customer's Sunday), 2 = a make-up workday (like its average weekday). */
+export type DayKind = 0 | 1 | 2;
+
+/** The calendar as a lookup by epoch day. */
+export function dayKinds(cal: HolidayCalendar): (epochDay: number) => DayKind {
+  const m = new Map<number, DayKind>();
+  for (const r of cal.off) for (let e = epochDayOf(r.from); e <= epochDayOf(r.to); e++) m.set(e, 1);
+  for (const d of cal.workdays) m.set(epochDayOf(d), 2);
+  return (e) => m.get(e) ?? 0;
 }
 
 export interface Target {
@@ -128,11 +149,12 @@ export function targetOf(days: readonly ForecastDay[], period?: string, asOf?: s
 }
 
 /** Days on or before `lastReadable` and within `maxHistoryDays` of it, dense; a day given twice: the later entry wins. */
-export function seriesOf(days: readonly ForecastDay[], lastReadable: string, maxHistoryDays: number): Series {
+export function seriesOf(days: readonly ForecastDay[], lastReadable: string, maxHistoryDays: number, calendar: HolidayCalendar = NO_HOLIDAYS): Series {
   const hi = epochDayOf(lastReadable);
   const e0 = hi - maxHistoryDays + 1;
   const n = maxHistoryDays;
-  const s: Series = { e0, kwh: new Float64Array(n).fill(Number.NaN), maxKw: new Float64Array(n).fill(Number.NaN), dow: new Uint8Array(n), days: new Array(n), end: -1, count: 0 };
+  const kind = dayKinds(calendar);
+  const s: Series = { e0, kwh: new Float64Array(n).fill(Number.NaN), maxKw: new Float64Array(n).fill(Number.NaN), dow: new Uint8Array(n), days: new Array(n), end: -1, count: 0, kindAt: (i) => kind(e0 + i) };
   for (let i = 0; i < n; i++) s.dow[i] = Zone.weekday(dayKeyOfEpochDay(e0 + i)) - 1;
   for (const d of days) {
     if (d.day > lastReadable) continue;
@@ -153,7 +175,9 @@ interface Fit {
   /** Forecast de-seasonalised level per target index. */
   level: number[];
   dowFactor: number[];
-  /** Fitted de-seasonalised level at index i (the OLS line). */
+  /** The weekly factor a day index is projected with: its weekday's, Sunday's on a holiday, Monday–Friday's mean on a make-up workday. */
+  factorAt: (i: number) => number;
+  /** Fitted de-seasonalised level at index i (the OLS line of the segment the day falls in). */
   fitted: (i: number) => number;
   /** Analytic relative σ of the target total. */
   sigma: number;
@@ -171,95 +195,77 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
   for (let i = start; i <= end; i++) {
     const y = s.kwh[i]!;
     if (Number.isNaN(y)) continue;
+    n++;
+    if (s.kindAt(i) !== 0) continue; // a holiday or a make-up workday says nothing of its weekday
     sum[s.dow[i]!] += y;
     cnt[s.dow[i]!]++;
-    n++;
   }
   if (n < cfg.minDays) return null;
   const means = sum.map((x, w) => (cnt[w]! > 0 ? x / cnt[w]! : Number.NaN));
   const known = means.filter((m) => !Number.isNaN(m));
   const overall = known.reduce((a, b) => a + b, 0) / known.length;
   const dowFactor = means.map((m) => (overall > 0 && !Number.isNaN(m) ? m / overall : 1));
+  const workdayFactor = dowFactor.slice(0, 5).reduce((a, x) => a + x, 0) / 5;
+  const factorAt = (i: number): number => {
+    const k = s.kindAt(i);
+    return k === 1 ? dowFactor[6]! : k === 2 ? workdayFactor : dowFactor[dowIndex(s, i)]!;
+  };
   // De-seasonalised level z = y / factor, on days whose weekday carries load (a closed weekend says nothing of the level).
   const z = (i: number): number => {
     const f = dowFactor[s.dow[i]!]!;
     const y = s.kwh[i]!;
-    return Number.isNaN(y) || f < 0.05 ? Number.NaN : y / f;
+    return Number.isNaN(y) || f < 0.05 || s.kindAt(i) !== 0 ? Number.NaN : y / f;
   };
-  let m = 0;
-  let st = 0;
-  let sz = 0;
+  const ts: number[] = [];
+  const zs: number[] = [];
   for (let i = start; i <= end; i++) {
     const v = z(i);
     if (Number.isNaN(v)) continue;
-    m++;
-    st += i;
-    sz += v;
+    ts.push(i);
+    zs.push(v);
   }
-  const tBar = st / Math.max(m, 1);
-  const zBar = sz / Math.max(m, 1);
-  let sxx = 0;
-  let sxz = 0;
-  for (let i = start; i <= end; i++) {
-    const v = z(i);
-    if (Number.isNaN(v)) continue;
-    sxx += (i - tBar) ** 2;
-    sxz += (i - tBar) * (v - zBar);
-  }
-  const b = sxx > 0 ? sxz / sxx : 0;
-  const fitted = (i: number): number => zBar + b * (i - tBar);
-  let rss = 0;
-  for (let i = start; i <= end; i++) {
-    const v = z(i);
-    if (!Number.isNaN(v)) rss += (v - fitted(i)) ** 2;
-  }
-  const sr = m > 2 ? Math.sqrt(rss / (m - 2)) : 0;
-  // Day-to-day load is autocorrelated (a busy week stays busy): the lag-1 correlation of the residuals inflates the
-  // variance of a sum by (1 + ρ) / (1 − ρ) (the effective sample size), which independent noise would understate.
-  let lag = 0;
-  for (let i = start + 1; i <= end; i++) {
-    const u = z(i - 1);
-    const v = z(i);
-    if (!Number.isNaN(u) && !Number.isNaN(v)) lag += (u - fitted(i - 1)) * (v - fitted(i));
-  }
-  const rho = rss > 0 ? Math.min(0.9, Math.max(0, lag / rss)) : 0;
-  const inflate = (1 + rho) / (1 - rho);
-
+  const seg = segmentedLine(ts, zs, cfg);
+  const { tBar, zBar, sxx, m, sr } = seg.last;
+  const fitted = seg.fitted;
+  const inflate = (1 + seg.rho) / (1 - seg.rho);
+  // The last segment's slope, kept only when BIC prefers a line to a constant (t² > ln n_eff, n_eff the days
+  // deflated for autocorrelation; the same criterion as the break), then shrunk towards 0 by its significance:
+  // b·max(0, 1 − 1/t²) estimates the MSE-optimal factor b²/(b² + se²) (E[b̂²] = b² + se²), se from residuals inflated
+  // for their autocorrelation. A slope lost in day-to-day noise is not projected (on a long lever: the level is read
+  // at the window's end and projected a month on), a clear one is, nearly whole.
+  const se = sxx > 0 ? Math.sqrt((inflate * sr * sr) / sxx) : Number.POSITIVE_INFINITY;
+  // An exact line (no residual) has an infinite t; no spread of days (sxx = 0), none.
+  const tStat = !Number.isFinite(se) ? 0 : se > 0 ? seg.last.b / se : seg.last.b === 0 ? 0 : Number.POSITIVE_INFINITY;
+  const nEff = Math.max(3, m / inflate);
+  const trend = tStat * tStat <= Math.log(nEff) ? 0 : seg.last.b * Math.max(0, 1 - 1 / (tStat * tStat));
+  // Level now: the last segment's mean moved to the last day by the (shrunk) trend.
+  const lastLevel = m > 0 ? zBar + trend * (end - tBar) : 0;
   // Year-ago ratio (same weekdays 364 days back) when both year-ago stretches are covered.
   const ratio = yearAgoRatio(s, end, targets, z, cfg);
   const phi = cfg.damping;
   let recent = 0;
   let recentN = 0;
-  let recentT = 0;
   for (let i = end - 27; i <= end; i++) {
     const v = i >= 0 ? z(i) : Number.NaN;
     if (!Number.isNaN(v)) {
       recent += v;
       recentN++;
-      recentT += i;
     }
   }
-  // The trend projected is the smaller of the window's slope and the last 6 weeks' slope when they agree in sign,
-  // none when they do not: a ramp that has ended (or a step) is not run on, a steady trend is. The level starts
-  // from the mean of the last 4 weeks (moved to the last day by that trend), not from the line's end, so a level
-  // that moved recently is taken as it is now.
-  const bRecent = slope(z, Math.max(start, end - 41), end);
-  const trend = Math.sign(b) === Math.sign(bRecent) ? Math.sign(b) * Math.min(Math.abs(b), Math.abs(bRecent)) : 0;
-  const lastLevel = recentN > 0 ? recent / recentN + trend * (end - recentT / recentN) : fitted(end);
   const level = targets.map((t) => {
     if (ratio !== null && recentN > 0) return Math.max(0, (recent / recentN) * ratio);
     const h = t - end;
     const damped = phi >= 1 ? h : (phi * (1 - phi ** h)) / (1 - phi);
     return Math.max(0, lastLevel + trend * damped);
   });
-  const daily = targets.map((t, k) => level[k]! * dowFactor[dowIndex(s, t)]!);
+  const daily = targets.map((t, k) => level[k]! * factorAt(t));
   const total = daily.reduce((a, x) => a + x, 0);
   // Analytic variance of the total: independent daily noise plus the (fully correlated) level/trend uncertainty.
   let sf = 0;
   let sf2 = 0;
   let tEff = 0;
   for (let k = 0; k < targets.length; k++) {
-    const f = dowFactor[dowIndex(s, targets[k]!)]!;
+    const f = factorAt(targets[k]!);
     sf += f;
     sf2 += f * f;
     const h = targets[k]! - end;
@@ -269,31 +275,110 @@ function fit(s: Series, end: number, targets: readonly number[], cfg: ForecastCo
   const levelVar = sr * sr * (1 / Math.max(m, 1) + (sxx > 0 ? (tEff - tBar) ** 2 / sxx : 0));
   const variance = inflate * (sf2 * sr * sr + sf * sf * levelVar);
   const sigma = total > 0 ? Math.sqrt(variance) / total : 0;
-  return { daily, level, dowFactor, fitted, sigma, start, n, yearAgo: ratio !== null && recentN > 0 };
+  return { daily, level, dowFactor, factorAt, fitted, sigma, start, n, yearAgo: ratio !== null && recentN > 0 };
 }
 
-/** OLS slope of z over [from, to] (days without a value skipped); 0 with fewer than two values. */
-function slope(z: (i: number) => number, from: number, to: number): number {
-  let m = 0;
-  let st = 0;
-  let sz = 0;
-  for (let i = from; i <= to; i++) {
-    const v = z(i);
-    if (Number.isNaN(v)) continue;
-    m++;
-    st += i;
-    sz += v;
+/** An OLS line over some days: mean day and value, slope, Σ(t − t̄)², residual sum of squares, count, residual σ. */
+interface Line {
+  tBar: number;
+  zBar: number;
+  b: number;
+  sxx: number;
+  rss: number;
+  m: number;
+  sr: number;
+}
+
+/** The de-seasonalised level as one line, or two lines split at a break, and what the projection reads of it. */
+interface Segmented {
+  /** The line the level and the trend are read from: the whole window's, or the one after the break. */
+  last: Line;
+  /** Fitted level at a day index: the line of the segment the day falls in. */
+  fitted: (i: number) => number;
+  /** Lag-1 autocorrelation of the residuals of the chosen fit, in [0, 0.9]. */
+  rho: number;
+  /** First day index of the last segment when a break was chosen, else null. */
+  breakAt: number | null;
+}
+
+/** OLS lines over index ranges of (t, z) in O(1) each, from prefix sums (centred, so the sums stay small). */
+function lineFitter(ts: readonly number[], zs: readonly number[]): (from: number, to: number) => Line {
+  const n = ts.length;
+  const t0 = n > 0 ? ts[0]! : 0;
+  const z0 = n > 0 ? zs.reduce((a, x) => a + x, 0) / n : 0;
+  const St = new Float64Array(n + 1);
+  const Sz = new Float64Array(n + 1);
+  const Stt = new Float64Array(n + 1);
+  const Szz = new Float64Array(n + 1);
+  const Stz = new Float64Array(n + 1);
+  for (let k = 0; k < n; k++) {
+    const t = ts[k]! - t0;
+    const v = zs[k]! - z0;
+    St[k + 1] = St[k]! + t;
+    Sz[k + 1] = Sz[k]! + v;
+    Stt[k + 1] = Stt[k]! + t * t;
+    Szz[k + 1] = Szz[k]! + v * v;
+    Stz[k + 1] = Stz[k]! + t * v;
   }
-  if (m < 2) return 0;
-  let sxx = 0;
-  let sxz = 0;
-  for (let i = from; i <= to; i++) {
-    const v = z(i);
-    if (Number.isNaN(v)) continue;
-    sxx += (i - st / m) ** 2;
-    sxz += (i - st / m) * (v - sz / m);
+  // Line over positions [from, to) of the arrays.
+  return (from, to) => {
+    const m = to - from;
+    if (m <= 0) return { tBar: 0, zBar: 0, b: 0, sxx: 0, rss: 0, m: 0, sr: 0 };
+    const tBar = (St[to]! - St[from]!) / m;
+    const zBar = (Sz[to]! - Sz[from]!) / m;
+    const sxx = Math.max(0, Stt[to]! - Stt[from]! - m * tBar * tBar);
+    const sxz = Stz[to]! - Stz[from]! - m * tBar * zBar;
+    const szz = Math.max(0, Szz[to]! - Szz[from]! - m * zBar * zBar);
+    const b = sxx > 0 ? sxz / sxx : 0;
+    const rss = Math.max(0, szz - b * sxz);
+    return { tBar: tBar + t0, zBar: zBar + z0, b, sxx, rss, m, sr: m > 2 ? Math.sqrt(rss / (m - 2)) : 0 };
+  };
+}
+
+/** Lag-1 autocorrelation (consecutive days only) of the residuals of `fitted`, bounded to [0, 0.9]. */
+function residualRho(ts: readonly number[], zs: readonly number[], fitted: (i: number) => number): number {
+  let rss = 0;
+  let lag = 0;
+  for (let k = 0; k < ts.length; k++) {
+    const r = zs[k]! - fitted(ts[k]!);
+    rss += r * r;
+    if (k > 0 && ts[k - 1] === ts[k]! - 1) lag += r * (zs[k - 1]! - fitted(ts[k - 1]!));
   }
-  return sxx > 0 ? sxz / sxx : 0;
+  return rss > 0 ? Math.min(0.9, Math.max(0, lag / rss)) : 0;
+}
+
+/**
+ * The de-seasonalised level over the fit window as one straight line, or as two (a break: a step, a ramp that
+ * started or ended, a trend that turned) when that fits better by BIC. The break is searched over every day that
+ * leaves `breakMinDays` on each side; BIC counts 2 parameters for one line and 5 for two (two lines and the break
+ * day), and uses the effective sample size n·(1 − ρ)/(1 + ρ) of autocorrelated daily residuals, so day-to-day
+ * persistence is not taken for a break. Why: the level of a customer whose load moved recently is what it does since
+ * then, but a customer who did not move is measured on the whole window (a long mean is far less noisy than 4 weeks).
+ */
+function segmentedLine(ts: readonly number[], zs: readonly number[], cfg: ForecastConfig): Segmented {
+  const line = lineFitter(ts, zs);
+  const n = ts.length;
+  const whole = line(0, n);
+  const at = (l: Line) => (i: number) => l.zBar + l.b * (i - l.tBar);
+  const one: Segmented = { last: whole, fitted: at(whole), rho: 0, breakAt: null };
+  one.rho = residualRho(ts, zs, one.fitted);
+  if (n < 2 * cfg.breakMinDays || whole.rss <= 0) return one;
+  let best: { k: number; rss: number } | null = null;
+  for (let k = 1; k < n; k++) {
+    if (ts[k]! - ts[0]! < cfg.breakMinDays || ts[n - 1]! - ts[k]! + 1 < cfg.breakMinDays) continue;
+    const rss = line(0, k).rss + line(k, n).rss;
+    if (best === null || rss < best.rss) best = { k, rss };
+  }
+  if (best === null) return one;
+  const pre = line(0, best.k);
+  const post = line(best.k, n);
+  const split = ts[best.k]!;
+  const fitted2 = (i: number): number => (i < split ? at(pre)(i) : at(post)(i));
+  const rho2 = residualRho(ts, zs, fitted2);
+  const nEff = Math.max(3, (n * (1 - rho2)) / (1 + rho2));
+  const bic = (rss: number, p: number) => nEff * Math.log(Math.max(rss, 1e-12) / n) + p * Math.log(nEff);
+  if (bic(best.rss, 5) >= bic(whole.rss, 2)) return one;
+  return { last: post, fitted: fitted2, rho: rho2, breakAt: split };
 }
 
 /** Day of week (0 = Monday) of a series index, also beyond the series' end. */
@@ -305,14 +390,18 @@ function yearAgoRatio(s: Series, end: number, targets: readonly number[], z: (i:
   const mean = (idx: number[]): number | null => {
     let a = 0;
     let k = 0;
+    let read = 0;
     for (const i of idx) {
-      const v = i >= 0 && i < s.kwh.length ? z(i) : Number.NaN;
+      if (i < 0 || i >= s.kwh.length || Number.isNaN(s.kwh[i]!)) continue;
+      read++;
+      const v = z(i);
       if (!Number.isNaN(v)) {
         a += v;
         k++;
       }
     }
-    return k >= 0.8 * idx.length && k > 0 ? a / k : null;
+    // Coverage counts days with data (a weekday-only plant's idle weekends have data but no level to read).
+    return read >= 0.8 * idx.length && k > 0 ? a / k : null;
   };
   const before = mean(Array.from({ length: 28 }, (_, k) => end - 27 + k - 364));
   const target = mean(targets.map((t) => t - 364));
@@ -372,24 +461,28 @@ function holdoutErrors(s: Series, cfg: ForecastConfig): number[] {
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-/** Mean hourly shares per day of the week over the fit window (uniform where nothing is known). */
+/**
+ * Mean hourly shares over the fit window: per day of the week (0..6), and Monday–Friday pooled (7, for make-up
+ * workdays); holidays and make-up workdays of the window are left out. Uniform where nothing is known.
+ */
 function hourlyShapes(s: Series, start: number, end: number): number[][] {
-  const acc = Array.from({ length: 8 }, () => new Array<number>(24).fill(0));
+  const acc = Array.from({ length: 9 }, () => new Array<number>(24).fill(0));
   for (let i = start; i <= end; i++) {
     const d = s.days[i];
-    if (!d || d.hourly.length !== 24) continue;
+    if (!d || d.hourly.length !== 24 || s.kindAt(i) !== 0) continue;
     const w = s.dow[i]!;
     for (let h = 0; h < 24; h++) {
       acc[w]![h]! += d.hourly[h]!;
-      acc[7]![h]! += d.hourly[h]!;
+      if (w < 5) acc[7]![h]! += d.hourly[h]!;
+      acc[8]![h]! += d.hourly[h]!;
     }
   }
   const norm = (a: number[]): number[] | null => {
     const t = a.reduce((x, y) => x + y, 0);
     return t > 0 ? a.map((x) => x / t) : null;
   };
-  const all = norm(acc[7]!) ?? new Array<number>(24).fill(1 / 24);
-  return acc.slice(0, 7).map((a) => norm(a) ?? all);
+  const all = norm(acc[8]!) ?? new Array<number>(24).fill(1 / 24);
+  return acc.slice(0, 8).map((a) => norm(a) ?? all);
 }
 
 /** Forecast days as the billing engine reads them, and the band totals under `schedule`. */
@@ -449,7 +542,7 @@ function basisOf(s: Series, start: number, end: number): Forecast['basis'] {
 export function forecastNextMonth(input: ForecastInput): ForecastResult {
   const cfg = input.config ?? DEFAULT_FORECAST;
   const target = targetOf(input.days, input.period, input.asOf);
-  const s = seriesOf(input.days, target.lastReadable, cfg.maxHistoryDays);
+  const s = seriesOf(input.days, target.lastReadable, cfg.maxHistoryDays, cfg.holidays);
   const targets = target.epochs.map((e) => e - s.e0);
   const f = s.end < 0 ? null : fit(s, s.end, targets, cfg);
   if (f === null) {
@@ -482,7 +575,10 @@ export function forecastNextMonth(input: ForecastInput): ForecastResult {
   const lowTail = (1 - cfg.coverage) / 2;
 
   const shapes = hourlyShapes(s, f.start, s.end);
-  const projected = projectDays(target.epochs, f.daily, (k) => shapes[dowIndex(s, targets[k]!)]!, input.bands, maxDemandKw, reactiveRatio(s, f.start, s.end));
+  const projected = projectDays(target.epochs, f.daily, (k) => {
+    const kind = s.kindAt(targets[k]!);
+    return shapes[kind === 1 ? 6 : kind === 2 ? 7 : dowIndex(s, targets[k]!)]!;
+  }, input.bands, maxDemandKw, reactiveRatio(s, f.start, s.end));
   const bill = billOf(input, target, projected.days);
   return {
     period: target.period,
