@@ -2,6 +2,7 @@ import type { Band, BandSchedule } from './usage/daily-usage.ts';
 import { dayKeyOfEpochDay, epochDayOf } from './time/zone.ts';
 import type { AliasMap } from './parsing/header-aliases.ts';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './parsing/decode.ts';
+import { MIN_STORED_RUN } from './anomalies/flat-line.ts';
 
 /** Business settings with their defaults (DOMAIN.md "configurable"). Validated once where they are loaded. */
 export interface DomainConfig {
@@ -67,7 +68,7 @@ export interface AnomalyConfig {
   baselineDays: number;
   /** Same-kind baseline days needed before a day is judged at all. */
   minBaselineDays: number;
-  /** A meter repeating the same non-zero value for at least this many consecutive intervals is flat-lining. */
+  /** A meter repeating the same non-zero actual reading for at least this many consecutive intervals is flat-lining (at least 4). */
   flatLineIntervals: number;
   /** A zero day is an anomaly only when the same kind of day normally uses at least this many kWh. */
   zeroBusyKwh: number;
@@ -146,7 +147,7 @@ export function validateAnomalyConfig(c: AnomalyConfig): AnomalyConfig {
   };
   int('baselineDays', 7, 180);
   int('minBaselineDays', 1, 60);
-  int('flatLineIntervals', 2, 2880);
+  int('flatLineIntervals', MIN_STORED_RUN, 2880);
   int('levelMinDays', 1, 90);
   int('gapDays', 0, 14);
   int('rebaseDays', 7, 365);

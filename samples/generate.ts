@@ -114,6 +114,7 @@ export function buildSamples(): OutputFile[] {
     badRows: [...long.badRows, ...gbk.badRows],
     gaps: long.gaps,
     estimated: long.estimated,
+    stuck: long.stuck,
     nem12Estimated: nem12.estimates,
     quarantine: quarantine.quarantine,
     correction: long.correction,

@@ -5,11 +5,14 @@ import type { DailyUsage } from '../usage/daily-usage.ts';
 import type { MeterDay } from '../usage/meter-day.ts';
 import type { Anomaly, AnomalyKind, Severity } from './anomaly.ts';
 import { projectDemand } from './demand-trend.ts';
-import { findFlatLines } from './flat-line.ts';
+import { findFlatLines, runsOf } from './flat-line.ts';
 import { type ClosedRun, type Hit, RunTracker } from './runs.ts';
 
 export interface DetectInput {
-  /** The customer's days over the window, any order; with `meters` (DayWithMeters) the flat-line check runs too. */
+  /**
+   * The customer's days over the window, any order. The flat-line check reads each day's `runs` (stored with the
+   * roll-up), or its `meters` (DayWithMeters) when given; a day with neither is not checked for flat lines.
+   */
   days: readonly (DailyUsage & { meters?: Record<string, MeterDay> })[];
   contractKva: number | null;
   contractKw: number | null;
@@ -64,8 +67,8 @@ export function detectAnomalies(input: DetectInput): Anomaly[] {
     out.push({ kind, from, to, severity, evidence, figures, ongoing, episodeKey: `${kind}:${from}${keyExtra}` });
   };
 
-  // Flat lines, from the meters' intervals.
-  const flat = findFlatLines(days.map((d, i) => ({ day: d.day, epochDay: epochs[i]!, meters: d.meters })), cfg.flatLineIntervals);
+  // Flat lines, from the days' stored run summaries (or their meters' intervals when given instead).
+  const flat = findFlatLines(days.map((d, i) => ({ day: d.day, epochDay: epochs[i]!, runs: d.runs ?? (d.meters ? runsOf(d.meters) : undefined) })), cfg.flatLineIntervals);
   const flatDays = new Set<string>();
   for (const f of flat) {
     for (const d of f.days) flatDays.add(d);

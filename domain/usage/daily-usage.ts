@@ -1,3 +1,4 @@
+import type { MeterRuns } from '../anomalies/flat-line.ts';
 /** One customer's usage on one local day, the unit everything downstream (classification, billing) reads. */
 
 export type Band = 'sharp' | 'peak' | 'flat' | 'valley';
@@ -25,6 +26,11 @@ export interface DailyUsage {
   kvarh: number | null;
   intervals: IntervalCounts;
   intervalMinutes: number;
+  /**
+   * Each meter's runs of a repeated actual reading (domain/anomalies/flat-line.ts), for the flat-line check without
+   * the meters' intervals. Absent on days stored before it existed.
+   */
+  runs?: Record<string, MeterRuns>;
 }
 
 /** Time-of-use schedule: band per [month 0..11][hour 0..23], for weekdays and weekends. */

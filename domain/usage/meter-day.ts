@@ -1,6 +1,7 @@
 import type { Band, BandSchedule, DailyUsage } from './daily-usage.ts';
 import { BANDS } from './daily-usage.ts';
 import { Zone } from '../time/zone.ts';
+import { runsOf } from '../anomalies/flat-line.ts';
 
 /** One meter's intervals on one local day after VEE, as stored with the customer's day (slot = interval index). */
 export interface MeterDay {
@@ -98,6 +99,7 @@ export function rollUpDay<M extends MeterDay>(
     kvarh: kvarh === null ? null : round6(kvarh),
     intervals: counts,
     intervalMinutes: demandMinutes,
+    runs: runsOf(meters),
     meters,
   };
 }

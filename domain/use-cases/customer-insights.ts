@@ -35,8 +35,6 @@ import type { PeerGroupFigures } from './statement-ports.ts';
 export const REPORT_DAYS = 90;
 /** An episode opens a task only when it goes on, or ended at most this many days before the customer's latest day. */
 export const TASK_RECENT_DAYS = 14;
-/** Meter intervals (for flat lines) are read for the latest this-many days only: the roll-ups suffice for the rest. */
-export const METER_DAYS = 7;
 
 export interface InsightStore {
   /** Stores the insights on the PROFILE item unless ones with a later `asOf` are there; false when not written. */
@@ -65,7 +63,7 @@ export interface InsightStore {
 
 export interface InsightPorts {
   customers: { get(id: string): Promise<(Customer & { segment?: Segment }) | undefined> };
-  usage: Pick<UsageRepository, 'range' | 'get'>;
+  usage: Pick<UsageRepository, 'range'>;
   latestDay: (customerId: string) => Promise<string | undefined>;
   tariffs: { get(id: string): Promise<Tariff | undefined> };
   peers: { get(): Promise<PeerGroupFigures | undefined> };
@@ -119,11 +117,7 @@ export function refreshInsights(ports: InsightPorts, config: DomainConfig, event
       const target = shiftPeriod(asOf.slice(0, 7), 1);
       const targetFrom = periodRange(target).from;
       const historyFrom = dayKeyOfEpochDay(Math.min(epochDayOf(targetFrom) - fcfg.maxHistoryDays, epochDayOf(asOf) - windowDays + 1));
-      const meterFrom = nextDay(asOf, -(METER_DAYS - 1));
-      const [days, withMeters] = await Promise.all([
-        ports.usage.range(customerId, historyFrom, asOf),
-        ports.usage.get(Array.from({ length: METER_DAYS }, (_, i) => ({ customerId, day: nextDay(meterFrom, i) }))),
-      ]);
+      const days = await ports.usage.range(customerId, historyFrom, asOf);
       if (days.length === 0) return;
       if (!tariffs.has(customer.tariffId)) tariffs.set(customer.tariffId, ports.tariffs.get(customer.tariffId));
       const tariff = await tariffs.get(customer.tariffId);
@@ -137,8 +131,8 @@ export function refreshInsights(ports: InsightPorts, config: DomainConfig, event
       });
 
       const windowFrom = nextDay(asOf, -(windowDays - 1));
-      const meters = new Map(withMeters.map((d) => [d.day, d.meters]));
-      const recent = days.filter((d) => d.day >= windowFrom).map((d) => (meters.has(d.day) ? { ...d, meters: meters.get(d.day)! } : d));
+      // Flat lines from the roll-ups' run summaries: no meter item is read.
+      const recent = days.filter((d) => d.day >= windowFrom);
       const known = await ports.insights.episodes(customerId, nextDay(windowFrom, -acfg.mergeDays));
       const peerProfile = customer.segment ? peers?.groups.find((g) => g.group === customer.segment!.peerGroup)?.medianProfile ?? null : null;
       const detected = detectAnomalies({ days: recent, contractKva: customer.contractKva, contractKw: customer.contractKw, peerProfile, config: acfg, known });

@@ -54,6 +54,7 @@ function dailyUsageOf(i: Item): DailyUsage {
     kvarh: (i.kvarh ?? null) as number | null,
     intervals: i.intervals as DailyUsage['intervals'],
     intervalMinutes: i.intervalMinutes as number,
+    ...(i.runs ? { runs: i.runs as DailyUsage['runs'] } : {}),
   };
 }
 

@@ -73,6 +73,8 @@ interface Mutation {
   skip?: boolean;
   /** Replaces the kWh text; the row is then a bad row with this reason. */
   kwhText?: string;
+  /** Replaces the kWh value with a valid one (a stuck register repeats it). */
+  fixed?: number;
   why?: string;
   /** Rows inserted right after this one. */
   extra?: Extra[];
@@ -99,6 +101,16 @@ export interface EstimatedRun {
   hours: number[];
 }
 
+/** A meter whose register stuck: the same reading for consecutive hours (the mean of those hours, so kWh stays). */
+export interface StuckRun {
+  file: string;
+  customerId: string;
+  meterId: string;
+  day: string;
+  hours: number[];
+  kwh: number;
+}
+
 export interface Correction {
   file: string;
   customerId: string;
@@ -110,6 +122,7 @@ export interface Correction {
 }
 
 const key = (meterId: string, day: number, hour: number) => `${meterId}|${day}|${hour}`;
+const c0 = (l: Load) => l.customer.startDay;
 
 interface Slot {
   c: Customer;
@@ -133,6 +146,10 @@ class SlotPicker {
     this.used.add(`${meterId}|${day}`);
   }
 
+  isFree(meterId: string, day: number): boolean {
+    return !this.used.has(`${meterId}|${day}`);
+  }
+
   pick(filter: (l: Load) => boolean = () => true, minHour = 1, maxHour = 22): Slot {
     const pool = this.loads.filter(filter);
     for (;;) {
@@ -154,6 +171,7 @@ export interface LongResult {
   badRows: BadRow[];
   gaps: Gap[];
   estimated: EstimatedRun[];
+  stuck: StuckRun[];
   correction: Correction;
   correctionFile: OutputFile;
 }
@@ -236,6 +254,20 @@ export function longFiles(loads: Load[], correctionDay: string): LongResult {
     });
   }
 
+  // A stuck register in the last weeks (issue 11's flat-line, for the metering team): the first multi-meter customer
+  // whose second meter is free 10 days before the end repeats one reading for hours 02–21.
+  const stuck: StuckRun[] = [];
+  {
+    const sd = DAYS - 10;
+    const load = loads.find((l) => l.meters.length >= 2 && c0(l) <= sd - 60 && picker.isFree(l.meters[1]!.meterId, sd))!;
+    const s = load.meters[1]!;
+    picker.reserve(s.meterId, sd);
+    const hours = Array.from({ length: 20 }, (_, k) => 2 + k);
+    const fixed = round3(hours.reduce((a, h) => a + kwhAt(s, sd, h), 0) / hours.length);
+    for (const h of hours) plan.set(key(s.meterId, sd, h), { fixed });
+    stuck.push({ file, customerId: load.customer.id, meterId: s.meterId, day: CALENDAR[sd]!.key, hours, kwh: fixed });
+  }
+
   const lines: string[] = [LONG_HEADER];
   const badRows: BadRow[] = [];
   const lineByKey = new Map<string, number>();
@@ -251,7 +283,7 @@ export function longFiles(loads: Load[], correctionDay: string): LongResult {
           const m = plan.get(k);
           if (m?.skip) continue;
           const scale = m?.scale ?? 1;
-          const kwh = round3(s.kwh[d * 24 + h]! * scale);
+          const kwh = m?.fixed ?? round3(s.kwh[d * 24 + h]! * scale);
           const kvarh = s.kvarh ? fmt(round3(s.kvarh[d * 24 + h]! * scale)) : '';
           if (c === target.customer && d === cday) originalKwh += kwh;
           lines.push([c.id, s.meterId, intervalStart(day, h), '60', m?.kwhText ?? fmt(kwh), kvarh, m?.quality ?? 'A'].join(','));
@@ -279,6 +311,7 @@ export function longFiles(loads: Load[], correctionDay: string): LongResult {
     badRows,
     gaps,
     estimated,
+    stuck,
     correction: {
       file: FILES.correction,
       customerId: target.customer.id,

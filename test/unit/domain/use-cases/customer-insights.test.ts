@@ -55,7 +55,6 @@ function world(days: DayWithMeters[], opts: { failRecordOnce?: boolean } = {}) {
     customers: { get: async (id) => (id === 'C1' ? customer : undefined) },
     usage: {
       range: async (_id: string, from: string, to: string) => days.slice(0, upTo).filter((d) => d.day >= from && d.day <= to),
-      get: async (keys: readonly { day: string }[]) => days.slice(0, upTo).filter((d) => keys.some((k) => k.day === d.day)),
     },
     latestDay: async () => days[upTo - 1]?.day,
     tariffs: { get: async () => undefined },
