@@ -142,7 +142,10 @@ export class DynamoArrears implements ArrearsStore {
       });
   }
 
+  /** The tasks its notices created (playbook and anomaly tasks, which have no statement, are the console's). */
   async tasks(customerId: string) {
-    return (await this.prefix(customerId, 'TASK#')).map((i) => body<{ day: string; kind: string; statementKey: string; assignee: string; note: string }>(i));
+    return (await this.prefix(customerId, 'TASK#'))
+      .filter((i) => typeof i.statementKey === 'string')
+      .map((i) => body<{ day: string; kind: string; statementKey: string; assignee: string; note: string }>(i));
   }
 }

@@ -136,7 +136,7 @@ describe('ingest on the local AWS stack', () => {
     expect(w).toMatchObject({ status: 'accepted', format: 'wide-csv', encoding: 'gbk' });
     expect(t).toMatchObject({ status: 'accepted', format: 'long-csv', encoding: 'utf-8' });
     const days = Array.from({ length: 30 }, (_, d) => dayKey(d));
-    const strip = ({ customerId: _c, meters, ...rest }: Awaited<ReturnType<typeof app.stores.usage.get>>[number]) => ({ ...rest, meters: Object.values(meters) });
+    const strip = ({ customerId: _c, meters, runs, ...rest }: Awaited<ReturnType<typeof app.stores.usage.get>>[number]) => ({ ...rest, meters: Object.values(meters), runs: Object.values(runs ?? {}) });
     const wide = (await app.stores.usage.get(days.map((day) => ({ customerId: g, day })))).map(strip).sort((x, y) => (x.day < y.day ? -1 : 1));
     const long = (await app.stores.usage.get(days.map((day) => ({ customerId: l, day })))).map(strip).sort((x, y) => (x.day < y.day ? -1 : 1));
     expect(wide).toHaveLength(30);
