@@ -24,7 +24,7 @@ export function insightLines(insights: CustomerInsights | undefined, contractKw:
     out.push(`  by band: ${BANDS.map((b) => `${b} ${kwh(f.bands[b])}`).join(', ')} kWh`);
     const share = contractKw ? `; ${(f.maxDemandKw / contractKw * 100).toFixed(1)}% of the contract ${fmtNumber(contractKw)} kW` : '; no contract kW';
     out.push(`  max demand ${kw(f.maxDemandKw)} kW (${cover} interval ${kw(f.maxDemandLow)}–${kw(f.maxDemandHigh)})${share}`);
-    out.push(`  projected bill ${f.bill ? `${f.bill.currency} ${f.bill.total}` : '— (the tariff cannot bill the forecast)'}`);
+    out.push(`  projected bill ${f.bill ? `${f.bill.currency} ${Number(f.bill.total).toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : '— (the tariff cannot bill the forecast)'}`);
     out.push(`  method ${f.method}; basis ${f.basis.days} days ${f.basis.from} to ${f.basis.to}`);
   }
   const list = [...insights.anomalies].sort((a, b) => (a.to !== b.to ? (a.to < b.to ? 1 : -1) : a.from < b.from ? 1 : a.from > b.from ? -1 : 0));

@@ -10,7 +10,7 @@ describe('kam customer: forecast and anomalies blocks', () => {
     expect(text).toContain('by band: sharp 5,000, peak 40,000, flat 50,000, valley 28,456 kWh');
     // 812.345 kW is 81.2% of 1000 kW; the interval to one decimal.
     expect(text).toContain('max demand 812.3 kW (80% interval 760–906); 81.2% of the contract 1,000 kW');
-    expect(text).toContain(`projected bill CNY ${FORECAST.bill!.total}`);
+    expect(text).toContain("projected bill CNY 98,765.43");
     expect(text).toContain('method weekly-profile-damped-trend; basis 84 days 2026-09-07 to 2026-11-29');
   });
 
