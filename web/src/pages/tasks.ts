@@ -25,7 +25,7 @@ export function taskRow(task: Task, onDone: () => void, showCustomer = true): HT
   const cells: Node[] = [
     ...(showCustomer ? [h('td', {}, h('a', { href: `#/customers/${encodeURIComponent(task.customerId)}` }, task.customerId))] : []),
     h('td', {}, task.kind === 'visit' ? t('taskKindVisit') : t('taskKindPhoneCall')),
-    h('td', {}, source),
+    h('td', { class: task.source.kind === 'anomaly' ? 'wrap' : undefined }, source),
     h('td', { class: task.status === 'open' && task.dueOn < new Date().toISOString().slice(0, 10) ? 'stage' : undefined }, task.dueOn),
     h('td', {}, task.status === 'open' ? t('taskOpen') : t('taskClosed')),
   ];
