@@ -7,6 +7,7 @@ import { regionalMonthly, type RegionalMonth } from '../domain/classification/re
 import type { Customer } from '../domain/customers/customer-master.ts';
 import type { Anomaly } from '../domain/anomalies/anomaly.ts';
 import { isForecast } from '../domain/forecast/forecast.ts';
+import { forecastFigures } from '../domain/statements/compose-statement.ts';
 import type { CustomerInsights } from '../domain/insights/insights.ts';
 import { dayKeyOfEpochDay, epochDayOf, nextDay } from '../domain/time/zone.ts';
 import { insightLines } from './insights.ts';
@@ -273,11 +274,9 @@ export function anomalyJson(a: Anomaly & { customerId?: string }) {
 
 /** A customer's forecast and anomalies as `kam local --json` prints them (issue 11 §4). */
 export function insightsJson(i: CustomerInsights) {
-  const f = i.forecast;
+  const flat = ({ bill, ...figures }: ReturnType<typeof forecastFigures>) => ({ ...figures, ...(bill ? { bill: bill.total, currency: bill.currency } : {}) });
   return {
-    forecast: isForecast(f)
-      ? { period: f.period, kwh: Math.round(f.kwh), kwhLow: Math.round(f.kwhLow), kwhHigh: Math.round(f.kwhHigh), maxDemandKw: Math.round(f.maxDemandKw * 10) / 10, ...(f.bill ? { bill: f.bill.total, currency: f.bill.currency } : {}) }
-      : null,
+    forecast: isForecast(i.forecast) ? flat(forecastFigures(i.forecast)) : null,
     anomalies: i.anomalies.map(anomalyJson),
   };
 }

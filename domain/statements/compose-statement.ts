@@ -6,8 +6,8 @@ import type { Segment } from '../classification/classify.ts';
 import type { Customer } from '../customers/customer-master.ts';
 import type { Tariff } from '../tariffs/tariff.ts';
 import { DEFAULT_BANDS, DEFAULT_FORECAST, type ForecastConfig } from '../config.ts';
-import { forecastNextMonth, isForecast } from '../forecast/forecast.ts';
-import { tariffVersionOn } from '../tariffs/parse-tariff.ts';
+import { forecastNextMonth, isForecast, type Forecast } from '../forecast/forecast.ts';
+import { scheduleOn } from '../tariffs/parse-tariff.ts';
 import type { BandSchedule, DailyUsage } from '../usage/daily-usage.ts';
 import type { PeerGroupFigures } from '../use-cases/statement-ports.ts';
 import type { ExpectedNext, Statement } from './statement.ts';
@@ -136,14 +136,13 @@ export function composeStatement(input: ComposeInput): ComposedStatement | null 
  */
 export function expectedNext(input: Pick<ComposeInput, 'customer' | 'tariff' | 'days' | 'bands' | 'forecast'>, range: PeriodRange): ExpectedNext | null {
   const next = periodRange(shiftPeriod(range.period, 1));
-  let bands: BandSchedule;
-  try {
-    bands = tariffVersionOn(input.tariff, next.from).schedule;
-  } catch {
-    bands = input.bands ?? DEFAULT_BANDS;
-  }
+  const bands = scheduleOn(input.tariff, next.from, input.bands ?? DEFAULT_BANDS);
   const f = forecastNextMonth({ days: input.days, asOf: range.to, bands, tariff: input.tariff, customer: input.customer, config: input.forecast ?? DEFAULT_FORECAST });
-  if (!isForecast(f)) return null;
+  return isForecast(f) ? forecastFigures(f) : null;
+}
+
+/** A forecast's headline figures as customers and `kam local --json` see them: whole kWh, kW to one decimal, the bill. */
+export function forecastFigures(f: Forecast): ExpectedNext {
   return {
     period: f.period,
     kwh: Math.round(f.kwh),

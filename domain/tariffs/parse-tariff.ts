@@ -229,6 +229,17 @@ export function tariffVersionOn(tariff: Tariff, day: string): TariffVersion {
   throw new TariffError(`tariff ${tariff.id} has no version in force on ${day} (the first starts ${tariff.versions[0]?.effectiveFrom ?? 'never'})`);
 }
 
+/** The band schedule in force on a day: the tariff's version then, else `fallback` (no tariff, or none in force yet). */
+export function scheduleOn(tariff: Tariff | undefined, day: string, fallback: TariffVersion['schedule']): TariffVersion['schedule'] {
+  if (!tariff) return fallback;
+  try {
+    return tariffVersionOn(tariff, day).schedule;
+  } catch (err) {
+    if (err instanceof TariffError) return fallback;
+    throw err;
+  }
+}
+
 export interface TariffSegment {
   version: TariffVersion;
   /** First and last local day of the segment, inclusive. */

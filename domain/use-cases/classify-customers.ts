@@ -5,6 +5,7 @@ import { computeFeatures, yearEarlier, type FeatureResult } from '../classificat
 import { stablePeerGroupNumbers } from '../classification/stable-groups.ts';
 import { mapConcurrent } from '../util/concurrency.ts';
 import { dayKeyOfEpochDay, epochDayOf } from '../time/zone.ts';
+import type { DailyUsage } from '../usage/daily-usage.ts';
 import type { UsageRepository } from './ports.ts';
 import type { PeerGroupFigures } from './statement-ports.ts';
 
@@ -73,6 +74,16 @@ export interface FeaturePorts {
   clock: () => Date;
 }
 
+/**
+ * Work on each refreshed customer's stored days, done with the same read (the ingest's forecasts and anomalies):
+ * with it, one range per customer covers the feature windows and the last `historyDays` days.
+ */
+export interface AlongsideFeatures {
+  historyDays: number;
+  /** The customer's days up to the population's latest day, sorted. */
+  run(customerId: string, days: readonly DailyUsage[]): Promise<void>;
+}
+
 export interface FeatureOutcome {
   asOf: string | undefined;
   /** Customers whose features were recomputed and stored. */
@@ -86,7 +97,7 @@ export interface FeatureOutcome {
  */
 export function refreshFeatures(ports: FeaturePorts, config: DomainConfig) {
   const cfg = config.classification;
-  return async (touched: ReadonlySet<string>): Promise<FeatureOutcome> => {
+  return async (touched: ReadonlySet<string>, alongside?: AlongsideFeatures): Promise<FeatureOutcome> => {
     if (touched.size === 0) return { asOf: undefined, refreshed: 0 };
     const [marker, latest] = await Promise.all([ports.population.read(), mapConcurrent([...touched], 16, (id) => ports.segments.latestDay(id))]);
     let asOf = marker.asOf;
@@ -97,9 +108,17 @@ export function refreshFeatures(ports: FeaturePorts, config: DomainConfig) {
       const from = dayKeyOfEpochDay(epochDayOf(asOf) - 2 * w + 1);
       const yoyTo = yearEarlier(asOf);
       const yoyFrom = dayKeyOfEpochDay(epochDayOf(yoyTo) - w + 1);
-      // Two reads per customer (the windows and the same window a year earlier); a few customers at a time.
+      // Two reads per customer (the windows and the same window a year earlier), or one covering them and the history
+      // the alongside work needs; a few customers at a time.
+      const first = alongside ? dayKeyOfEpochDay(Math.min(epochDayOf(yoyFrom), epochDayOf(asOf) - alongside.historyDays + 1)) : undefined;
       const computed = await mapConcurrent([...touched], 16, async (customerId) => {
-        const [recent, yearAgo] = await Promise.all([ports.usage.range(customerId, from, asOf), ports.usage.range(customerId, yoyFrom, yoyTo)]);
+        let recent: DailyUsage[], yearAgo: DailyUsage[];
+        if (alongside && first) {
+          const days = await ports.usage.range(customerId, first, asOf);
+          recent = days.filter((d) => d.day >= from);
+          yearAgo = days.filter((d) => d.day >= yoyFrom && d.day <= yoyTo);
+          await alongside.run(customerId, days);
+        } else [recent, yearAgo] = await Promise.all([ports.usage.range(customerId, from, asOf), ports.usage.range(customerId, yoyFrom, yoyTo)]);
         // Nothing in these windows (no usage yet, or a backfill of older days): the stored features stay.
         if (recent.length === 0 && yearAgo.length === 0) return null;
         return { customerId, featureResult: computeFeatures([...yearAgo, ...recent], asOf, cfg) };

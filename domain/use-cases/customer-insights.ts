@@ -8,12 +8,11 @@ import type { ConsoleStore, Task } from '../console/ports.ts';
 import { forecastNextMonth, isForecast, type Forecast } from '../forecast/forecast.ts';
 import type { AnomalyEpisode, CustomerInsights } from '../insights/insights.ts';
 import { periodRange, shiftPeriod } from '../statements/compose-statement.ts';
-import { tariffVersionOn } from '../tariffs/parse-tariff.ts';
+import { scheduleOn } from '../tariffs/parse-tariff.ts';
 import type { Tariff } from '../tariffs/tariff.ts';
-import { dayKeyOfEpochDay, epochDayOf, nextDay } from '../time/zone.ts';
-import type { BandSchedule } from '../usage/daily-usage.ts';
-import { mapConcurrent } from '../util/concurrency.ts';
-import type { UsageRepository } from './ports.ts';
+import { nextDay } from '../time/zone.ts';
+import type { DailyUsage } from '../usage/daily-usage.ts';
+import type { AlongsideFeatures } from './classify-customers.ts';
 import type { PeerGroupFigures } from './statement-ports.ts';
 
 /*
@@ -63,8 +62,6 @@ export interface InsightStore {
 
 export interface InsightPorts {
   customers: { get(id: string): Promise<(Customer & { segment?: Segment }) | undefined> };
-  usage: Pick<UsageRepository, 'range'>;
-  latestDay: (customerId: string) => Promise<string | undefined>;
   tariffs: { get(id: string): Promise<Tariff | undefined> };
   peers: { get(): Promise<PeerGroupFigures | undefined> };
   insights: InsightStore;
@@ -89,43 +86,42 @@ export interface InsightOutcome {
   tasks: number;
 }
 
-/** Band schedule of the forecast month: the customer's tariff version in force on its first day, or the default. */
-function bandsFor(tariff: Tariff | undefined, day: string, fallback: BandSchedule): BandSchedule {
-  if (!tariff) return fallback;
-  try {
-    return tariffVersionOn(tariff, day).schedule;
-  } catch {
-    return fallback;
-  }
+/** One ingest's insights work: run per customer (on the days refreshFeatures read), then its outcome for the log. */
+export interface InsightSession extends AlongsideFeatures {
+  readonly outcome: InsightOutcome;
 }
 
-/** Forecasts and anomalies of the touched customers; see the module comment. */
-export function refreshInsights(ports: InsightPorts, config: DomainConfig, events: InsightEvents = {}) {
+/**
+ * Forecasts and anomalies of the customers an ingest touched (see the module comment). Returns a session factory: the
+ * ingest starts one per file and hands it to `refreshFeatures`, which reads each customer's days once for both; the
+ * peer groups and each tariff are read once per session.
+ */
+export function refreshInsights(ports: InsightPorts, config: DomainConfig, events: InsightEvents = {}): () => InsightSession {
   const fcfg = config.forecast ?? DEFAULT_FORECAST;
   const acfg = config.anomalies;
   // The detection window: a baseline before the oldest day worth reporting, and the time a shift takes to become
   // the new normal, so an episode that is still reported is seen from its start.
   const windowDays = REPORT_DAYS + acfg.baselineDays + acfg.rebaseDays;
-  return async (touched: ReadonlySet<string>): Promise<InsightOutcome> => {
+  // The forecast reads up to maxHistoryDays before next month; a month more lets a customer lag the population's
+  // latest day (which ends the read) without losing history.
+  const historyDays = Math.max(fcfg.maxHistoryDays, windowDays) + 31;
+  return () => {
     const out: InsightOutcome = { customers: 0, forecasts: 0, anomalies: 0, opened: {}, tasks: 0 };
-    if (touched.size === 0) return out;
-    const peers = await ports.peers.get();
+    let peers: Promise<PeerGroupFigures | undefined> | undefined;
     const tariffs = new Map<string, Promise<Tariff | undefined>>();
-    await mapConcurrent([...touched], 8, async (customerId) => {
-      const [customer, asOf] = await Promise.all([ports.customers.get(customerId), ports.latestDay(customerId)]);
-      if (!customer || !asOf) return;
-      const target = shiftPeriod(asOf.slice(0, 7), 1);
-      const targetFrom = periodRange(target).from;
-      const historyFrom = dayKeyOfEpochDay(Math.min(epochDayOf(targetFrom) - fcfg.maxHistoryDays, epochDayOf(asOf) - windowDays + 1));
-      const days = await ports.usage.range(customerId, historyFrom, asOf);
-      if (days.length === 0) return;
+    const run = async (customerId: string, days: readonly DailyUsage[]): Promise<void> => {
+      const asOf = days.at(-1)?.day;
+      if (!asOf) return;
+      const customer = await ports.customers.get(customerId);
+      if (!customer) return;
       if (!tariffs.has(customer.tariffId)) tariffs.set(customer.tariffId, ports.tariffs.get(customer.tariffId));
       const tariff = await tariffs.get(customer.tariffId);
+      const targetFrom = periodRange(shiftPeriod(asOf.slice(0, 7), 1)).from;
 
       const forecast = forecastNextMonth({
         days,
         asOf,
-        bands: bandsFor(tariff, targetFrom, config.bands),
+        bands: scheduleOn(tariff, targetFrom, config.bands),
         ...(tariff ? { tariff, customer } : {}),
         config: fcfg,
       });
@@ -134,9 +130,9 @@ export function refreshInsights(ports: InsightPorts, config: DomainConfig, event
       // Flat lines from the roll-ups' run summaries: no meter item is read.
       const recent = days.filter((d) => d.day >= windowFrom);
       const known = await ports.insights.episodes(customerId, nextDay(windowFrom, -acfg.mergeDays));
-      const peerProfile = customer.segment ? peers?.groups.find((g) => g.group === customer.segment!.peerGroup)?.medianProfile ?? null : null;
+      const figures = await (peers ??= ports.peers.get());
+      const peerProfile = customer.segment ? figures?.groups.find((g) => g.group === customer.segment!.peerGroup)?.medianProfile ?? null : null;
       const detected = detectAnomalies({ days: recent, contractKva: customer.contractKva, contractKw: customer.contractKw, peerProfile, config: acfg, known });
-
       const now = ports.clock();
       const reportFrom = nextDay(asOf, -(REPORT_DAYS - 1));
       const taskFrom = nextDay(asOf, -TASK_RECENT_DAYS);
@@ -168,7 +164,7 @@ export function refreshInsights(ports: InsightPorts, config: DomainConfig, event
       const range = periodRange(closed);
       const inMonth = days.filter((d) => d.day >= range.from && d.day <= range.to);
       // Retrospective: what the same model makes of the days before the month only (as it would have the day before).
-      const retro = inMonth.length === range.days ? forecastNextMonth({ days, period: closed, bands: bandsFor(tariff, range.from, config.bands), config: fcfg }) : undefined;
+      const retro = inMonth.length === range.days ? forecastNextMonth({ days, period: closed, bands: scheduleOn(tariff, range.from, config.bands), config: fcfg }) : undefined;
       if (retro && isForecast(retro)) {
         const actual = { kwh: inMonth.reduce((s, d) => s + d.kwh, 0), maxDemandKw: Math.max(...inMonth.map((d) => d.maxDemandKw)) };
         const scored = await ports.insights.closeForecast(customerId, closed, actual, retro);
@@ -180,8 +176,8 @@ export function refreshInsights(ports: InsightPorts, config: DomainConfig, event
       out.customers++;
       if (isForecast(forecast)) out.forecasts++;
       out.anomalies += reported.length;
-    });
-    return out;
+    };
+    return { historyDays, run, outcome: out };
   };
 }
 

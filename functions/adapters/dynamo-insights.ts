@@ -135,12 +135,6 @@ export class DynamoInsights implements InsightStore {
     }
   }
 
-  /** A month's stored forecast and, once closed, its actual figures. */
-  async forecastOf(customerId: string, period: string): Promise<{ forecast: Forecast; actual?: { kwh: number; maxDemandKw: number } } | undefined> {
-    const [item] = await this.table.getAll([forecastKey(customerId, period)], true);
-    return item ? { forecast: item.forecast as Forecast, ...(item.actual ? { actual: item.actual as { kwh: number; maxDemandKw: number } } : {}) } : undefined;
-  }
-
   /** Recorded episodes of every customer whose first day is on or after `sinceDay`, newest first; `data` only data anomalies. */
   async recent(sinceDay: string, only?: { data?: boolean }): Promise<AnomalyEpisode[]> {
     const items = await this.table.query({

@@ -158,8 +158,6 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
   const insights = refreshInsights(
     {
       customers: s.customers,
-      usage: s.usage,
-      latestDay: (id) => s.segments.latestDay(id),
       tariffs: s.tariffs,
       peers: s.peers,
       insights: s.insights,
@@ -195,9 +193,11 @@ export function ingestPorts(clients: Clients, config: FunctionConfig, logger?: L
     // Only the touched customers' features; segments come from the population job (functions/classify-population.ts).
     masterChanged: () => s.population.changed(undefined, realTime()),
     classify: async (touched) => {
-      const r = await refresh(touched);
+      // Forecasts and anomalies on the days the features read: one range per customer for both.
+      const session = insights();
+      const r = await refresh(touched, session);
       logger?.info('features refreshed; population marked changed', { asOf: r.asOf, refreshed: r.refreshed });
-      const i = await insights(touched);
+      const i = session.outcome;
       logger?.info('forecasts and anomalies refreshed', { customers: i.customers, forecasts: i.forecasts, anomalies: i.anomalies, opened: i.opened, tasks: i.tasks });
     },
     ...(alerts

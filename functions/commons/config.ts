@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { DEFAULTS, ENV, type EnvName } from '../../contracts/settings.ts';
 import { DEFAULT_ANOMALY_CONFIG, DEFAULT_CONFIG, DEFAULT_FORECAST, validateAnomalyConfig, validateForecastConfig, withOverrides, type DomainConfig } from '../../domain/config.ts';
 
+/** What ANOMALY_SETTINGS / FORECAST_SETTINGS hold: a JSON object of settings (their names and values are checked next). */
+const SettingsObject = z.record(z.string(), z.unknown());
+
 /** A JSON object of overrides of a settings block, merged over its defaults and validated (domain/config.ts withOverrides). */
 function jsonSettings<T extends object>(what: string, defaults: T, validate: (c: T) => T) {
   return z
@@ -9,7 +12,10 @@ function jsonSettings<T extends object>(what: string, defaults: T, validate: (c:
     .optional()
     .transform((t, ctx) => {
       try {
-        return withOverrides(what, defaults, t ? (JSON.parse(t) as unknown) : undefined, validate);
+        if (!t) return withOverrides(what, defaults, undefined, validate);
+        const object = SettingsObject.safeParse(JSON.parse(t));
+        if (!object.success) throw new Error(`${what} must be a JSON object of settings, got ${t}`);
+        return withOverrides(what, defaults, object.data, validate);
       } catch (err) {
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;

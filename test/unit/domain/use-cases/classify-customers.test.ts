@@ -37,6 +37,21 @@ describe('refreshFeatures (ingest)', () => {
     expect(w.population.marker).toMatchObject({ version: 1, classifiedVersion: 0, asOf: AS_OF });
   });
 
+  it('with work alongside (the ingest\'s forecasts and anomalies), reads each touched customer once for both, and computes the same features', async () => {
+    const alone = world(40);
+    const w = world(40);
+    const seen: { id: string; from: string; to: string; days: number }[] = [];
+    const alongside = { historyDays: 431, run: async (id: string, days: readonly { day: string }[]) => void seen.push({ id, from: days[0]!.day, to: days.at(-1)!.day, days: days.length }) };
+    await alone.refresh(new Set(['C001', 'C002']));
+    expect(await w.refresh(new Set(['C001', 'C002']), alongside)).toEqual({ asOf: AS_OF, refreshed: 2 });
+    expect(w.usage.ranges).toBe(2);
+    expect(seen.map((x) => [x.id, x.to])).toEqual([['C001', AS_OF], ['C002', AS_OF]]);
+    // The one range covers the history asked for (or all the stored days, when there are fewer).
+    const stored = w.usage.days.get('C001')!.filter((d) => d.day <= AS_OF);
+    expect(seen[0]!.days).toBe(Math.min(stored.length, stored.filter((d) => Date.parse(d.day) > Date.parse(AS_OF) - 453 * 86_400_000).length));
+    expect(w.segments.profiles.get('C001')!.featureResult).toEqual(alone.segments.profiles.get('C001')!.featureResult);
+  });
+
   it('costs the same per file whatever the population size', async () => {
     const small = world(20);
     const large = world(200);

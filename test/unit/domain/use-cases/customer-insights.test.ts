@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../../../domain/config.ts';
+import { DEFAULT_CONFIG, type DomainConfig } from '../../../../domain/config.ts';
 import type { Task } from '../../../../domain/console/ports.ts';
 import type { Customer } from '../../../../domain/customers/customer-master.ts';
 import type { Forecast } from '../../../../domain/forecast/forecast.ts';
 import type { AnomalyEpisode, CustomerInsights } from '../../../../domain/insights/insights.ts';
-import { refreshInsights, TASK_RECENT_DAYS, type InsightPorts, type InsightStore } from '../../../../domain/use-cases/customer-insights.ts';
+import { refreshInsights, TASK_RECENT_DAYS, type InsightEvents, type InsightPorts, type InsightStore } from '../../../../domain/use-cases/customer-insights.ts';
 import type { DayWithMeters } from '../../../../domain/usage/meter-day.ts';
 import { day, series, weekdayPlant } from '../anomalies/series.ts';
 
@@ -53,10 +53,6 @@ function world(days: DayWithMeters[], opts: { failRecordOnce?: boolean } = {}) {
   let upTo = days.length;
   const ports: InsightPorts = {
     customers: { get: async (id) => (id === 'C1' ? customer : undefined) },
-    usage: {
-      range: async (_id: string, from: string, to: string) => days.slice(0, upTo).filter((d) => d.day >= from && d.day <= to),
-    },
-    latestDay: async () => days[upTo - 1]?.day,
     tariffs: { get: async () => undefined },
     peers: { get: async () => undefined },
     insights,
@@ -64,7 +60,16 @@ function world(days: DayWithMeters[], opts: { failRecordOnce?: boolean } = {}) {
     clock: () => new Date('2026-07-01T01:00:00Z'),
     dayOf: () => '2026-07-01',
   };
-  return { ports, profile, episodes, forecasts, tasks, setUpTo: (n: number) => (upTo = n) };
+  /** What the ingest does: one session per file, run on each touched customer's days (those refreshFeatures read). */
+  const refresh = (config: DomainConfig, events?: InsightEvents) => {
+    const sessions = refreshInsights(ports, config, events);
+    return async (touched: ReadonlySet<string>) => {
+      const session = sessions();
+      for (const id of touched) await session.run(id, id === 'C1' ? days.slice(Math.max(0, upTo - session.historyDays), upTo) : []);
+      return session.outcome;
+    };
+  };
+  return { ports, profile, episodes, forecasts, tasks, refresh, setUpTo: (n: number) => (upTo = n) };
 }
 
 // 120 days of a weekday plant from 2026-03-02; from day 100 it runs at 40% (a drop on day 100..119).
@@ -74,7 +79,7 @@ describe('refreshInsights (issue 11): forecast and anomalies of the touched cust
   it('stores the forecast and the anomalies, and opens one task per episode however often it runs', async () => {
     const w = world(dropping);
     const opened: string[] = [];
-    const run = refreshInsights(w.ports, DEFAULT_CONFIG, { opened: (_c, a) => opened.push(a.kind) });
+    const run = w.refresh(DEFAULT_CONFIG, { opened: (_c, a) => opened.push(a.kind) });
     w.setUpTo(110);
     const first = await run(new Set(['C1', 'UNKNOWN']));
     expect(first).toMatchObject({ customers: 1, forecasts: 1, tasks: 1, opened: { 'level-drop': 1 } });
@@ -94,7 +99,7 @@ describe('refreshInsights (issue 11): forecast and anomalies of the touched cust
 
   it('opens the task even when recording the episode failed after it (the retry finds the task, records the episode)', async () => {
     const w = world(dropping, { failRecordOnce: true });
-    const run = refreshInsights(w.ports, DEFAULT_CONFIG);
+    const run = w.refresh(DEFAULT_CONFIG);
     await expect(run(new Set(['C1']))).rejects.toThrow('throttled');
     expect(w.tasks.size).toBe(1);
     expect(w.episodes.size).toBe(0);
@@ -107,7 +112,7 @@ describe('refreshInsights (issue 11): forecast and anomalies of the touched cust
     // The drop lasted days 60..79 only; the data goes on normally to day 119.
     const past = series(weekdayPlant, { days: 120, edit: (i, _wd, _s, kw) => (i >= 60 && i < 80 ? kw * 0.4 : kw) });
     const w = world(past);
-    const r = await refreshInsights(w.ports, DEFAULT_CONFIG)(new Set(['C1']));
+    const r = await w.refresh(DEFAULT_CONFIG)(new Set(['C1']));
     expect(r.opened['level-drop']).toBe(1);
     expect(r.tasks).toBe(0);
     expect(w.profile.insights!.anomalies.map((a) => [a.kind, a.from])).toContainEqual(['level-drop', day(60)]);
@@ -117,7 +122,7 @@ describe('refreshInsights (issue 11): forecast and anomalies of the touched cust
     const steady = series(weekdayPlant, { days: 153 }); // 2026-03-02 .. 2026-08-01
     const w = world(steady);
     const errors: [string, number, boolean][] = [];
-    const run = refreshInsights(w.ports, DEFAULT_CONFIG, { forecastError: (_c, p, pct, _d, ahead) => errors.push([p, pct, ahead]) });
+    const run = w.refresh(DEFAULT_CONFIG, { forecastError: (_c, p, pct, _d, ahead) => errors.push([p, pct, ahead]) });
     const june30 = steady.findIndex((d) => d.day === '2026-06-30');
     w.setUpTo(june30 + 1);
     await run(new Set(['C1']));
@@ -139,7 +144,7 @@ describe('refreshInsights (issue 11): forecast and anomalies of the touched cust
     const steady = series(weekdayPlant, { days: 153 });
     const w = world(steady);
     const errors: [string, boolean][] = [];
-    const run = refreshInsights(w.ports, DEFAULT_CONFIG, { forecastError: (_c, p, _k, _d, ahead) => errors.push([p, ahead]) });
+    const run = w.refresh(DEFAULT_CONFIG, { forecastError: (_c, p, _k, _d, ahead) => errors.push([p, ahead]) });
     await run(new Set(['C1']));
     await run(new Set(['C1']));
     expect(errors).toEqual([['2026-07', false]]);
